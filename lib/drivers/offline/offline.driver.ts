@@ -1,0 +1,172 @@
+import { Observable } from 'rxjs';
+import {
+  AuthenticationException,
+  ConnectionException,
+  ContentFilterException,
+  EngineException,
+  ProviderOverloadedException,
+  ProviderServerException,
+  RateLimitException,
+  ValidationException,
+} from '../../errors/engine.exception.js';
+import type { EngineMessage } from '../../interfaces/engine-message.interface.js';
+import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
+import type { OfflineEngineConfig, OfflineFailure, OfflineFailureKind } from './offline-engine-config.interface.js';
+
+/** How one offline request ended; `running` while it streams. */
+export type OfflineRequestState = 'running' | 'completed' | 'aborted' | 'failed';
+
+/** What the offline engine remembers of a request, for tests and the sample's diagnostics. */
+export interface OfflineRequestRecord {
+  id: number;
+  messages: EngineMessage[];
+  model: string;
+  state: OfflineRequestState;
+  chunksSent: number;
+  startedAt: number;
+  endedAt?: number;
+}
+
+const DEFAULT_MODEL = 'offline-1';
+const KEPT_RECORDS = 200;
+
+/** Splits text into word tokens that keep their leading white space: "a b" → ["a", " b"]. */
+export function splitIntoTokens(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? [];
+}
+
+function textOf(message: EngineMessage | undefined): string {
+  if (!message) return '';
+  if (typeof message.content === 'string') return message.content;
+  return message.content.map((part) => (part.type === 'text' ? part.text : `[${part.type}]`)).join(' ');
+}
+
+function defaultReply(messages: EngineMessage[]): string {
+  const question = textOf([...messages].reverse().find((m) => m.role === 'user')).trim().slice(0, 200);
+  const turns = messages.filter((m) => m.role !== 'system').length;
+  return (
+    `This is the offline engine answering "${question}". ` +
+    `It streams a fixed reply token by token, so an app can be built and tested without a provider or an API key. ` +
+    `This conversation has ${turns} turn${turns === 1 ? '' : 's'} so far.`
+  );
+}
+
+function failure(kind: OfflineFailureKind = 'provider_error', message?: string, retryAfterMs?: number): EngineException {
+  const options = { provider: 'offline' };
+  switch (kind) {
+    case 'authentication':
+      return new AuthenticationException(message ?? 'offline rejected the API key (scripted).', { ...options, status: 401 });
+    case 'rate_limit':
+      return new RateLimitException(message ?? 'offline is rate limiting requests (scripted).', {
+        ...options,
+        status: 429,
+        retryAfter: retryAfterMs,
+      });
+    case 'invalid_request':
+      return new ValidationException(message ?? 'offline rejected the request (scripted).', { ...options, status: 400 });
+    case 'connection':
+      return new ConnectionException(message ?? 'Could not reach offline (scripted).', options);
+    case 'overloaded':
+      return new ProviderOverloadedException(message ?? 'offline is overloaded (scripted).', { ...options, status: 529 });
+    case 'content_filter':
+      return new ContentFilterException(message ?? 'offline stopped the answer (scripted).', options);
+    default:
+      return new ProviderServerException(message ?? 'offline failed on its side (scripted).', { ...options, status: 500 });
+  }
+}
+
+/**
+ * An engine that needs no network or key. It streams a deterministic reply at a set pace and
+ * can be scripted to stream fixed chunks or to fail at chunk N. It records every request
+ * (state, chunks sent), so tests can check that a request was aborted.
+ */
+export class OfflineDriver implements EngineDriver {
+  readonly provider = 'offline';
+  readonly defaultModel: string;
+  private readonly records: OfflineRequestRecord[] = [];
+  private nextId = 1;
+
+  constructor(
+    readonly name: string = 'offline',
+    private readonly config: OfflineEngineConfig = {},
+  ) {
+    this.defaultModel = config.model ?? DEFAULT_MODEL;
+  }
+
+  /** The latest requests, oldest first (at most 200 are kept). */
+  get requests(): readonly OfflineRequestRecord[] {
+    return this.records;
+  }
+
+  /** The most recent request, if any. */
+  get lastRequest(): OfflineRequestRecord | undefined {
+    return this.records[this.records.length - 1];
+  }
+
+  stream(request: DriverRequest): Observable<DriverStreamPart> {
+    return new Observable<DriverStreamPart>((subscriber) => {
+      const script: OfflineEngineConfig = { ...this.config, ...(request.options.providerOptions as OfflineEngineConfig) };
+      const record: OfflineRequestRecord = {
+        id: this.nextId++,
+        messages: request.messages,
+        model: request.options.model,
+        state: 'running',
+        chunksSent: 0,
+        startedAt: Date.now(),
+      };
+      this.records.push(record);
+      if (this.records.length > KEPT_RECORDS) this.records.shift();
+
+      const reply = typeof script.reply === 'function' ? script.reply(request.messages) : script.reply;
+      let tokens = script.chunks ?? splitIntoTokens(reply ?? defaultReply(request.messages));
+      let finishReason: 'stop' | 'length' = 'stop';
+      if (request.options.maxTokens !== undefined && tokens.length > request.options.maxTokens) {
+        tokens = tokens.slice(0, request.options.maxTokens);
+        finishReason = 'length';
+      }
+      const fail: OfflineFailure | undefined = script.failAt;
+      const delay = script.tokenDelayMs ?? 20;
+      let timer: NodeJS.Timeout | undefined;
+      let next = 0;
+
+      const end = (state: OfflineRequestState) => {
+        record.state = state;
+        record.endedAt = Date.now();
+      };
+      const raise = () => {
+        end('failed');
+        subscriber.error(failure(fail?.kind, fail?.message, fail?.retryAfterMs));
+      };
+      const step = () => {
+        timer = undefined;
+        if (fail && !fail.beforeStart && next === fail.afterChunks) return raise();
+        if (next < tokens.length) {
+          record.chunksSent++;
+          subscriber.next({ type: 'text-delta', text: tokens[next++] });
+          timer = setTimeout(step, delay);
+          return;
+        }
+        const promptTokens = request.messages.reduce((n, m) => n + splitIntoTokens(textOf(m)).length, 0);
+        subscriber.next({
+          type: 'finish',
+          finishReason,
+          rawFinishReason: finishReason,
+          usage: { promptTokens, completionTokens: tokens.length, totalTokens: promptTokens + tokens.length },
+        });
+        end('completed');
+        subscriber.complete();
+      };
+
+      timer = setTimeout(() => {
+        if (fail?.beforeStart) return raise();
+        subscriber.next({ type: 'response-start', model: request.options.model, warnings: [] });
+        step();
+      }, script.acceptDelayMs ?? 0);
+
+      return () => {
+        if (timer) clearTimeout(timer);
+        if (record.state === 'running') end('aborted');
+      };
+    });
+  }
+}

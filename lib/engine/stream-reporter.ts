@@ -1,0 +1,45 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Sent once the provider accepted the request (before the first content). */
+export interface StreamAcceptedInfo {
+  engine: string;
+  provider: string;
+  model: string;
+}
+
+/** The engine is about to try again after a retryable failure. */
+export interface StreamRetryInfo {
+  /** 1 for the first retry. */
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  /** True when content was already streamed: the client must discard the partial answer. */
+  reset: boolean;
+  engine: string;
+  /** The error code that caused the retry. */
+  reason: string;
+}
+
+/** The engine gave up on one engine and moves to the next in the fallback chain. */
+export interface StreamFallbackInfo {
+  from: string;
+  to: string;
+  /** The error code that caused the fallback. */
+  reason: string;
+  /** True when content was already streamed: the client must discard the partial answer. */
+  reset: boolean;
+}
+
+/**
+ * Receives what happens inside an engine stream besides its chunks. The SSE layer installs
+ * one around the handler's Observable (through `streamReporterStorage`), so that a plain
+ * `return this.engine.stream(…)` gets `start`, `retry` and `fallback` events.
+ */
+export interface StreamReporter {
+  accepted(info: StreamAcceptedInfo): void;
+  retry(info: StreamRetryInfo): void;
+  fallback(info: StreamFallbackInfo): void;
+}
+
+/** Internal: the reporter of the SSE stream being set up, if any. */
+export const streamReporterStorage = new AsyncLocalStorage<StreamReporter>();

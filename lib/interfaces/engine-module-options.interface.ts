@@ -1,0 +1,58 @@
+import type { EngineDriver } from '../drivers/engine-driver.interface.js';
+import type { OfflineEngineConfig } from '../drivers/offline/offline-engine-config.interface.js';
+import type { RetryOptions, TimeoutOptions } from './engine-call-options.interface.js';
+import type { MemoryModuleOptions } from '../memory/memory-options.interface.js';
+import type { SseModuleOptions } from '../sse/sse-options.interface.js';
+
+/** Settings shared by every provider engine. */
+export interface ProviderEngineConfig {
+  /** The provider API key. Required. Never logged or sent to clients. */
+  apiKey: string;
+  /** Another endpoint: a proxy, a local test server, or any compatible server. */
+  baseURL?: string;
+  /** Model used when a call names none. */
+  model?: string;
+  /** Default sampling temperature (0–2). */
+  temperature?: number;
+  /** Default cap on generated tokens. */
+  maxTokens?: number;
+}
+
+/** OpenAI, or any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter, Groq…) through `baseURL`. */
+export interface OpenAIEngineConfig extends ProviderEngineConfig {
+  /** `OpenAI-Organization` header. */
+  organization?: string;
+}
+
+/** Anthropic Claude. */
+export type ClaudeEngineConfig = ProviderEngineConfig;
+
+/** Google Gemini. */
+export interface GeminiEngineConfig extends ProviderEngineConfig {
+  /** Google Cloud project (Vertex AI); sent as `x-goog-user-project`. */
+  projectId?: string;
+}
+
+/** `engine` section: which providers are configured, and how calls behave by default. */
+export interface EngineOptions {
+  /** The engine used when a call names none. Default: the first configured of openai, claude, gemini, offline. */
+  default?: string;
+  openai?: OpenAIEngineConfig;
+  claude?: ClaudeEngineConfig;
+  gemini?: GeminiEngineConfig;
+  /** The offline engine (no network, no key). Pass `{}` or `true` to enable it with defaults. */
+  offline?: OfflineEngineConfig | boolean;
+  /** Your own drivers, by engine name. */
+  drivers?: Record<string, EngineDriver>;
+  /** Engines to try in order when the chosen one fails for good. */
+  fallback?: string[];
+  retry?: RetryOptions;
+  timeout?: TimeoutOptions;
+}
+
+/** Options of `BuppleEngineModule.forRoot()` / `forRootAsync()`. */
+export interface BuppleEngineModuleOptions {
+  engine: EngineOptions;
+  memory?: MemoryModuleOptions;
+  sse?: SseModuleOptions;
+}

@@ -1,0 +1,6 @@
+/** Token usage, normalised across providers. */
+export interface EngineUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
