@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { BuppleEngineConfigurableModule, ENGINE_MODULE_OPTIONS } from './bupple-engine.module-definition.js';
+import { createDrivers } from './engine/create-drivers.js';
+import { EngineService } from './engine.service.js';
+import { ENGINE_DRIVERS } from './engine.tokens.js';
+import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
+import { validateEngineOptions } from './options/validate-engine-options.js';
+import { SseStreamInterceptor } from './sse/sse-stream.interceptor.js';
+
+/**
+ * Registers EngineService (and the SSE interceptor's settings) from `forRoot(options)` or
+ * `forRootAsync({ imports, inject, useFactory | useClass | useExisting })`, with `isGlobal`.
+ * Options are validated when the app boots: bad ones stop it with one error listing them all.
+ */
+@Module({
+  providers: [
+    {
+      provide: ENGINE_DRIVERS,
+      inject: [ENGINE_MODULE_OPTIONS],
+      useFactory: async (options: BuppleEngineModuleOptions) => {
+        validateEngineOptions(options);
+        return createDrivers(options.engine);
+      },
+    },
+    EngineService,
+    SseStreamInterceptor,
+  ],
+  exports: [EngineService, SseStreamInterceptor, ENGINE_MODULE_OPTIONS],
+})
+export class BuppleEngineModule extends BuppleEngineConfigurableModule {}

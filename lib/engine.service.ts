@@ -1,0 +1,129 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { defer, Observable, reduce } from 'rxjs';
+import { ENGINE_MODULE_OPTIONS } from './bupple-engine.module-definition.js';
+import type { EngineDriver } from './drivers/engine-driver.interface.js';
+import { UnknownEngineException } from './errors/engine.exception.js';
+import { ErrorMessages } from './errors/error-messages.js';
+import { DEFAULT_RETRY } from './engine/backoff.js';
+import { configuredEngineNames } from './engine/create-drivers.js';
+import { DEFAULT_TIMEOUT, engineStream } from './engine/engine-stream.js';
+import { streamReporterStorage, type StreamReporter } from './engine/stream-reporter.js';
+import { validateMessages } from './engine/validate-messages.js';
+import { ENGINE_DRIVERS } from './engine.tokens.js';
+import type { EngineCallOptions } from './interfaces/engine-call-options.interface.js';
+import type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.interface.js';
+import type { EngineMessage } from './interfaces/engine-message.interface.js';
+import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
+
+/** One configured engine, bound to its name: what `EngineService.engine(name)` returns. */
+export interface Engine {
+  readonly name: string;
+  readonly provider: string;
+  readonly model: string;
+  send(messages: EngineMessage[], options?: Omit<EngineCallOptions, 'engine'>): Observable<EngineResponse>;
+  stream(messages: EngineMessage[], options?: Omit<EngineCallOptions, 'engine'>): Observable<EngineChunk>;
+}
+
+/**
+ * One interface over every configured engine. Calls return cold Observables: the provider
+ * request starts on subscription, and unsubscribing aborts it.
+ */
+@Injectable()
+export class EngineService implements OnApplicationShutdown {
+  constructor(
+    @Inject(ENGINE_MODULE_OPTIONS) private readonly options: BuppleEngineModuleOptions,
+    @Inject(ENGINE_DRIVERS) private readonly drivers: Map<string, EngineDriver>,
+  ) {}
+
+  /** The engine used when a call names none. */
+  get defaultEngine(): string {
+    return this.options.engine.default ?? configuredEngineNames(this.options.engine).find((name) => this.drivers.has(name)) ?? [...this.drivers.keys()][0];
+  }
+
+  /** Names of the engines that can be called, the default first. */
+  engines(): string[] {
+    const names = [...this.drivers.keys()];
+    const first = this.defaultEngine;
+    return [first, ...names.filter((name) => name !== first)];
+  }
+
+  /** The named engine (default: `engine.default`). Throws UnknownEngineException for a name that is not configured. */
+  engine(name?: string): Engine {
+    const driver = this.driver(name ?? this.defaultEngine);
+    return {
+      name: driver.name,
+      provider: driver.provider,
+      model: driver.defaultModel,
+      send: (messages, options = {}) => this.send(messages, { ...options, engine: driver.name }),
+      stream: (messages, options = {}) => this.stream(messages, { ...options, engine: driver.name }),
+    };
+  }
+
+  /** Adds (or replaces) an engine at run time. */
+  register(name: string, driver: EngineDriver): void {
+    this.drivers.set(name, driver);
+  }
+
+  /**
+   * Streams an answer. The last chunk carries `finishReason` (and `usage` when known).
+   * Retryable failures are retried, then the fallback engines are tried, before the
+   * Observable errors with an EngineException.
+   */
+  stream(messages: EngineMessage[], options: EngineCallOptions = {}): Observable<EngineChunk> {
+    return defer(() => this.plannedStream(messages, options, streamReporterStorage.getStore(), false));
+  }
+
+  /** Gets a whole answer: one EngineResponse, then completion. */
+  send(messages: EngineMessage[], options: EngineCallOptions = {}): Observable<EngineResponse> {
+    return defer(() => {
+      let content = '';
+      const reporter: StreamReporter = {
+        accepted: () => undefined,
+        retry: (info) => info.reset && (content = ''),
+        fallback: (info) => info.reset && (content = ''),
+      };
+      return this.plannedStream(messages, options, reporter, true).pipe(
+        reduce<EngineChunk, EngineResponse | undefined>((_, chunk) => {
+          content += chunk.content;
+          return {
+            role: 'assistant',
+            content,
+            engine: chunk.engine,
+            model: chunk.model,
+            usage: chunk.usage ?? null,
+            finishReason: chunk.finishReason ?? 'other',
+            rawFinishReason: chunk.rawFinishReason ?? null,
+            warnings: chunk.warnings ?? [],
+          };
+        }, undefined),
+        (source) => source as Observable<EngineResponse>,
+      );
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.drivers.values()].map((driver) => driver.close?.()));
+  }
+
+  private plannedStream(messages: EngineMessage[], options: EngineCallOptions, reporter: StreamReporter | undefined, restartable: boolean) {
+    validateMessages(messages);
+    const first = options.engine ?? this.defaultEngine;
+    const names = [first, ...(options.fallback ?? this.options.engine.fallback ?? []).filter((name) => name !== first)];
+    const engineDefaults = this.options.engine;
+    return engineStream({
+      messages: [...messages],
+      chain: names.map((name) => this.driver(name)),
+      options,
+      retry: { ...DEFAULT_RETRY, ...engineDefaults.retry, ...options.retry },
+      timeout: { ...DEFAULT_TIMEOUT, ...engineDefaults.timeout, ...options.timeout },
+      reporter,
+      restartable,
+    });
+  }
+
+  private driver(name: string): EngineDriver {
+    const driver = this.drivers.get(name);
+    if (!driver) throw new UnknownEngineException(ErrorMessages.unknownEngine(name, [...this.drivers.keys()]), [...this.drivers.keys()]);
+    return driver;
+  }
+}

@@ -1,0 +1,58 @@
+// Public API of @bupple/nestjs-ai-engine, export by export.
+
+// Module
+export { BuppleEngineModule } from './bupple-engine.module.js';
+export { ENGINE_MODULE_OPTIONS } from './bupple-engine.module-definition.js';
+export type {
+  BuppleEngineModuleOptions,
+  EngineOptions,
+  ProviderEngineConfig,
+  OpenAIEngineConfig,
+  ClaudeEngineConfig,
+  GeminiEngineConfig,
+} from './interfaces/engine-module-options.interface.js';
+export { EngineConfigurationException } from './options/validate-engine-options.js';
+
+// Engine
+export { EngineService } from './engine.service.js';
+export type { Engine } from './engine.service.js';
+export type { EngineMessage, EngineRole, ContentPart, TextPart, ImagePart, AudioPart } from './interfaces/engine-message.interface.js';
+export type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.interface.js';
+export type { EngineUsage } from './interfaces/engine-usage.interface.js';
+export type { EngineWarning } from './interfaces/engine-warning.interface.js';
+export type { FinishReason } from './interfaces/finish-reason.type.js';
+export type { EngineCallOptions, RetryOptions, TimeoutOptions, DriverCallOptions } from './interfaces/engine-call-options.interface.js';
+export type { ConversationLike, RecordedAnswer } from './interfaces/conversation-like.interface.js';
+export type { StreamReporter, StreamAcceptedInfo, StreamRetryInfo, StreamFallbackInfo } from './engine/stream-reporter.js';
+
+// Drivers
+export type { EngineDriver, DriverRequest, DriverStreamPart } from './drivers/engine-driver.interface.js';
+export { OfflineDriver, splitIntoTokens } from './drivers/offline/offline.driver.js';
+export type { OfflineRequestRecord, OfflineRequestState } from './drivers/offline/offline.driver.js';
+export type { OfflineEngineConfig, OfflineFailure, OfflineFailureKind } from './drivers/offline/offline-engine-config.interface.js';
+
+// Errors
+export {
+  EngineException,
+  AuthenticationException,
+  RateLimitException,
+  ValidationException,
+  ConnectionException,
+  ProviderOverloadedException,
+  ContentFilterException,
+  ProviderServerException,
+  UnknownEngineException,
+  MissingPackageException,
+} from './errors/engine.exception.js';
+export type { EngineExceptionOptions } from './errors/engine.exception.js';
+export { EngineExceptionFilter } from './errors/engine-exception.filter.js';
+export { toHttpException } from './errors/engine-http.js';
+
+// SSE
+export { SseStream } from './sse/sse-stream.decorator.js';
+export { SseStreamInterceptor } from './sse/sse-stream.interceptor.js';
+export { sseEvent } from './sse/sse-event.js';
+export type { SseEvent } from './sse/sse-event.js';
+export { encodeSseEvent } from './sse/sse-encoder.js';
+export type { EncodableSseEvent } from './sse/sse-encoder.js';
+export type { SseStreamOptions, SseModuleOptions } from './sse/sse-options.interface.js';

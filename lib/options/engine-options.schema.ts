@@ -1,0 +1,120 @@
+import { Type } from 'class-transformer';
+import {
+  Allow,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+/*
+ * class-validator schemas of the module options, used once at startup. Messages say what is
+ * expected; the option path is added in front of each (see validate-engine-options.ts).
+ * No message includes the value, so a key is never printed.
+ */
+
+const optional = IsOptional();
+
+class ProviderEngineConfigSchema {
+  @IsString({ message: 'is required (a non-empty string)' })
+  @IsNotEmpty({ message: 'is required (a non-empty string)' })
+  apiKey!: string;
+
+  @optional
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  baseURL?: string;
+
+  @optional
+  @IsString({ message: 'must be a string' })
+  @IsNotEmpty({ message: 'must not be empty' })
+  model?: string;
+
+  @optional
+  @IsNumber({}, { message: 'must be a number from 0 to 2' })
+  @Min(0, { message: 'must be a number from 0 to 2' })
+  @Max(2, { message: 'must be a number from 0 to 2' })
+  temperature?: number;
+
+  @optional
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  maxTokens?: number;
+}
+
+class OpenAIEngineConfigSchema extends ProviderEngineConfigSchema {
+  @optional
+  @IsString({ message: 'must be a string' })
+  organization?: string;
+}
+
+class GeminiEngineConfigSchema extends ProviderEngineConfigSchema {
+  @optional
+  @IsString({ message: 'must be a string' })
+  projectId?: string;
+}
+
+class OfflineEngineConfigSchema {
+  @optional @IsString({ message: 'must be a string' }) model?: string;
+  @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) tokenDelayMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) acceptDelayMs?: number;
+  @optional @IsArray({ message: 'must be an array of strings' }) @IsString({ each: true, message: 'must be an array of strings' }) chunks?: string[];
+  @Allow() reply?: unknown;
+  @optional @IsObject({ message: 'must be an object { afterChunks, kind?, beforeStart? }' }) failAt?: unknown;
+}
+
+class RetryOptionsSchema {
+  @optional @IsInt({ message: 'must be an integer from 0 to 10' }) @Min(0, { message: 'must be an integer from 0 to 10' }) @Max(10, { message: 'must be an integer from 0 to 10' }) maxRetries?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) initialDelayMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) maxDelayMs?: number;
+  @optional @IsIn(['error', 'restart'], { message: "must be 'error' or 'restart'" }) afterContent?: string;
+}
+
+class TimeoutOptionsSchema {
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) firstByteMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) idleMs?: number;
+}
+
+class EngineOptionsSchema {
+  @optional @IsString({ message: 'must be the name of a configured engine' }) default?: string;
+  @optional @ValidateNested() @Type(() => OpenAIEngineConfigSchema) openai?: OpenAIEngineConfigSchema;
+  @optional @ValidateNested() @Type(() => ProviderEngineConfigSchema) claude?: ProviderEngineConfigSchema;
+  @optional @ValidateNested() @Type(() => GeminiEngineConfigSchema) gemini?: GeminiEngineConfigSchema;
+  @Allow() offline?: unknown;
+  @optional @IsObject({ message: 'must be an object of EngineDriver instances by name' }) drivers?: unknown;
+  @optional @IsArray({ message: 'must be an array of engine names' }) @IsString({ each: true, message: 'must be an array of engine names' }) fallback?: string[];
+  @optional @ValidateNested() @Type(() => RetryOptionsSchema) retry?: RetryOptionsSchema;
+  @optional @ValidateNested() @Type(() => TimeoutOptionsSchema) timeout?: TimeoutOptionsSchema;
+}
+
+export class SseOptionsSchema {
+  @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) retryMs?: number;
+  @optional @IsBoolean({ message: 'must be true or false' }) startImmediately?: boolean;
+  @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxPendingLength?: number;
+}
+
+export class ModuleOptionsSchema {
+  @IsDefined({ message: 'is required: { default?, openai?, claude?, gemini?, offline?, … }' })
+  @IsObject({ message: 'must be an object' })
+  @ValidateNested()
+  @Type(() => EngineOptionsSchema)
+  engine!: EngineOptionsSchema;
+
+  @optional @IsObject({ message: 'must be an object' }) memory?: unknown;
+
+  @optional @IsObject({ message: 'must be an object' }) @ValidateNested() @Type(() => SseOptionsSchema) sse?: SseOptionsSchema;
+
+  /** Also exists on forRoot() options (`isGlobal`): allowed, not validated here. */
+  @Allow() isGlobal?: unknown;
+}
+
+export { OfflineEngineConfigSchema };

@@ -1,0 +1,70 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Writes SSE text to a response with as few `write()` calls as possible: everything written
+ * in one turn of the event loop goes out in one write, at the end of that turn. It waits
+ * for `drain` only when the socket pushes back, and gives up (calls `onOverflow`) when more
+ * than `maxPending` characters wait for a slow client.
+ */
+export class SseWriter {
+  private pending = '';
+  private scheduled = false;
+  private draining = false;
+  private closed = false;
+  private readonly flushNow = () => this.flush();
+  private readonly onDrain = () => {
+    this.draining = false;
+    this.flush();
+  };
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly maxPending: number,
+    private readonly onOverflow: () => void,
+  ) {}
+
+  write(text: string): void {
+    if (this.closed) return;
+    this.pending += text;
+    if (this.pending.length > this.maxPending) {
+      this.pending = '';
+      this.onOverflow();
+      return;
+    }
+    if (!this.scheduled && !this.draining) {
+      this.scheduled = true;
+      setImmediate(this.flushNow);
+    }
+  }
+
+  /** Writes what is pending, then ends the response. */
+  end(text = ''): void {
+    if (this.closed) return;
+    this.closed = true;
+    const rest = this.pending + text;
+    this.pending = '';
+    this.res.off('drain', this.onDrain);
+    if (!this.res.writableEnded && !this.res.destroyed) this.res.end(rest);
+  }
+
+  /** Drops what is pending; the response is gone or being destroyed. */
+  close(): void {
+    this.closed = true;
+    this.pending = '';
+    this.res.off('drain', this.onDrain);
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.closed || this.draining || this.pending === '') return;
+    const text = this.pending;
+    this.pending = '';
+    const ok = this.res.write(text);
+    // compression middleware buffers until told to flush
+    (this.res as ServerResponse & { flush?: () => void }).flush?.();
+    if (!ok) {
+      this.draining = true;
+      this.res.once('drain', this.onDrain);
+    }
+  }
+}
