@@ -7,7 +7,7 @@ export const ErrorMessages = {
   invalidOptions: (problems: string[]) =>
     `Invalid BuppleEngineModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
   noMessages: () => 'messages must be a non-empty array of { role, content }.',
-  badMessage: (index: number, why: string) => `messages[${index}] ${why}`,
+  badMessage: (index: number, why: string) => `messages[${index}]${why.startsWith('.') ? '' : ' '}${why}`,
   authentication: (provider: string, status?: number) =>
     `${provider} rejected the API key${status ? ` (HTTP ${status})` : ''}. Check the engine's apiKey.`,
   rateLimited: (provider: string, retryAfterMs?: number) =>

@@ -1,0 +1,26 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'dist-check/', 'sample/dist/', 'node_modules/', 'coverage/', 'test-output/', 'bench/results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['sample/public/**/*.js', 'sample/public/**/*.mjs'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['lib/**/*.ts'],
+    ignores: ['lib/**/*.spec.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**', '**/sample/**'], message: 'lib/ must not import test or sample code.' }] }] },
+  },
+);

@@ -1,0 +1,83 @@
+import 'reflect-metadata';
+import { OfflineDriver } from '../drivers/offline/offline.driver.js';
+import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import { EngineConfigurationException, validateEngineOptions } from './validate-engine-options.js';
+
+const SECRET = 'sk-test-0123456789abcdefSECRET';
+
+function problemsOf(options: unknown): string[] {
+  try {
+    validateEngineOptions(options as BuppleEngineModuleOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(EngineConfigurationException);
+    expect((error as Error).message).not.toContain(SECRET);
+    return (error as EngineConfigurationException).problems;
+  }
+  return [];
+}
+
+describe('validateEngineOptions', () => {
+  it('accepts a complete configuration', () => {
+    expect(
+      problemsOf({
+        engine: {
+          default: 'claude',
+          openai: { apiKey: SECRET, baseURL: 'http://localhost:11434/v1', model: 'llama3', temperature: 0.2, maxTokens: 100, organization: 'org' },
+          claude: { apiKey: SECRET },
+          gemini: { apiKey: SECRET, projectId: 'p' },
+          offline: true,
+          drivers: { mine: new OfflineDriver('mine') },
+          fallback: ['gemini', 'mine'],
+          retry: { maxRetries: 3, afterContent: 'restart' },
+          timeout: { firstByteMs: 1000, idleMs: 1000 },
+        },
+        sse: { retryMs: 1000 },
+        isGlobal: true,
+      }),
+    ).toEqual([]);
+  });
+
+  it('names every bad option path in one error, without echoing values', () => {
+    const problems = problemsOf({
+      engine: {
+        default: 'gpt',
+        openai: { apiKey: '', temperature: 3, baseURL: `not a url ${SECRET}` },
+        claude: { apiKey: SECRET, maxTokens: 0 },
+        gemini: { model: 'gemini-2.5-flash' },
+        opneai: { apiKey: SECRET },
+        fallback: ['nope'],
+        retry: { maxRetries: -1, afterContent: 'sometimes' },
+      },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'engine.openai.apiKey: is required (a non-empty string) (e.g. from the BUPPLE_ENGINE_OPENAI_API_KEY environment variable)',
+        'engine.openai.temperature: must be a number from 0 to 2',
+        'engine.openai.baseURL: must be an http(s) URL',
+        'engine.claude.maxTokens: must be a positive integer',
+        'engine.gemini.apiKey: is required (a non-empty string) (e.g. from the BUPPLE_ENGINE_GEMINI_API_KEY environment variable)',
+        'engine.opneai: is not a known option',
+        'engine.retry.maxRetries: must be an integer from 0 to 10',
+        "engine.retry.afterContent: must be 'error' or 'restart'",
+        expect.stringMatching(/^engine\.default: "gpt" is not a configured engine; use one of openai, claude, gemini/),
+        expect.stringMatching(/^engine\.fallback\[0\]: "nope" is not a configured engine/),
+      ]),
+    );
+    expect(problems).toHaveLength(10);
+  });
+
+  it('requires at least one engine, and the engine section itself', () => {
+    expect(problemsOf({ engine: {} })).toEqual(['engine: configure at least one engine (openai, claude, gemini, offline or drivers)']);
+    expect(problemsOf({})[0]).toMatch(/^engine: is required/);
+  });
+
+  it('checks offline settings and custom drivers', () => {
+    expect(problemsOf({ engine: { offline: { tokenDelayMs: -5, chunks: [1] }, drivers: { bad: {} } } })).toEqual(
+      expect.arrayContaining([
+        'engine.offline.tokenDelayMs: must be an integer ≥ 0 (ms)',
+        'engine.offline.chunks: must be an array of strings',
+        'engine.drivers.bad: must implement EngineDriver (a stream() method)',
+      ]),
+    );
+  });
+});
