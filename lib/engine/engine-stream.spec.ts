@@ -4,7 +4,7 @@ import type { DriverRequest, DriverStreamPart, EngineDriver } from '../drivers/e
 import { OfflineDriver } from '../drivers/offline/offline.driver.js';
 import type { OfflineEngineConfig } from '../drivers/offline/offline-engine-config.interface.js';
 import { EngineService } from '../engine.service.js';
-import { ConnectionException, RateLimitException, ProviderServerException, AuthenticationException, UnknownEngineException, ValidationException } from '../errors/engine.exception.js';
+import { ConnectionException, ProviderServerException, AuthenticationException, UnknownEngineException, ValidationException } from '../errors/engine.exception.js';
 import type { ConversationLike, RecordedAnswer } from '../interfaces/conversation-like.interface.js';
 import type { EngineMessage } from '../interfaces/engine-message.interface.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
