@@ -1,0 +1,102 @@
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Test } from '@nestjs/testing';
+import { lastValueFrom, toArray } from 'rxjs';
+import { BuppleEngineModule, EngineService } from '@bupple/nestjs-ai-engine';
+import { dataOf, readSse } from '../utils/sse-client.js';
+
+/**
+ * Every ```ts block of the README is written to test-output/readme/, type-checked against
+ * the library, and the runnable ones are run.
+ */
+const root = join(import.meta.dirname, '..', '..');
+const outDir = join(root, 'test-output', 'readme');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+
+/** The block that defines a thing, by a line it contains. */
+function blockWith(needle: string): string {
+  const found = blocks.filter((block) => block.includes(needle));
+  if (found.length !== 1) throw new Error(`expected one README block with ${needle}, found ${found.length}`);
+  return found[0];
+}
+
+describe('README examples', () => {
+  beforeAll(() => {
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    blocks.forEach((block, i) => writeFileSync(join(outDir, `example-${i + 1}.ts`), block));
+    // examples that import './app.module.js' get the quick start's module
+    writeFileSync(join(outDir, 'app.module.ts'), blockWith('export class ChatController'));
+    writeFileSync(
+      join(outDir, 'tsconfig.json'),
+      JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { rootDir: '../..', noEmit: true }, include: ['./*.ts'] }),
+    );
+  });
+
+  it('has examples', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('type-check against the library', () => {
+    try {
+      execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(outDir, 'tsconfig.json')], { encoding: 'utf8' });
+    } catch (error) {
+      throw new Error(`README examples do not compile:\n${(error as { stdout?: string }).stdout}`);
+    }
+  }, 60_000);
+
+  it('the quick start serves an SSE answer (offline engine when no key is set)', async () => {
+    delete process.env.OPENAI_API_KEY;
+    const { AppModule } = await import(join(outDir, 'app.module.ts'));
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const result = await readSse(`${await app.getUrl()}/chat/stream?message=Hello`);
+      expect(result.status).toBe(200);
+      expect(result.events.map((e) => e.event)[0]).toBe('start');
+      expect(dataOf(result, 'content').map((c) => c.content).join('')).toContain('Hello');
+      const post = await fetch(`${await app.getUrl()}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"Hi"}' });
+      expect(await post.json()).toMatchObject({ role: 'assistant', engine: 'offline' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('the configuration examples boot', async () => {
+    for (const needle of ["model: 'gpt-4o-mini', temperature: 0.7", 'useFactory: (settings: Settings)']) {
+      const index = blocks.indexOf(blockWith(needle));
+      const { AppModule } = await import(join(outDir, `example-${index + 1}.ts`));
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+      expect(moduleRef.get(EngineService).engines().length).toBeGreaterThan(0);
+      await moduleRef.close();
+    }
+  });
+
+  it('the EngineService example and the custom driver run', async () => {
+    const server = createServer((req, res) => req.pipe(res)).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { SummaryService } = await import(join(outDir, `example-${blocks.indexOf(blockWith('class SummaryService')) + 1}.ts`));
+      const { EchoDriver } = await import(join(outDir, `example-${blocks.indexOf(blockWith('class EchoDriver')) + 1}.ts`));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/echo`;
+      const moduleRef = await Test.createTestingModule({
+        imports: [BuppleEngineModule.forRoot({ engine: { default: 'echo', offline: { tokenDelayMs: 0 }, drivers: { echo: new EchoDriver('echo', url) } } })],
+        providers: [SummaryService],
+      }).compile();
+      const summaries = moduleRef.get(SummaryService);
+      await expect(summaries.summarize('some text')).resolves.toContain('some text');
+      expect((await summaries.tokens('hi there')).join('')).toContain('hi there');
+      const chunks = await lastValueFrom(moduleRef.get(EngineService).stream([{ role: 'user', content: 'echo me' }]).pipe(toArray()));
+      expect(chunks[0]).toMatchObject({ engine: 'echo', model: 'echo-1' });
+      await moduleRef.close();
+    } finally {
+      server.close();
+    }
+  });
+});
