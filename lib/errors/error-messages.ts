@@ -23,4 +23,13 @@ export const ErrorMessages = {
   contentFilter: (provider: string) => `${provider} stopped the answer because of its content policy.`,
   unsupportedPart: (provider: string, part: string) => `${provider} cannot take a message part of type "${part}".`,
   streamFailed: () => 'The stream failed.',
+  partNotAllowedForRole: (provider: string, role: string, part: string) =>
+    `${provider} takes only text in ${role} messages, not a part of type "${part}".`,
+  imagePartWithoutSource: () => 'an image part needs a url, or base64 data with its mimeType.',
+  imageDataWithoutMimeType: () => 'an image part with base64 data needs its mimeType (e.g. image/png).',
+  unsupportedAudioFormat: (provider: string, mimeType: string) =>
+    `${provider} takes audio as audio/wav or audio/mp3 (audio/mpeg), not "${mimeType}".`,
+  streamEndedEarly: (provider: string) => `${provider} ended the stream before the answer was finished.`,
+  malformedStream: (provider: string) => `${provider} sent a stream event that is not valid JSON.`,
+  providerReportedError: (provider: string, detail: string) => `${provider} reported an error: ${detail}`,
 } as const;
