@@ -1,0 +1,31 @@
+// Public API of @bupple/nestjs-ai-engine/client: runs in browsers and Node 20 (fetch,
+// ReadableStream, TextDecoder, AbortController), with no NestJS and no dependency.
+export { streamChat, ChatStream } from './chat-stream.js';
+export type {
+  ChatStreamOptions,
+  ChatStreamHandlers,
+  StreamStatus,
+  StreamCloseReason,
+  StreamOutcome,
+  KeepaliveInfo,
+} from './chat-stream.js';
+export { StreamClientError, StreamHttpError, StreamConnectionError, StreamProtocolError, parseRetryAfter } from './stream-errors.js';
+export { isStreamEvent, isKnownEventName, parseEventId } from './stream-events.js';
+export type {
+  StreamEvent,
+  KnownStreamEvent,
+  CustomStreamEvent,
+  KnownStreamEventName,
+  StreamEventDataMap,
+  StartData,
+  ContentData,
+  ProgressData,
+  CompleteData,
+  ChunkErrorData,
+  StreamErrorData,
+  RetryData,
+  FallbackData,
+  StreamUsage,
+} from './stream-events.js';
+export { SseParser, parseSse } from './sse-parser.js';
+export type { SseMessage, SseParserCallbacks } from './sse-parser.js';
