@@ -175,6 +175,7 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
   private serverRetryMs: number | undefined;
   private attempt = 0;
   private resuming = false;
+  private opened = false;
   private connection: AbortController | undefined;
   private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -371,7 +372,8 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
     } catch (error) {
       this.clearIdle();
       if (this.closed) return { kind: 'ended' };
-      if (!this.resuming) {
+      // a GET can be tried again like EventSource does; a POST is never sent twice
+      if (!this.resuming && this.method() !== 'GET') {
         this.close('failed', { error: new StreamConnectionError(`Could not connect to ${url}.`, 0, { cause: error, code: 'connect_failed' }) });
         return { kind: 'ended' };
       }
@@ -409,7 +411,8 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
     this.parser.reset();
     const reader = response.body.getReader();
     this.reader = reader;
-    this.setStatus(this.resuming ? { state: 'resumed', attempt: this.attempt, lastEventId: this.lastId } : { state: 'open' });
+    this.setStatus(this.opened ? { state: 'resumed', attempt: this.attempt, lastEventId: this.lastId } : { state: 'open' });
+    this.opened = true;
     this.armIdle(controller);
     try {
       for (;;) {

@@ -32,4 +32,17 @@ export const ErrorMessages = {
   streamEndedEarly: (provider: string) => `${provider} ended the stream before the answer was finished.`,
   malformedStream: (provider: string) => `${provider} sent a stream event that is not valid JSON.`,
   providerReportedError: (provider: string, detail: string) => `${provider} reported an error: ${detail}`,
+  optionNotSupported: (provider: string, option: string, detail?: string) =>
+    `${provider} does not support ${option}${detail ? ` (${detail})` : ''}; it was not sent.`,
+  firstTurnNotUser: (provider: string) =>
+    `${provider} needs the conversation to start with a user message (after any system messages), but it starts with an assistant message. ` +
+    'Start with the user\'s message, or move the opening assistant line into a system message.',
+  noConversationTurns: (provider: string) => `${provider} needs at least one user or assistant message besides system messages.`,
+  imageUrlWithoutMimeType: (provider: string) => `${provider} needs the mimeType of an image given by URL (e.g. image/jpeg).`,
+  unsupportedImageType: (provider: string, mimeType: string, allowed: readonly string[]) =>
+    `${provider} takes images as ${allowed.join(', ')}, not "${mimeType}".`,
+  billing: (provider: string, detail?: string) =>
+    `${provider} refused the request for a billing reason${detail ? `: ${detail}` : '.'} Check the account's plan and credit.`,
+  promptBlocked: (provider: string, reason: string, detail?: string) =>
+    `${provider} blocked the prompt (${reason})${detail ? `: ${detail}` : '.'}`,
 } as const;
