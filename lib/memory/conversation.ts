@@ -1,0 +1,132 @@
+import type { ConversationLike, RecordedAnswer } from '../interfaces/conversation-like.interface.js';
+import type { EngineMessage } from '../interfaces/engine-message.interface.js';
+import type {
+  ConversationKey,
+  ConversationMessage,
+  MessageMetadata,
+  MessageRole,
+  MessageType,
+} from './conversation-message.interface.js';
+import type { ConversationStore } from './conversation-store.js';
+import { assertValidWindow, selectWindow, type MessageWindowOptions } from './message-window.js';
+import { fromEngineMessage, toEngineMessages } from './to-engine-messages.js';
+import { assertValidKey } from './validate-message.js';
+
+/** Options of one conversation handle. */
+export interface ConversationOptions {
+  /** The part of the history `toEngineMessages()` sends to the engine. Default: all of it. */
+  window?: MessageWindowOptions;
+}
+
+/** What `recordAnswer` stores in the assistant message's metadata. */
+export interface AnswerMetadata {
+  engine: string;
+  model: string;
+  usage: RecordedAnswer['usage'];
+  finishReason: string | null;
+  durationMs: number;
+  /** Present (true) when the answer was cut short. */
+  incomplete?: true;
+  /** Why it was cut short: `aborted` (the client left) or the error code. */
+  interruptedBy?: string;
+}
+
+/**
+ * A handle on one conversation (`memory.conversation(parentType, parentId)`). It holds only its
+ * key and the store, so handles are cheap, and two handles (two requests) never share state:
+ * everything lives in the store. Also what `EngineService.stream(messages, { conversation })`
+ * takes (it implements `ConversationLike`).
+ */
+export class Conversation implements ConversationLike {
+  readonly parentType: string;
+  readonly parentId: string;
+  private readonly window?: MessageWindowOptions;
+
+  constructor(
+    private readonly store: ConversationStore,
+    key: ConversationKey,
+    options: ConversationOptions = {},
+  ) {
+    assertValidKey(key);
+    if (options.window) assertValidWindow(options.window);
+    this.parentType = key.parentType;
+    this.parentId = key.parentId;
+    this.window = options.window ? { ...options.window } : undefined;
+  }
+
+  /** The conversation's key. */
+  get key(): ConversationKey {
+    return { parentType: this.parentType, parentId: this.parentId };
+  }
+
+  /** Appends a message; returns it as stored (with its id and `seq`). */
+  addMessage(
+    role: MessageRole,
+    content: string,
+    type: MessageType = 'text',
+    metadata: MessageMetadata = {},
+    messageId?: string,
+  ): Promise<ConversationMessage> {
+    return this.store.append(this.key, { id: messageId, role, content, type, metadata });
+  }
+
+  addUserMessage(content: string, type: MessageType = 'text', metadata: MessageMetadata = {}, messageId?: string): Promise<ConversationMessage> {
+    return this.addMessage('user', content, type, metadata, messageId);
+  }
+
+  addAssistantMessage(content: string, type: MessageType = 'text', metadata: MessageMetadata = {}, messageId?: string): Promise<ConversationMessage> {
+    return this.addMessage('assistant', content, type, metadata, messageId);
+  }
+
+  addSystemMessage(content: string, type: MessageType = 'text', metadata: MessageMetadata = {}, messageId?: string): Promise<ConversationMessage> {
+    return this.addMessage('system', content, type, metadata, messageId);
+  }
+
+  /**
+   * The messages, oldest first. With a window (`limit`, `maxChars`, `maxTokens`), the newest
+   * messages that fit, plus every system message (see MessageWindowOptions).
+   */
+  async getMessages(options: MessageWindowOptions = {}): Promise<ConversationMessage[]> {
+    assertValidWindow(options);
+    const messages = await this.store.list(this.key);
+    return selectWindow(messages, options);
+  }
+
+  /** Deletes the conversation. */
+  clear(): Promise<void> {
+    return this.store.clear(this.key);
+  }
+
+  /** The history (within the handle's window) as engine messages, media as content parts. */
+  async toEngineMessages(): Promise<EngineMessage[]> {
+    return toEngineMessages(await this.getMessages(this.window));
+  }
+
+  /** Stores the caller's new messages, in order, atomically (all or none). */
+  async recordInput(messages: EngineMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.store.appendMany(this.key, messages.map(fromEngineMessage));
+  }
+
+  /** Stores an assembled answer as one assistant message; an incomplete one is flagged in its metadata. */
+  async recordAnswer(answer: RecordedAnswer): Promise<void> {
+    const metadata: AnswerMetadata = {
+      engine: answer.engine,
+      model: answer.model,
+      usage: answer.usage,
+      finishReason: answer.finishReason,
+      durationMs: answer.durationMs,
+    };
+    if (!answer.complete) {
+      metadata.incomplete = true;
+      if (answer.interruptedBy !== undefined) metadata.interruptedBy = answer.interruptedBy;
+    }
+    await this.store.append(this.key, {
+      role: 'assistant',
+      content: answer.content,
+      type: 'text',
+      metadata: { ...metadata },
+      engine: answer.engine || undefined,
+    });
+  }
+}

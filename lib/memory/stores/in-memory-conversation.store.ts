@@ -1,0 +1,79 @@
+import type {
+  ConversationKey,
+  ConversationMessage,
+  ListMessagesOptions,
+  NewConversationMessage,
+} from '../conversation-message.interface.js';
+import { ConversationStore } from '../conversation-store.js';
+import type { InMemoryStoreOptions } from '../memory-options.interface.js';
+import { assertValidKey, assertValidLimit, prepareMessage } from '../validate-message.js';
+
+interface StoredConversation {
+  nextSeq: number;
+  messages: ConversationMessage[];
+}
+
+function copy(message: ConversationMessage): ConversationMessage {
+  return { ...message, metadata: structuredClone(message.metadata) };
+}
+
+/**
+ * Keeps conversations in this process (the default store). Appends are synchronous under the
+ * hood, so they are atomic and ordered. Returned messages are copies: changing one does not
+ * change the history. Lost on restart and not shared between processes: use the file, Redis or
+ * database store for that.
+ */
+export class InMemoryConversationStore extends ConversationStore {
+  readonly name: string = 'memory';
+  private readonly conversations = new Map<string, StoredConversation>();
+  private readonly maxConversations: number;
+
+  constructor(options: InMemoryStoreOptions = {}) {
+    super();
+    this.maxConversations = options.maxConversations ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Number of conversations held (for tests and diagnostics). */
+  get size(): number {
+    return this.conversations.size;
+  }
+
+  async appendMany(key: ConversationKey, messages: NewConversationMessage[]): Promise<ConversationMessage[]> {
+    assertValidKey(key);
+    const prepared = messages.map(prepareMessage);
+    const id = mapKey(key);
+    const conversation = this.conversations.get(id) ?? { nextSeq: 1, messages: [] };
+    // Most recently written last: the first entry is the one to drop when over the bound.
+    this.conversations.delete(id);
+    this.conversations.set(id, conversation);
+    const createdAt = new Date().toISOString();
+    const stored = prepared.map((message) => ({ ...message, seq: conversation.nextSeq++, createdAt }));
+    conversation.messages.push(...stored);
+    while (this.conversations.size > this.maxConversations) {
+      this.conversations.delete(this.conversations.keys().next().value!);
+    }
+    return stored.map(copy);
+  }
+
+  async list(key: ConversationKey, options: ListMessagesOptions = {}): Promise<ConversationMessage[]> {
+    assertValidKey(key);
+    assertValidLimit(options.limit);
+    const messages = this.conversations.get(mapKey(key))?.messages ?? [];
+    const slice = options.limit === undefined ? messages : options.limit === 0 ? [] : messages.slice(-options.limit);
+    return slice.map(copy);
+  }
+
+  async clear(key: ConversationKey): Promise<void> {
+    assertValidKey(key);
+    this.conversations.delete(mapKey(key));
+  }
+
+  override async close(): Promise<void> {
+    this.conversations.clear();
+  }
+}
+
+function mapKey(key: ConversationKey): string {
+  // Ids never contain NUL (validated), so this is unambiguous.
+  return `${key.parentType}\u0000${key.parentId}`;
+}

@@ -1,0 +1,265 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { ErrorMessages } from '../../errors/error-messages.js';
+import { redactSecrets } from '../../errors/redact.js';
+import { loadPackage } from '../../utils/load-package.js';
+import type {
+  ConversationKey,
+  ConversationMessage,
+  ListMessagesOptions,
+  NewConversationMessage,
+} from '../conversation-message.interface.js';
+import { ConversationStore } from '../conversation-store.js';
+import {
+  MemoryConnectionException,
+  MemoryException,
+  MemoryStorageException,
+  MemoryValidationException,
+} from '../errors/memory.exception.js';
+import type { RedisStoreOptions } from '../memory-options.interface.js';
+import { assertValidKey, assertValidLimit, prepareMessage } from '../validate-message.js';
+import { describeUrl } from './describe-url.js';
+import { parseRecord, recordBody } from './message-record.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** The original's key (`engine_memory`), as a prefix. */
+export const DEFAULT_REDIS_KEY_PREFIX = 'engine_memory:';
+/** 30 days, as the original. */
+export const DEFAULT_REDIS_TTL_SECONDS = 60 * 60 * 24 * 30;
+
+/**
+ * Appends records atomically and returns the last `seq`. The new `seq`s follow the last record's
+ * (0 for a new list); one RPUSH stores all records or none; the TTL is refreshed.
+ * KEYS[1]: the conversation list. ARGV[1]: TTL in ms (0: none). ARGV[2…]: record bodies (see recordBody).
+ */
+const APPEND_SCRIPT = `
+local last = 0
+local tail = redis.call('LINDEX', KEYS[1], -1)
+if tail then
+  local seq = string.match(tail, '^{"seq":(%d+)')
+  if seq then last = tonumber(seq) else last = redis.call('LLEN', KEYS[1]) end
+end
+local records = {}
+for i = 2, #ARGV do
+  records[#records + 1] = '{"seq":' .. string.format('%d', last + i - 1) .. ARGV[i]
+end
+redis.call('RPUSH', KEYS[1], unpack(records))
+local ttl = tonumber(ARGV[1])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+else
+  redis.call('PERSIST', KEYS[1])
+end
+return last + #records
+`;
+
+type RedisWithAppend = Redis & {
+  bupple_memory_append(key: string, ttlMs: string, ...bodies: string[]): Promise<number>;
+};
+
+/**
+ * Keeps each conversation in one Redis list, `<keyPrefix><parentType>:<parentId>` (ids
+ * URI-encoded), one JSON record per message. Appends run as one Lua script (atomic: the next
+ * `seq`, the RPUSH of every record and the TTL refresh happen together, or not at all). Needs
+ * the `ioredis` package, loaded when this store is first used.
+ *
+ * Connection handling: bounded connect and command timeouts, no offline queue (a command while
+ * Redis is away fails at once with a `MemoryConnectionException`) and no replay of a command
+ * whose answer was lost (that could store a message twice). After the connection drops the
+ * client reconnects a bounded number of times; after that the next call connects afresh.
+ */
+export class RedisConversationStore extends ConversationStore {
+  readonly name: string = 'redis';
+  readonly keyPrefix: string;
+  private readonly url: string;
+  private readonly target: string;
+  private readonly secrets: string[];
+  private readonly ttlMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
+  private readonly maxReconnectAttempts: number;
+  private client?: RedisWithAppend;
+  private connecting?: Promise<RedisWithAppend>;
+  /** False until the first successful connection: a failing first connect is not retried. */
+  private everReady = false;
+  private closed = false;
+  private lastError?: Error;
+
+  constructor(options: RedisStoreOptions = {}) {
+    super();
+    this.url = options.url ?? DEFAULT_REDIS_URL;
+    ({ target: this.target, secrets: this.secrets } = describeUrl(this.url, DEFAULT_REDIS_URL));
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+    const ttlSeconds = options.ttlSeconds ?? DEFAULT_REDIS_TTL_SECONDS;
+    if (!Number.isFinite(ttlSeconds) || ttlSeconds < 0) {
+      throw new MemoryValidationException(ErrorMessages.memoryInvalidOption('redis.ttlSeconds', 'must be a number ≥ 0'));
+    }
+    this.ttlMs = Math.round(ttlSeconds * 1000);
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 2000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
+    this.maxReconnectAttempts = options.maxReconnectAttempts ?? 10;
+  }
+
+  /** The Redis key of a conversation. */
+  keyOf(key: ConversationKey): string {
+    assertValidKey(key);
+    return `${this.keyPrefix}${encodeURIComponent(key.parentType)}:${encodeURIComponent(key.parentId)}`;
+  }
+
+  override async connect(): Promise<void> {
+    await this.ready();
+  }
+
+  async appendMany(key: ConversationKey, messages: NewConversationMessage[]): Promise<ConversationMessage[]> {
+    const redisKey = this.keyOf(key);
+    const prepared = messages.map(prepareMessage);
+    if (prepared.length === 0) return [];
+    const client = await this.ready();
+    const createdAt = new Date().toISOString();
+    const bodies = prepared.map((message) => recordBody(message, createdAt));
+    const lastSeq = await this.run('append to the conversation', () =>
+      client.bupple_memory_append(redisKey, String(this.ttlMs), ...bodies),
+    );
+    const first = Number(lastSeq) - prepared.length + 1;
+    return prepared.map((message, i) => ({ ...message, seq: first + i, createdAt }));
+  }
+
+  async list(key: ConversationKey, options: ListMessagesOptions = {}): Promise<ConversationMessage[]> {
+    const redisKey = this.keyOf(key);
+    assertValidLimit(options.limit);
+    if (options.limit === 0) return [];
+    const client = await this.ready();
+    const start = options.limit === undefined ? 0 : -options.limit;
+    const records = await this.run('read the conversation', () => client.lrange(redisKey, start, -1));
+    const messages: ConversationMessage[] = [];
+    for (const record of records) {
+      const message = parseRecord(record);
+      if (message) messages.push(message);
+    }
+    return messages;
+  }
+
+  async clear(key: ConversationKey): Promise<void> {
+    const redisKey = this.keyOf(key);
+    const client = await this.ready();
+    await this.run('delete the conversation', () => client.del(redisKey));
+  }
+
+  /** Closes the connection (QUIT, or a hard disconnect if Redis does not answer in time). */
+  override async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    this.client = undefined;
+    this.connecting = undefined;
+    if (!client) return;
+    if (client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        client.quit().catch(() => undefined),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, this.commandTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    client.disconnect(false);
+  }
+
+  private async ready(): Promise<RedisWithAppend> {
+    if (this.closed) throw new MemoryConnectionException(ErrorMessages.memoryClosed(this.name), { store: this.name, retryable: false });
+    const client = this.client;
+    if (client && client.status !== 'end') return client;
+    this.connecting ??= this.open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<RedisWithAppend> {
+    if (this.client) {
+      // Gave up reconnecting earlier: start again from scratch.
+      this.client.disconnect(false);
+      this.client = undefined;
+      this.everReady = false;
+    }
+    const ioredis = await loadPackage('ioredis', 'the Redis conversation store', () => import('ioredis'));
+    const RedisClass = (ioredis.Redis ?? ioredis.default) as unknown as new (url: string, options: RedisOptions) => Redis;
+    const options: RedisOptions = {
+      lazyConnect: true,
+      connectTimeout: this.connectTimeoutMs,
+      commandTimeout: this.commandTimeoutMs,
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 0,
+      connectionName: 'bupple-ai-engine-memory',
+      retryStrategy: (times: number) =>
+        this.closed || !this.everReady || times > this.maxReconnectAttempts ? null : Math.min(times * 200, 2000),
+    };
+    const client = new RedisClass(this.url, options) as RedisWithAppend;
+    client.on('error', (error: Error) => {
+      this.lastError = error;
+    });
+    client.on('ready', () => {
+      this.everReady = true;
+    });
+    client.defineCommand('bupple_memory_append', { numberOfKeys: 1, lua: APPEND_SCRIPT });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.connect(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${this.connectTimeoutMs} ms`)),
+            this.connectTimeoutMs,
+          );
+        }),
+      ]);
+    } catch (error) {
+      client.disconnect(false);
+      const detail = this.detailOf(this.lastError ?? error);
+      throw new MemoryConnectionException(
+        ErrorMessages.memoryUnreachable(
+          this.name,
+          this.target,
+          detail,
+          'Is Redis running? Check memory.redis.url (BUPPLE_MEMORY_REDIS_URL).',
+        ),
+        { store: this.name, cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+      this.lastError = undefined;
+    }
+    if (this.closed) {
+      client.disconnect(false);
+      throw new MemoryConnectionException(ErrorMessages.memoryClosed(this.name), { store: this.name, retryable: false });
+    }
+    this.client = client;
+    return client;
+  }
+
+  private async run<T>(action: string, command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      throw this.toMemoryError(action, error);
+    }
+  }
+
+  private toMemoryError(action: string, error: unknown): MemoryException {
+    if (error instanceof MemoryException) return error;
+    const detail = this.detailOf(error);
+    if ((error as Error)?.name === 'ReplyError') {
+      return new MemoryStorageException(ErrorMessages.memoryStorage(this.name, action, detail), { store: this.name, cause: error });
+    }
+    return new MemoryConnectionException(
+      ErrorMessages.memoryConnectionLost(this.name, `${action} at ${this.target}: ${detail}`),
+      { store: this.name, cause: error },
+    );
+  }
+
+  private detailOf(error: unknown): string {
+    const e = error as { message?: string; code?: string };
+    const message = e?.message ?? String(error);
+    return redactSecrets(e?.code && !message.includes(e.code) ? `${e.code} ${message}` : message, this.secrets);
+  }
+}
