@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+import { inspect } from 'node:util';
 import { Observable, type Subscriber } from 'rxjs';
 import { ConnectionException, ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
@@ -144,11 +146,25 @@ export class OpenAIDriver implements EngineDriver {
   }
 }
 
+/** What the SDK logs (warnings by default, more with `OPENAI_LOG=debug`), through Nest's Logger, with the key scrubbed. */
+function sdkLogger(name: string, secrets: readonly string[]) {
+  const logger = new Logger(`OpenAIDriver:${name}`);
+  const text = (args: unknown[]) =>
+    redactSecrets(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 4, breakLength: Infinity }))).join(' '), secrets);
+  return {
+    error: (...args: unknown[]) => logger.error(text(args)),
+    warn: (...args: unknown[]) => logger.warn(text(args)),
+    info: (...args: unknown[]) => logger.log(text(args)),
+    debug: (...args: unknown[]) => logger.debug(text(args)),
+  };
+}
+
 /**
  * Creates the OpenAI driver, loading the `openai` package on first use (a missing package
  * is a `MissingPackageException` naming `npm install openai`). Only the engine's config is
  * used: the SDK's `OPENAI_BASE_URL`, `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID` environment
- * variables are not read. The SDK does no retries of its own: the engine retries.
+ * variables are not read. The SDK does no retries of its own: the engine retries. What the
+ * SDK logs goes through Nest's `Logger` (context `OpenAIDriver:<name>`).
  */
 export async function createOpenAIDriver(name: string, config: OpenAIEngineConfig): Promise<OpenAIDriver> {
   const { OpenAI } = await loadPackage('openai', 'the OpenAI engine', () => import('openai'));
@@ -162,6 +178,7 @@ export async function createOpenAIDriver(name: string, config: OpenAIEngineConfi
       maxRetries: 0,
       timeout: OPENAI_CLIENT_TIMEOUT_MS,
       fetch: captureErrorBodies(),
+      logger: sdkLogger(name, [config.apiKey]),
     });
   } catch (error) {
     // e.g. "Missing credentials" for an empty key
