@@ -130,3 +130,35 @@ export function parseJsonLines(text: string): unknown[] {
     .filter((line) => line && !line.startsWith('#'))
     .map((line) => JSON.parse(line));
 }
+
+/** One Server-Sent Event as providers frame it: an optional `event:` line, one `data:` line, a blank line. */
+export function sseFrame(data: unknown, event?: string): string {
+  return `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * Byte offsets `at` bytes into every occurrence of each needle in `payload`: cut there to split
+ * a multi-byte character (an emoji's 4 bytes, `ü`'s 2) or a line at a chosen place.
+ */
+export function cutsInside(payload: string, needles: string[], at = 1): number[] {
+  const bytes = Buffer.from(payload, 'utf8');
+  const cuts: number[] = [];
+  for (const needle of needles) {
+    const wanted = Buffer.from(needle, 'utf8');
+    for (let i = bytes.indexOf(wanted); i !== -1; i = bytes.indexOf(wanted, i + 1)) cuts.push(i + Math.min(at, wanted.length - 1));
+  }
+  return cuts;
+}
+
+/** Writes `payload` cut at the given byte offsets, pausing between pieces. Stops early if the client left. */
+export async function writeCuts(res: ServerResponse, payload: string | Buffer, offsets: number[], pauseMs = 1): Promise<void> {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const cuts = [...new Set(offsets.filter((o) => o > 0 && o < bytes.length))].sort((a, b) => a - b);
+  let start = 0;
+  for (const end of [...cuts, bytes.length]) {
+    if (res.destroyed) return;
+    res.write(bytes.subarray(start, end));
+    start = end;
+    if (pauseMs > 0 && end < bytes.length) await sleep(pauseMs);
+  }
+}
