@@ -45,4 +45,17 @@ export const ErrorMessages = {
     `${provider} refused the request for a billing reason${detail ? `: ${detail}` : '.'} Check the account's plan and credit.`,
   promptBlocked: (provider: string, reason: string, detail?: string) =>
     `${provider} blocked the prompt (${reason})${detail ? `: ${detail}` : '.'}`,
+  memoryInvalidId: (field: string, why: string) => `Invalid ${field}: ${why}.`,
+  memoryInvalidMessage: (why: string) => `Invalid conversation message: ${why}.`,
+  memoryInvalidOption: (path: string, why: string) => `memory.${path}: ${why}`,
+  memoryUnreachable: (store: string, target: string, detail: string, hint?: string) =>
+    `The ${store} conversation store at ${target} is unreachable: ${detail}.${hint ? ` ${hint}` : ''}`,
+  memoryConnectionLost: (store: string, detail: string) => `The ${store} conversation store failed: ${detail}.`,
+  memoryStorage: (store: string, action: string, detail: string) =>
+    `The ${store} conversation store could not ${action}: ${detail}.`,
+  memoryLockTimeout: (file: string, ms: number) =>
+    `Could not lock conversation file ${file} within ${ms} ms (another writer holds it).`,
+  memoryTableMissing: (table: string) =>
+    `Table ${table} does not exist. Run migrations/engine_memory.sql or set memory.database.createTable: true.`,
+  memoryClosed: (store: string) => `The ${store} conversation store is closed.`,
 } as const;
