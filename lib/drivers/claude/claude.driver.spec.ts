@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
@@ -105,21 +106,16 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
   const server = new FakeProviderServer();
   let driver: ClaudeDriver;
 
-  // The SDK logs a line it cannot parse to console.error (bound when its first client is made): keep that one quiet.
-  const sdkParseLog = jest.fn();
-  const consoleError = console.error;
-  let consoleSpy: ReturnType<typeof jest.spyOn>;
+  // The SDK logs a line it cannot parse (through Nest's Logger): keep those quiet, and check them.
+  let sdkParseLog: ReturnType<typeof jest.spyOn>;
 
   beforeAll(async () => {
-    consoleSpy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
-      if (/^(Could not parse message into JSON|From chunk)/.test(String(args[0]))) sdkParseLog(...args);
-      else consoleError(...args);
-    });
+    sdkParseLog = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     await server.start();
     driver = await createClaudeDriver('claude', { apiKey: KEY, baseURL: server.url, model: MODEL });
   });
   afterAll(async () => {
-    consoleSpy.mockRestore();
+    sdkParseLog.mockRestore();
     await server.stop();
   });
   beforeEach(() => {
@@ -451,7 +447,7 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
       const { error } = await collect(call());
       expect(error).toBeInstanceOf(ProviderServerException);
       expect((error as Error).message).toBe('claude sent a stream event that is not valid JSON.');
-      expect(sdkParseLog).toHaveBeenCalledWith('Could not parse message into JSON:', expect.stringContaining('content_block_delta'));
+      expect(sdkParseLog).toHaveBeenCalledWith(expect.stringMatching(/^Could not parse message into JSON: \{"type":"content_block_delta",/));
     });
 
     it('a refused connection → ConnectionException naming the cause', async () => {

@@ -1,6 +1,9 @@
+import { inspect } from 'node:util';
+import { Logger } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
-import { ConnectionException } from '../../errors/engine.exception.js';
+import { ConnectionException, ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
+import { redactSecrets } from '../../errors/redact.js';
 import type { DriverCallOptions } from '../../interfaces/engine-call-options.interface.js';
 import type { ClaudeEngineConfig } from '../../interfaces/engine-module-options.interface.js';
 import type { EngineUsage } from '../../interfaces/engine-usage.interface.js';
@@ -145,16 +148,45 @@ export class ClaudeDriver implements EngineDriver {
   }
 }
 
+/** What the SDK logs (warnings by default, more with `ANTHROPIC_LOG=debug`), through Nest's Logger, with the key scrubbed. */
+function sdkLogger(name: string, secrets: readonly string[]) {
+  const logger = new Logger(`ClaudeDriver:${name}`);
+  const text = (args: unknown[]) =>
+    redactSecrets(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 4, breakLength: Infinity }))).join(' '), secrets);
+  return {
+    error: (...args: unknown[]) => logger.error(text(args)),
+    warn: (...args: unknown[]) => logger.warn(text(args)),
+    info: (...args: unknown[]) => logger.log(text(args)),
+    debug: (...args: unknown[]) => logger.debug(text(args)),
+  };
+}
+
 /**
  * Creates the `claude` engine, loading `@anthropic-ai/sdk` on first use (a missing package is a
- * `MissingPackageException` naming `npm install @anthropic-ai/sdk`). The SDK does not retry
- * (`maxRetries: 0`): the engine retries, with backoff, and falls back.
+ * `MissingPackageException` naming `npm install @anthropic-ai/sdk`). Only the engine's config
+ * is used: the SDK's `ANTHROPIC_BASE_URL` is not read. The SDK does not retry
+ * (`maxRetries: 0`): the engine retries, with backoff, and falls back. What the SDK logs goes
+ * through Nest's `Logger` (context `ClaudeDriver:<name>`).
  */
 export async function createClaudeDriver(name: string, config: ClaudeEngineConfig): Promise<ClaudeDriver> {
   const { default: Anthropic } = await loadPackage('@anthropic-ai/sdk', 'the Claude engine', () => import('@anthropic-ai/sdk'));
-  const client = new Anthropic({ apiKey: config.apiKey, baseURL: config.baseURL, maxRetries: 0 });
+  let client: InstanceType<typeof Anthropic>;
+  try {
+    client = new Anthropic({
+      apiKey: config.apiKey,
+      baseURL: config.baseURL || null,
+      maxRetries: 0,
+      logger: sdkLogger(name, [config.apiKey]),
+    });
+  } catch (error) {
+    throw new ValidationException(ErrorMessages.invalidOptions([redactSecrets(`engine.${name}: ${(error as Error).message}`, [config.apiKey])]), {
+      provider: PROVIDER,
+      engine: name,
+    });
+  }
   const open: ClaudeStreamOpener = async (body, signal) => {
     const params = { ...body, stream: true } as unknown as Parameters<typeof client.messages.create>[0] & { stream: true };
+    // withResponse() resolves when the response headers are in; the events are read afterwards.
     const { data } = await client.messages.create(params, { signal }).withResponse();
     return data as unknown as AsyncIterable<ClaudeStreamEvent>;
   };
