@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ConversationLike, RecordedAnswer } from '../interfaces/conversation-like.interface.js';
 import type { EngineMessage } from '../interfaces/engine-message.interface.js';
 import type {
@@ -41,6 +42,8 @@ export class Conversation implements ConversationLike {
   readonly parentType: string;
   readonly parentId: string;
   private readonly window?: MessageWindowOptions;
+  /** Ids recorded by `recordInput` while a `toEngineMessages` read is under way, per read. */
+  private readonly readsInProgress = new Set<Set<string>>();
 
   constructor(
     private readonly store: ConversationStore,
@@ -97,15 +100,31 @@ export class Conversation implements ConversationLike {
     return this.store.clear(this.key);
   }
 
-  /** The history (within the handle's window) as engine messages, media as content parts. */
+  /**
+   * The history (within the handle's window) as engine messages, media as content parts (see
+   * `toEngineMessage`). Messages stored by a `recordInput` call made while this read is under
+   * way are left out, so `Promise.all([c.toEngineMessages(), c.recordInput(newMessages)])`
+   * never returns the new messages as history too.
+   */
   async toEngineMessages(): Promise<EngineMessage[]> {
-    return toEngineMessages(await this.getMessages(this.window));
+    const recordedMeanwhile = new Set<string>();
+    this.readsInProgress.add(recordedMeanwhile);
+    let messages: ConversationMessage[];
+    try {
+      messages = await this.store.list(this.key);
+    } finally {
+      this.readsInProgress.delete(recordedMeanwhile);
+    }
+    const history = messages.filter((message) => !recordedMeanwhile.has(message.id));
+    return toEngineMessages(selectWindow(history, this.window));
   }
 
-  /** Stores the caller's new messages, in order, atomically (all or none). */
+  /** Stores the caller's new messages (every role given), in order, atomically (all or none). */
   async recordInput(messages: EngineMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.store.appendMany(this.key, messages.map(fromEngineMessage));
+    if (!Array.isArray(messages) || messages.length === 0) return;
+    const prepared = messages.map((message, i) => ({ ...fromEngineMessage(message, i), id: randomUUID() }));
+    for (const read of this.readsInProgress) for (const message of prepared) read.add(message.id);
+    await this.store.appendMany(this.key, prepared);
   }
 
   /** Stores an assembled answer as one assistant message; an incomplete one is flagged in its metadata. */

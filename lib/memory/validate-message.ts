@@ -33,8 +33,8 @@ export function assertValidId(field: string, value: unknown): asserts value is s
   if (id.length > MAX_ID_LENGTH) fail(`must be at most ${MAX_ID_LENGTH} characters (got ${id.length})`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(id)) fail('must not contain control characters (NUL, new line, …)');
-  if (id.includes('/') || id.includes('\\')) fail('must not contain "/" or "\\"');
   if (id.includes('..')) fail('must not contain ".."');
+  if (id.includes('/') || id.includes('\\')) fail('must not contain "/" or "\\"');
 }
 
 /** Checks a conversation key (see assertValidId). */
