@@ -442,6 +442,14 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       });
     });
 
+    it('sends stop as an array even when handed a single string, and leaves an empty one out', async () => {
+      server.respond(replay('hello'));
+      await run(driver.stream({ messages: HELLO, options: { ...OPTIONS, stop: 'END' as unknown as string[] } }));
+      expect(server.lastRequest.body.stop).toEqual(['END']);
+      await run(driver.stream({ messages: HELLO, options: { ...OPTIONS, stop: [] } }));
+      expect('stop' in server.lastRequest.body).toBe(false);
+    });
+
     it('merges providerOptions into the body, but keeps the stream with usage', async () => {
       server.respond(replay('hello'));
       await run(

@@ -85,7 +85,9 @@ export class OpenAIDriver implements EngineDriver {
     if (options.temperature !== undefined) body.temperature = options.temperature;
     if (options.maxTokens !== undefined) body.max_tokens = options.maxTokens;
     if (options.topP !== undefined) body.top_p = options.topP;
-    if (options.stop !== undefined && options.stop.length > 0) body.stop = [...options.stop];
+    // always an array (a caller that skipped the engine may hand over a single string)
+    const stop = options.stop === undefined ? [] : ([] as string[]).concat(options.stop);
+    if (stop.length > 0) body.stop = stop;
     if (options.presencePenalty !== undefined) body.presence_penalty = options.presencePenalty;
     if (options.frequencyPenalty !== undefined) body.frequency_penalty = options.frequencyPenalty;
     if (options.user !== undefined) body.user = options.user;
