@@ -1,0 +1,50 @@
+// Relay (a): this library, as the sample app uses it: a route with `@SseStream()` over
+// `EngineService.stream()` with the OpenAI driver pointed at the mock upstream. With
+// BENCH_FEATURES=1 the route turns on every optional event (BENCH_SSE_OPTIONS, JSON, set
+// by bench/run.mjs from what the built SseStreamOptions offer). Express platform.
+//
+// Imports the built package (dist/, through the package's own "exports"), so run
+// `npm run build` first (`npm run bench` does). Plain ESM without a build step: the
+// decorators are applied with Reflect.decorate, exactly as TypeScript's emitted code does.
+import 'reflect-metadata';
+import { Controller, Get, Inject, Module, Query } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { BuppleEngineModule, EngineService, SseStream } from '@bupple/nestjs-ai-engine';
+import { dieWithParent, fail, ready } from '../lib/ipc-child.mjs';
+import { param } from './decorate.mjs';
+
+const upstream = process.env.UPSTREAM_URL;
+if (!upstream) fail(new Error('UPSTREAM_URL is not set'));
+const sseOptions = process.env.BENCH_FEATURES === '1' ? JSON.parse(process.env.BENCH_SSE_OPTIONS ?? '{}') : {};
+
+class StreamController {
+  constructor(engine) {
+    this.engine = engine;
+  }
+
+  stream(model) {
+    return this.engine.stream([{ role: 'user', content: 'hi' }], { model });
+  }
+}
+Reflect.decorate([Get('stream'), SseStream(sseOptions), param(0, Query('m'))], StreamController.prototype, 'stream', Object.getOwnPropertyDescriptor(StreamController.prototype, 'stream'));
+Reflect.decorate([Controller(), param(0, Inject(EngineService))], StreamController);
+
+class AppModule {}
+Reflect.decorate(
+  [
+    Module({
+      imports: [BuppleEngineModule.forRoot({ engine: { default: 'openai', openai: { apiKey: 'bench-key', baseURL: `${upstream}/v1`, model: 'bench-10-0' } } })],
+      controllers: [StreamController],
+    }),
+  ],
+  AppModule,
+);
+
+dieWithParent();
+try {
+  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+  await app.listen(0, '127.0.0.1', 4096);
+  ready(app.getHttpServer().address().port);
+} catch (error) {
+  fail(error);
+}
