@@ -30,6 +30,8 @@ export type { EngineDriver, DriverRequest, DriverStreamPart } from './drivers/en
 export { OfflineDriver, splitIntoTokens } from './drivers/offline/offline.driver.js';
 export type { OfflineRequestRecord, OfflineRequestState } from './drivers/offline/offline.driver.js';
 export type { OfflineEngineConfig, OfflineFailure, OfflineFailureKind } from './drivers/offline/offline-engine-config.interface.js';
+export { OpenAIDriver, createOpenAIDriver, OPENAI_DEFAULT_MODEL } from './drivers/openai/openai.driver.js';
+export type { OpenAIChatClient } from './drivers/openai/openai-api.types.js';
 
 // Errors
 export {
