@@ -58,4 +58,5 @@ export const ErrorMessages = {
   memoryTableMissing: (table: string) =>
     `Table ${table} does not exist. Run migrations/engine_memory.sql or set memory.database.createTable: true.`,
   memoryClosed: (store: string) => `The ${store} conversation store is closed.`,
+  audioWithoutMimeType: () => 'an audio part needs its mimeType (e.g. audio/wav).',
 } as const;
