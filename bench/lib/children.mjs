@@ -128,6 +128,14 @@ export async function startChild(file, { name = file, env = {}, execArgv = [], c
         child.send({ ...message, rid });
       });
     },
+    /** Closes the IPC channel so the child exits by itself (writes --cpu-prof output), SIGKILL after `graceMs`. */
+    async close(graceMs = 10_000) {
+      if (exited) return;
+      child.disconnect();
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exitPromise;
+      clearTimeout(timer);
+    },
     /** SIGTERM, then SIGKILL after `graceMs`. */
     async stop(graceMs = 2000) {
       if (exited) return;

@@ -29,3 +29,33 @@ export function fail(error) {
   process.stderr.write(`${error?.stack ?? error}\n`);
   process.exit(1);
 }
+
+/**
+ * For relays: reports the port and answers `profile-start` / `profile-stop` (V8 CPU profile
+ * through node:inspector, so start-up is left out; `profile-stop` returns the profile).
+ */
+export function relayReady(port) {
+  let session;
+  serve(async (message) => {
+    const { Session } = await import('node:inspector');
+    const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+    switch (message.type) {
+      case 'profile-start':
+        session ??= new Session();
+        session.connect();
+        await post('Profiler.enable');
+        await post('Profiler.setSamplingInterval', { interval: message.intervalUs ?? 250 });
+        await post('Profiler.start');
+        return true;
+      case 'profile-stop': {
+        const { profile } = await post('Profiler.stop');
+        await post('Profiler.disable');
+        session.disconnect();
+        return profile;
+      }
+      default:
+        throw new Error(`unknown request ${message.type}`);
+    }
+  });
+  ready(port);
+}

@@ -10,7 +10,7 @@ import { Controller, Module, Query, Sse, SseSignal } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import OpenAI from 'openai';
 import { Observable } from 'rxjs';
-import { dieWithParent, fail, ready } from '../lib/ipc-child.mjs';
+import { dieWithParent, fail, relayReady } from '../lib/ipc-child.mjs';
 import { param } from './decorate.mjs';
 
 const upstream = process.env.UPSTREAM_URL;
@@ -54,7 +54,7 @@ dieWithParent();
 try {
   const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
   await app.listen(0, '127.0.0.1', 4096);
-  ready(app.getHttpServer().address().port);
+  relayReady(app.getHttpServer().address().port);
 } catch (error) {
   fail(error);
 }

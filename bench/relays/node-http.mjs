@@ -2,7 +2,7 @@
 // upstream with fetch, reads the SSE lines itself, and writes one `data:` line per token.
 // The upstream request is aborted when the client goes away.
 import http from 'node:http';
-import { dieWithParent, fail, ready } from '../lib/ipc-child.mjs';
+import { dieWithParent, fail, relayReady } from '../lib/ipc-child.mjs';
 
 const upstream = process.env.UPSTREAM_URL;
 if (!upstream) fail(new Error('UPSTREAM_URL is not set'));
@@ -60,4 +60,4 @@ async function relay(req, res) {
 dieWithParent();
 const server = http.createServer((req, res) => void relay(req, res));
 server.on('error', fail);
-server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => ready(server.address().port));
+server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => relayReady(server.address().port));

@@ -1,0 +1,61 @@
+// Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function and per
+// package. Usage: node bench/profile-summary.mjs file.cpuprofile [top=30]
+import { readFileSync } from 'node:fs';
+
+/** Where a function lives: an npm package, this library's dist/, Node's internals, or the bench. */
+export function origin(url) {
+  if (!url) return '(native / V8)';
+  if (url.startsWith('node:')) return 'node: internals';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1];
+  const dist = /\/dist\/(.+)$/.exec(url);
+  if (dist) return `library dist/${dist[1]}`;
+  if (url.includes('/bench/')) return 'bench';
+  return url;
+}
+
+export function summarizeProfile(profile, top = 30) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const { samples, timeDeltas } = profile;
+  let total = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const dt = timeDeltas[i] ?? 0;
+    self.set(samples[i], (self.get(samples[i]) ?? 0) + dt);
+    total += dt;
+  }
+  const perFunction = new Map();
+  const perOrigin = new Map();
+  let idle = 0;
+  for (const [id, us] of self) {
+    const { callFrame } = byId.get(id);
+    const name = callFrame.functionName || '(anonymous)';
+    if (name === '(idle)') {
+      idle += us;
+      continue;
+    }
+    const file = callFrame.url ? callFrame.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '') : '';
+    const key = `${name}  ${file ? `${file.replace(/^.*\/work\/main\//, '')}:${callFrame.lineNumber + 1}` : ''}`;
+    perFunction.set(key, (perFunction.get(key) ?? 0) + us);
+    const o = name === '(garbage collector)' ? '(garbage collector)' : name === '(program)' ? '(program: native, outside JS)' : origin(callFrame.url);
+    perOrigin.set(o, (perOrigin.get(o) ?? 0) + us);
+  }
+  const busy = total - idle;
+  const pct = (us) => `${((us / busy) * 100).toFixed(1).padStart(5)} %`;
+  const lines = [];
+  lines.push(`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled (idle ${(idle / 1e6).toFixed(2)} s)`);
+  lines.push('', 'Self time by origin:');
+  for (const [o, us] of [...perOrigin].sort((a, b) => b[1] - a[1]).slice(0, 20)) lines.push(`  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${o}`);
+  lines.push('', `Top ${top} functions by self time:`);
+  for (const [k, us] of [...perFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const file = process.argv[2];
+  if (!file) {
+    process.stderr.write('usage: node bench/profile-summary.mjs file.cpuprofile [top]\n');
+    process.exit(2);
+  }
+  process.stdout.write(`${summarizeProfile(JSON.parse(readFileSync(file, 'utf8')), Number(process.argv[3] ?? 30))}\n`);
+}

@@ -1,0 +1,60 @@
+
+// after the warm-up through node:inspector so that start-up is left out) and prints where
+// its CPU goes.
+//   node bench/profile.mjs [relay=library] [load=burst|paced]
+// burst: 200 streams × 200 tokens back to back (S2); paced: 300 streams × 100 tokens at 20 ms.
+// The relay is pinned to CPU 1 like in the benchmark; the profile lands in
+// bench/results/raw/profiles/ (gitignored) and is summarised by bench/profile-summary.mjs.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { killChildrenOnExit, startChild } from './lib/children.mjs';
+import { cpuSeconds } from './lib/proc.mjs';
+import { summarizeProfile } from './profile-summary.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const relayId = process.argv[2] ?? 'library';
+const loadName = process.argv[3] ?? 'burst';
+const LOADS = {
+  burst: { streams: 200, tokens: 200, delayMs: 0 },
+  paced: { streams: 300, tokens: 100, delayMs: 20, rampMs: 300 },
+  single: { streams: 1, tokens: 20_000, delayMs: 0 },
+};
+const load = LOADS[loadName];
+if (!load) throw new Error(`load must be one of ${Object.keys(LOADS).join(', ')}`);
+const files = { library: 'relays/library.mjs', 'library-features': 'relays/library.mjs', 'nest-sdk': 'relays/nest-sdk.mjs', 'node-http': 'relays/node-http.mjs' };
+if (!files[relayId]) throw new Error(`relay must be one of ${Object.keys(files).join(', ')}`);
+
+killChildrenOnExit();
+const dir = join(here, 'results/raw/profiles');
+mkdirSync(dir, { recursive: true });
+const prefix = `${relayId}-${loadName}-${Date.now()}`;
+const upstream = await startChild(join(here, 'upstream.mjs'), { name: 'upstream', cpus: '0' });
+const client = await startChild(join(here, 'load-client.mjs'), { name: 'load-client', cpus: '0' });
+const relay = await startChild(join(here, files[relayId]), {
+  name: relayId,
+  cpus: '1',
+  env: { UPSTREAM_URL: `http://127.0.0.1:${upstream.port}`, BENCH_FEATURES: relayId === 'library-features' ? '1' : '0', BENCH_SSE_OPTIONS: process.env.BENCH_SSE_OPTIONS ?? '{}' },
+});
+const file = join(dir, `${prefix}.cpuprofile`);
+let profile;
+try {
+  // warm up, then three rounds of the load
+  await client.rpc({ type: 'run', options: { port: relay.port, streams: 20, tokens: 500, delayMs: 0, tag: 'warm' } }, 70_000);
+  await relay.rpc({ type: 'profile-start', intervalUs: 250 });
+  const cpu0 = cpuSeconds(relay.pid);
+  let tokens = 0;
+  for (let i = 0; i < 3; i++) {
+    const result = await client.rpc({ type: 'run', options: { port: relay.port, timeoutMs: 60_000, tag: `p${i}`, ...load } }, 70_000);
+    tokens += result.contentEvents;
+    if (result.errorCount) console.log(`errors: ${JSON.stringify(result.errors)} ${result.errorSamples.join(' | ')}`);
+  }
+  const cpu = cpuSeconds(relay.pid) - cpu0;
+  profile = await relay.rpc({ type: 'profile-stop' }, 60_000);
+  writeFileSync(file, JSON.stringify(profile));
+  console.log(`${relayId}, ${loadName}: ${tokens} tokens, relay CPU ${cpu.toFixed(2)} s = ${((cpu / tokens) * 10_000).toFixed(3)} s per 10 000 tokens (profiler on: slower than in the benchmark)`);
+} finally {
+  await Promise.allSettled([relay.stop(), client.stop(), upstream.stop()]);
+}
+console.log(`profile: ${file}\n`);
+console.log(summarizeProfile(profile, Number(process.env.TOP ?? 30)));
