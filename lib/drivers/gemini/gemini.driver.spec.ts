@@ -520,4 +520,21 @@ describe('GeminiDriver against a local Gemini Developer API', () => {
     expect(seen).toEqual(['response-start', 'text-delta']);
     expect(server.requests).toHaveLength(1);
   });
+
+  it('unsubscribing before the provider answers aborts the request and raises no error', async () => {
+    server.respond(async (req) => {
+      await req.aborted; // never answers
+    });
+    const seen: string[] = [];
+    const subscription = call().subscribe({
+      next: (part) => seen.push(part.type),
+      error: () => seen.push('error'),
+      complete: () => seen.push('complete'),
+    });
+    for (let waited = 0; server.requests.length === 0 && waited < 2000; waited += 5) await sleep(5);
+    subscription.unsubscribe();
+    await within(server.lastRequest.aborted, 2000, 'closing the upstream connection');
+    await sleep(20);
+    expect(seen).toEqual([]);
+  });
 });
