@@ -168,6 +168,8 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
   private resolveDone!: (outcome: StreamOutcome) => void;
   private currentStatus: StreamStatus = { state: 'connecting' };
   private closed = false;
+  /** A terminal event is being delivered. */
+  private ending = false;
   private id: string | undefined;
   private lastSeq = 0;
   private lastId: string | undefined;
@@ -238,7 +240,7 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
    * the server stops the generation. Does nothing once the stream ended.
    */
   abort(): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
     const stopUrl = this.id !== undefined ? this.options.stopUrl?.(this.id) : undefined;
     this.close('aborted');
     if (stopUrl !== undefined) {
@@ -489,6 +491,8 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
   private deliver(event: StreamEvent): void {
     const o = this.options;
     let ends: { reason: StreamCloseReason; extra: Partial<StreamOutcome> } | undefined;
+    // the last event: abort() from its handler has nothing left to stop
+    if (event.event === 'complete' || event.event === 'stream_error' || event.event === 'resync') this.ending = true;
     this.call(() => {
       switch (event.event) {
         case 'start': {

@@ -245,6 +245,23 @@ describe('streamChat: events and handlers', () => {
     expect((await streamChat({ url: `${base}/chat` }).done).content).toBe('other');
   });
 
+  it('abort() from onComplete keeps the outcome complete and sends no DELETE', async () => {
+    handler = (req, res) => {
+      if (req.method === 'DELETE') {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+      sse(res);
+      serve(res, 1, 7);
+      res.end();
+    };
+    const stream = streamChat({ url: `${base}/chat`, stopUrl: (id) => `${base}/chat/streams/${id}`, onComplete: () => stream.abort() });
+    expect((await stream.done).reason).toBe('complete');
+    await tick(50);
+    expect(seen.map((s) => s.method)).toEqual(['GET']);
+  });
+
   it('a handler that throws fails the stream instead of vanishing', async () => {
     handler = (_req, res) => {
       sse(res);
@@ -616,8 +633,44 @@ describe('streamChat: idle timeout', () => {
 });
 
 describe('streamChat: abort and cleanup', () => {
-  function activeTimers(): number {
-    return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+  /** Records the timers the client code starts, and which of them fired or were cleared. */
+  function trackClientTimers() {
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    const live = new Set<unknown>();
+    let started = 0;
+    globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const fromClient = /lib[\\/]client[\\/]/.test(new Error().stack ?? '');
+      const id: unknown = realSet(
+        (...a: unknown[]) => {
+          live.delete(id);
+          fn(...a);
+        },
+        ms,
+        ...args,
+      );
+      if (fromClient) {
+        started++;
+        live.add(id);
+      }
+      return id;
+    }) as typeof setTimeout;
+    globalThis.clearTimeout = ((id: Parameters<typeof clearTimeout>[0]) => {
+      live.delete(id);
+      realClear(id);
+    }) as typeof clearTimeout;
+    return {
+      get started() {
+        return started;
+      },
+      get pending() {
+        return live.size;
+      },
+      restore() {
+        globalThis.setTimeout = realSet;
+        globalThis.clearTimeout = realClear;
+      },
+    };
   }
 
   it('abort() closes the connection, sends DELETE to stopUrl and ends as aborted', async () => {
@@ -674,19 +727,23 @@ describe('streamChat: abort and cleanup', () => {
       serve(res, 1, 2);
       setTimeout(() => res.destroy(), 10);
     };
-    const before = activeTimers();
-    const stream = streamChat({
-      url: `${base}/chat`,
-      reconnectDelay: 60_000,
-      onStatus: (s) => {
-        if (s.state === 'reconnecting') setTimeout(() => stream.abort(), 20);
-      },
-    });
-    const started = Date.now();
-    expect((await stream.done).reason).toBe('aborted');
-    expect(Date.now() - started).toBeLessThan(5000);
-    await tick(20);
-    expect(activeTimers()).toBeLessThanOrEqual(before);
+    const timers = trackClientTimers();
+    try {
+      const stream = streamChat({
+        url: `${base}/chat`,
+        reconnectDelay: 60_000,
+        onStatus: (s) => {
+          if (s.state === 'reconnecting') void tick(20).then(() => stream.abort());
+        },
+      });
+      const started = Date.now();
+      expect((await stream.done).reason).toBe('aborted');
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(timers.started).toBeGreaterThanOrEqual(2); // idle timers and the 60 s backoff
+      expect(timers.pending).toBe(0);
+    } finally {
+      timers.restore();
+    }
   });
 
   it('leaves no idle timer behind after a stream completes', async () => {
@@ -695,10 +752,14 @@ describe('streamChat: abort and cleanup', () => {
       serve(res, 1, 7);
       res.end();
     };
-    const before = activeTimers();
-    await streamChat({ url: `${base}/chat`, idleTimeout: 60_000 }).done;
-    await tick(20);
-    expect(activeTimers()).toBeLessThanOrEqual(before);
+    const timers = trackClientTimers();
+    try {
+      await streamChat({ url: `${base}/chat`, idleTimeout: 60_000 }).done;
+      expect(timers.started).toBeGreaterThanOrEqual(1);
+      expect(timers.pending).toBe(0);
+    } finally {
+      timers.restore();
+    }
   });
 
   it('an already aborted signal never connects', async () => {
