@@ -83,7 +83,7 @@ export class EngineService implements OnApplicationShutdown {
         fallback: (info) => info.reset && (content = ''),
       };
       return this.plannedStream(messages, options, reporter, true).pipe(
-        reduce<EngineChunk, EngineResponse | undefined>((_, chunk) => {
+        reduce<EngineChunk, EngineResponse | undefined>((previous, chunk) => {
           content += chunk.content;
           return {
             role: 'assistant',
@@ -93,7 +93,8 @@ export class EngineService implements OnApplicationShutdown {
             usage: chunk.usage ?? null,
             finishReason: chunk.finishReason ?? 'other',
             rawFinishReason: chunk.rawFinishReason ?? null,
-            warnings: chunk.warnings ?? [],
+            // warnings ride on the first chunk of an answer
+            warnings: chunk.warnings ?? (chunk.index === 0 ? [] : (previous?.warnings ?? [])),
           };
         }, undefined),
         (source) => source as Observable<EngineResponse>,

@@ -32,6 +32,8 @@ export type { OfflineRequestRecord, OfflineRequestState } from './drivers/offlin
 export type { OfflineEngineConfig, OfflineFailure, OfflineFailureKind } from './drivers/offline/offline-engine-config.interface.js';
 export { OpenAIDriver, createOpenAIDriver, OPENAI_DEFAULT_MODEL } from './drivers/openai/openai.driver.js';
 export type { OpenAIChatClient } from './drivers/openai/openai-api.types.js';
+export { ClaudeDriver, createClaudeDriver, CLAUDE_DEFAULT_MODEL, CLAUDE_DEFAULT_MAX_TOKENS } from './drivers/claude/claude.driver.js';
+export { GeminiDriver, createGeminiDriver, GEMINI_DEFAULT_MODEL, GEMINI_DEFAULT_BASE_URL } from './drivers/gemini/gemini.driver.js';
 
 // Errors
 export {

@@ -245,3 +245,26 @@ describe('conversation recording', () => {
     expect(failing.answers).toEqual([expect.objectContaining({ content: 'one ', complete: false, interruptedBy: 'authentication' })]);
   });
 });
+
+describe('warnings', () => {
+  it('are on the first chunk of a stream and in the response of send()', async () => {
+    const warning = { type: 'unsupported-option' as const, option: 'presencePenalty', message: 'not supported' };
+    const driver: EngineDriver = {
+      name: 'w',
+      provider: 'w',
+      defaultModel: 'w-1',
+      stream: () =>
+        new Observable<DriverStreamPart>((subscriber) => {
+          subscriber.next({ type: 'response-start', model: 'w-1', warnings: [warning] });
+          subscriber.next({ type: 'text-delta', text: 'a' });
+          subscriber.next({ type: 'text-delta', text: 'b' });
+          subscriber.next({ type: 'finish', finishReason: 'stop', rawFinishReason: 'end' });
+          subscriber.complete();
+        }),
+    };
+    const engine = service({ w: driver });
+    const chunks = await lastValueFrom(engine.stream(hello).pipe(toArray()));
+    expect(chunks.map((c) => c.warnings)).toEqual([[warning], undefined, undefined]);
+    await expect(firstValueFrom(engine.send(hello))).resolves.toMatchObject({ content: 'ab', warnings: [warning], rawFinishReason: 'end' });
+  });
+});
