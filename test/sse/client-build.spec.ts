@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The sample serves dist/client/ as static files to a browser, which loads it as a plain ES
+ * module: the built client may import nothing but its own files, by relative path. This
+ * builds lib/client alone into an empty folder (no node_modules anywhere above it) and runs it.
+ */
+const root = join(import.meta.dirname, '..', '..');
+let out: string;
+
+beforeAll(() => {
+  out = mkdtempSync(join(tmpdir(), 'bupple-client-'));
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const config = join(out, '..', `${out.split(/[\\/]/).pop()}.tsconfig.json`);
+  // DOM and ES2022 only, no @types/node: a Node-only API in the client would not compile
+  writeFileSync(
+    config,
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['ES2022', 'DOM'],
+        types: [],
+        strict: true,
+        declaration: true,
+        rootDir: join(root, 'lib', 'client'),
+        outDir: out,
+      },
+      files: [join(root, 'lib', 'client', 'index.ts')],
+    }),
+  );
+  try {
+    execFileSync(process.execPath, [tsc, '-p', config], { encoding: 'utf8', cwd: root });
+  } catch (error) {
+    throw new Error(`lib/client does not build for the browser alone:\n${(error as { stdout?: string }).stdout}`);
+  } finally {
+    rmSync(config, { force: true });
+  }
+  writeFileSync(join(out, 'package.json'), '{"type":"module"}');
+}, 60_000);
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('the built client', () => {
+  it('imports only its own files, by relative path', () => {
+    const files = readdirSync(out).filter((name) => name.endsWith('.js'));
+    expect(files).toEqual(expect.arrayContaining(['index.js', 'chat-stream.js', 'sse-parser.js', 'stream-errors.js', 'stream-events.js']));
+    const specifiers = files.flatMap((name) =>
+      [...readFileSync(join(out, name), 'utf8').matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+        (match) => ({ file: name, specifier: match[1] ?? match[2] }),
+      ),
+    );
+    expect(specifiers.length).toBeGreaterThan(0);
+    const outside = specifiers.filter(({ specifier }) => !/^\.\/[a-z0-9-]+\.js$/.test(specifier) || !files.includes(specifier.slice(2)));
+    expect(outside).toEqual([]);
+  });
+
+  it('runs from its folder alone and parses a stream split inside a UTF-8 character', () => {
+    const script = `
+      import { parseSse, streamChat, StreamHttpError } from './index.js';
+      const bytes = new TextEncoder().encode('id: s-1\\r\\nevent: content\\r\\ndata: {"content":"wörld 🙂"}\\r\\n\\r\\n');
+      const events = parseSse([bytes.slice(0, 40), bytes.slice(40)]);
+      console.log(JSON.stringify({ events, client: typeof streamChat, error: new StreamHttpError(429, { code: 'rate_limit', message: 'slow down' }, 1000).code }));
+    `;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: out, encoding: 'utf8' });
+    expect(JSON.parse(output)).toEqual({
+      events: [{ id: 's-1', lastEventId: 's-1', event: 'content', data: '{"content":"wörld 🙂"}' }],
+      client: 'function',
+      error: 'rate_limit',
+    });
+  });
+});
