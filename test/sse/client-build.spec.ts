@@ -36,7 +36,7 @@ beforeAll(() => {
   try {
     execFileSync(process.execPath, [tsc, '-p', config], { encoding: 'utf8', cwd: root });
   } catch (error) {
-    throw new Error(`lib/client does not build for the browser alone:\n${(error as { stdout?: string }).stdout}`);
+    throw new Error(`lib/client does not build for the browser alone:\n${(error as { stdout?: string }).stdout}`, { cause: error });
   } finally {
     rmSync(config, { force: true });
   }
