@@ -29,6 +29,12 @@ export function engineOptionsFromEnv(env: Env = process.env): BuppleEngineModule
   const claude = provider(env, 'BUPPLE_ENGINE_CLAUDE');
   const gemini = provider(env, 'BUPPLE_ENGINE_GEMINI');
   const fallback = env.BUPPLE_ENGINE_FALLBACK?.split(',').map((name) => name.trim()).filter(Boolean);
+  const retry = {
+    maxRetries: num(env.BUPPLE_ENGINE_MAX_RETRIES),
+    initialDelayMs: num(env.BUPPLE_ENGINE_RETRY_DELAY_MS),
+    afterContent: env.BUPPLE_ENGINE_RETRY_AFTER_CONTENT as 'error' | 'restart' | undefined,
+  };
+  const timeout = { firstByteMs: num(env.BUPPLE_ENGINE_FIRST_BYTE_TIMEOUT_MS), idleMs: num(env.BUPPLE_ENGINE_IDLE_TIMEOUT_MS) };
   return {
     engine: {
       default: env.BUPPLE_DEFAULT_ENGINE_DRIVER || (openai ? 'openai' : claude ? 'claude' : gemini ? 'gemini' : 'offline'),
@@ -37,6 +43,8 @@ export function engineOptionsFromEnv(env: Env = process.env): BuppleEngineModule
       ...(gemini && { gemini: { ...gemini, projectId: env.BUPPLE_ENGINE_GEMINI_PROJECT_ID || undefined } }),
       offline: { tokenDelayMs: num(env.BUPPLE_ENGINE_OFFLINE_TOKEN_DELAY_MS) ?? 30 },
       ...(fallback?.length && { fallback }),
+      retry,
+      timeout,
     },
   };
 }
