@@ -318,9 +318,9 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
     return Math.min(max, base * 2 ** (attempt - 1));
   }
 
+  /** A GET can always go back to its URL; anything else needs resumeUrl and the stream id. */
   private canResume(): boolean {
-    if (this.options.resumeUrl) return this.id !== undefined;
-    return this.method() === 'GET';
+    return (this.options.resumeUrl !== undefined && this.id !== undefined) || this.method() === 'GET';
   }
 
   private method(): string {

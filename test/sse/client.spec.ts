@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encodeSseEvent } from '@bupple/nestjs-ai-engine';
+import { encodeSseEvent } from '../../lib/sse/sse-encoder.js';
 import {
   StreamConnectionError,
   StreamHttpError,
@@ -408,6 +408,24 @@ describe('streamChat: reconnection and resumption', () => {
     expect(seen.map((s) => [s.method, s.url, s.headers['last-event-id'], s.body])).toEqual([
       ['POST', '/chat/stream', undefined, '{"messages":[{"role":"user","content":"hi"}]}'],
       ['GET', `/chat/streams/${SID}`, `${SID}-4`, ''],
+    ]);
+  });
+
+  it('a GET stream cut before its first event goes back to its own URL, even with resumeUrl', async () => {
+    handler = (_req, res) => {
+      sse(res);
+      if (seen.length === 1) {
+        setTimeout(() => res.destroy(), 10);
+        return;
+      }
+      serve(res, 1, 7);
+      res.end();
+    };
+    const outcome = await streamChat({ url: `${base}/chat?q=1`, resumeUrl: (id) => `${base}/streams/${id}`, reconnectDelay: 5 }).done;
+    expect(outcome).toMatchObject({ reason: 'complete', content: 'a b c d e' });
+    expect(seen.map((s) => [s.url, s.headers['last-event-id']])).toEqual([
+      ['/chat?q=1', undefined],
+      ['/chat?q=1', undefined],
     ]);
   });
 

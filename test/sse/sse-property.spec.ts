@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { encodeSseEvent } from '@bupple/nestjs-ai-engine';
+import { encodeSseEvent } from '../../lib/sse/sse-encoder.js';
 import { parseSse } from '@bupple/nestjs-ai-engine/client';
 import { parseSseBytes } from '@bupple/nestjs-ai-engine/testing';
 
