@@ -15,6 +15,11 @@ import type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.inte
 import type { EngineMessage } from './interfaces/engine-message.interface.js';
 import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
 
+/** The settings that are set: `{ a: undefined }` must not override a default. */
+function definedOnly<T extends object>(settings: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(settings ?? {}).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 /** One configured engine, bound to its name: what `EngineService.engine(name)` returns. */
 export interface Engine {
   readonly name: string;
@@ -115,8 +120,8 @@ export class EngineService implements OnApplicationShutdown {
       messages: [...messages],
       chain: names.map((name) => this.driver(name)),
       options,
-      retry: { ...DEFAULT_RETRY, ...engineDefaults.retry, ...options.retry },
-      timeout: { ...DEFAULT_TIMEOUT, ...engineDefaults.timeout, ...options.timeout },
+      retry: { ...DEFAULT_RETRY, ...definedOnly(engineDefaults.retry), ...definedOnly(options.retry) },
+      timeout: { ...DEFAULT_TIMEOUT, ...definedOnly(engineDefaults.timeout), ...definedOnly(options.timeout) },
       reporter,
       restartable,
     });

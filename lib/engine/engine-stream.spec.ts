@@ -268,3 +268,10 @@ describe('warnings', () => {
     await expect(firstValueFrom(engine.send(hello))).resolves.toMatchObject({ content: 'ab', warnings: [warning], rawFinishReason: 'end' });
   });
 });
+
+describe('settings', () => {
+  it('options left undefined do not override the defaults', async () => {
+    const engine = service({ a: new AttemptsDriver('a', [{ chunks: ['ok'] }]) }, { retry: { maxRetries: undefined }, timeout: { firstByteMs: undefined, idleMs: undefined } });
+    await expect(firstValueFrom(engine.send(hello, { timeout: { idleMs: undefined } }))).resolves.toMatchObject({ content: 'ok' });
+  });
+});
