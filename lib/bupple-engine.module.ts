@@ -6,6 +6,7 @@ import { ENGINE_DRIVERS } from './engine.tokens.js';
 import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
 import { validateEngineOptions } from './options/validate-engine-options.js';
 import { SseStreamInterceptor } from './sse/sse-stream.interceptor.js';
+import { SseStreams } from './sse/sse-streams.service.js';
 
 /**
  * Registers EngineService (and the SSE interceptor's settings) from `forRoot(options)` or
@@ -23,8 +24,9 @@ import { SseStreamInterceptor } from './sse/sse-stream.interceptor.js';
       },
     },
     EngineService,
+    SseStreams,
     SseStreamInterceptor,
   ],
-  exports: [EngineService, SseStreamInterceptor, ENGINE_MODULE_OPTIONS],
+  exports: [EngineService, SseStreams, SseStreamInterceptor, ENGINE_MODULE_OPTIONS],
 })
 export class BuppleEngineModule extends BuppleEngineConfigurableModule {}

@@ -59,4 +59,7 @@ export const ErrorMessages = {
     `Table ${table} does not exist. Run migrations/engine_memory.sql or set memory.database.createTable: true.`,
   memoryClosed: (store: string) => `The ${store} conversation store is closed.`,
   audioWithoutMimeType: () => 'an audio part needs its mimeType (e.g. audio/wav).',
+  sseResync: () => 'The missed events of this stream are no longer held; ask again.',
+  sseReplayUnreachable: (target: string, detail: string) =>
+    `The Redis SSE replay store at ${target} is unreachable: ${detail}. Is Redis running? Check sse.replay.redis.url (BUPPLE_SSE_REPLAY_REDIS_URL); streams keep working, resumption stays within this instance.`,
 } as const;

@@ -1,3 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
+
+/**
+ * The request as the route's platform gives it (Express `Request`, Fastify `FastifyRequest`):
+ * `query`, `body` and `headers` are read where present.
+ */
+export type SseRequest = IncomingMessage & { query?: Record<string, unknown>; body?: unknown; params?: Record<string, string> };
+
+/** Progress events `{ processed, total, percent }`: one per content chunk at most, throttled. */
+export interface SseProgressOptions {
+  /**
+   * Expected number of chunks: a number, or a function of the request. When it resolves to
+   * nothing (undefined, 0 or not a number), no progress event is sent. Default: the
+   * request's `maxTokens` (`body.options.maxTokens`, `body.maxTokens`, or `?maxTokens=`).
+   */
+  total?: number | ((request: SseRequest) => number | undefined);
+  /** At most one progress event per this many ms (the final 100 % always goes). Default 100; 0 = no limit. */
+  intervalMs?: number;
+  /** Only when the percentage grew by at least this much since the last one. Default 1. */
+  percentStep?: number;
+}
+
+/**
+ * What happens to the generation when the client goes away:
+ * - `'abort'`: abort the provider request at once (the default);
+ * - `'continue'`: generate to the end into the replay buffer, for a reconnect to pick up;
+ * - `{ graceMs }`: keep generating for `graceMs`; abort unless a client came back by then.
+ */
+export type SseDisconnectPolicy = 'abort' | 'continue' | { graceMs: number };
+
 /** Options of one `@SseStream()` route; module-wide defaults come from the `sse` module option. */
 export interface SseStreamOptions {
   /** Reconnection delay written as `retry:` when the stream starts, in ms. Default 3000. */
@@ -11,7 +42,47 @@ export interface SseStreamOptions {
    * Close the stream when this many characters are waiting for a slow client. Default 4 MiB.
    */
   maxPendingLength?: number;
+  /** Send a keepalive after this many ms without any byte written. Default 15000; 0 turns it off. */
+  keepaliveMs?: number;
+  /** A `keepalive` event (default, as EventSource listeners can see it) or a `: keepalive` comment line. */
+  keepaliveMode?: 'event' | 'comment';
+  /** `progress` events; `true` counts against the request's `maxTokens`. Off by default. */
+  progress?: boolean | SseProgressOptions;
+  /**
+   * Maps each engine chunk (or plain value) before it is sent: return a string (sent as
+   * `content`), an object (sent as `content` data), `sseEvent(...)`, or undefined to skip it.
+   * When it throws, a `chunk_error` `{ message, index }` is sent and the stream goes on.
+   */
+  transform?: (chunk: EngineChunk | unknown) => unknown;
+  /** See {@link SseDisconnectPolicy}. Default `'abort'`. */
+  onDisconnect?: SseDisconnectPolicy;
+  /**
+   * Who may resume or stop a stream, e.g. `(req) => req.user?.id`. A stream started with a
+   * scope can only be resumed or stopped with the same one.
+   */
+  scope?: (request: SseRequest) => string | undefined;
 }
 
-/** `sse` section of the module options: defaults for every `@SseStream()` route. */
-export type SseModuleOptions = SseStreamOptions;
+/** Where events are kept for resumption. */
+export interface SseReplayOptions {
+  /** `memory` (in-process, default) or `redis` (shared by every app instance). */
+  driver?: 'memory' | 'redis';
+  /** How long a finished stream's events (and its end) are kept, in ms. Default 300000 (5 min). */
+  ttlMs?: number;
+  /** Most characters of encoded events kept per stream (older ones are dropped). Default 1 MiB. */
+  maxStreamChars?: number;
+  /** Most characters kept in process for all streams; finished streams go first. Default 64 MiB. */
+  maxTotalChars?: number;
+  /** Redis settings (driver `redis`). */
+  redis?: {
+    /** `redis://host:port/db`. Default `redis://127.0.0.1:6379`. */
+    url?: string;
+    /** Prefix of every key and channel. Default `bupple:sse:`. */
+    keyPrefix?: string;
+  };
+}
+
+/** `sse` section of the module options: defaults for every `@SseStream()` route, and the replay store. */
+export interface SseModuleOptions extends SseStreamOptions {
+  replay?: SseReplayOptions;
+}

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
@@ -10,13 +9,17 @@ import { ErrorMessages } from '../errors/error-messages.js';
 import { redactSecrets } from '../errors/redact.js';
 import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
 import type { EngineUsage } from '../interfaces/engine-usage.interface.js';
-import { encodeSseEvent, encodeSseRetry } from './sse-encoder.js';
+import type { ReplayRecord } from './replay/memory-replay-buffer.js';
+import type { SseStreamState } from './replay/replay-record.js';
+import type { SseConnection } from './sse-connection.js';
+import { encodeSseEvent } from './sse-encoder.js';
 import { isMessageEvent, isSseEvent } from './sse-event.js';
-import type { SseStreamOptions } from './sse-options.interface.js';
-import { SseWriter } from './sse-writer.js';
+import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
+import { isSseResumeRequest, type SseResumeRequest } from './sse-resume.js';
+import { resolveProgress, type ResolvedProgress } from './sse-progress.js';
+import type { SseConfigurable } from './sse-features.js';
 
-export const DEFAULT_RETRY_MS = 3000;
-export const DEFAULT_MAX_PENDING = 4 * 1024 * 1024;
+export { DEFAULT_MAX_PENDING, DEFAULT_RETRY_MS, type PlatformResponse } from './sse-connection.js';
 
 /** Short, URL-safe, unguessable stream id (16 characters). */
 export function newStreamId(): string {
@@ -27,14 +30,16 @@ function isEngineChunk(value: unknown): value is EngineChunk {
   return typeof value === 'object' && value !== null && 'content' in value && 'finishReason' in value && 'index' in value;
 }
 
-/** The platform's response as the interceptor gets it: Express's, or Fastify's reply. */
-export interface PlatformResponse {
-  /** Fastify: the Node response. */
-  raw?: ServerResponse;
-  /** Fastify: headers set on the reply. */
-  getHeaders?: () => Record<string, unknown>;
-  /** Fastify: take the response over. */
-  hijack?: () => void;
+/** What a session needs from the stream registry (SseStreams). */
+export interface SseSessionHost {
+  /** Creates the stream's replay record (events kept or not). */
+  openRecord(session: SseSession): ReplayRecord;
+  /** An event was numbered and encoded: keep it where the replay store wants it. */
+  recordEvent(session: SseSession, text: string): void;
+  /** The stream ended: keep its state for the retention window. */
+  closeRecord(session: SseSession, state: SseStreamState): void;
+  register(session: SseSession): void;
+  unregister(session: SseSession): void;
 }
 
 export interface SseSessionHooks {
@@ -42,42 +47,71 @@ export interface SseSessionHooks {
   onCommitted(): void;
   /** The source failed before anything was written: answer with an HTTP error instead. */
   onEarlyError(error: unknown): void;
+  /** The handler asked to resume another stream (`SseStreams.resume()`) instead. */
+  onResume(request: SseResumeRequest): void;
 }
 
 /**
- * One SSE response: subscribes to the handler's Observable, writes `start`, `content` and
- * `complete` (or `stream_error`) events with ids `<streamId>-<seq>`, and tears everything
- * down when the client goes away. It is also the StreamReporter the engine reports
- * acceptance, retries and fallbacks to.
+ * One generation: subscribes to the handler's Observable, numbers and encodes `start`,
+ * `content`, `progress`, `chunk_error`, `retry`, `fallback`, `complete` / `stream_error`
+ * events (ids `<streamId>-<seq>`), keeps them in the replay record, and writes them to the
+ * connections attached (the first request's, then resumed ones). It is also the
+ * StreamReporter the engine reports acceptance, retries and fallbacks to. The disconnect
+ * policy decides what happens when the last connection goes.
  */
-export class SseSession implements StreamReporter {
+export class SseSession implements StreamReporter, SseConfigurable {
   readonly streamId = newStreamId();
-  private seq = 0;
-  private committed = false;
+  readonly scope: string | undefined;
+  committed = false;
   private ended = false;
+  private record?: ReplayRecord;
   private engine: string | null = null;
   private model: string | null = null;
   private finishReason: string | null = null;
   private usage: EngineUsage | null = null;
   private held: [string, unknown][] = [];
   private subscription?: Subscription;
-  private readonly writer: SseWriter;
-  private readonly raw: ServerResponse;
-  private readonly onClose = () => this.dispose();
+  private connections: SseConnection[] = [];
+  /** Followers on other instances (Redis), counted from attach/detach messages. */
+  private remoteFollowers = 0;
+  private graceTimer?: NodeJS.Timeout;
+  private progress?: ResolvedProgress;
+  private processed = 0;
+  private lastPercent = 0;
+  private lastProgressAt = 0;
+  private plainIndex = 0;
+  private transform?: (chunk: unknown) => unknown;
 
   constructor(
-    private readonly req: IncomingMessage,
-    private readonly response: PlatformResponse & ServerResponse,
+    private readonly req: SseRequest,
+    private readonly first: SseConnection,
     private readonly options: SseStreamOptions,
+    private readonly host: SseSessionHost,
     private readonly hooks: SseSessionHooks,
     private readonly logger: Logger,
   ) {
-    this.raw = response.raw ?? response;
-    this.writer = new SseWriter(this.raw, options.maxPendingLength ?? DEFAULT_MAX_PENDING, () => {
-      this.logger.warn(`SSE ${this.streamId}: client too slow, closing the stream`);
-      this.raw.destroy();
-    });
-    this.raw.once('close', this.onClose);
+    this.scope = options.scope?.(req);
+    this.progress = resolveProgress(options.progress, req);
+    this.transform = options.transform;
+    this.connections.push(first);
+    first.onLost = () => this.onConnectionLost(first);
+    host.register(this);
+  }
+
+  /** Feature interceptors inside `@SseStream()` set options here before the first value. */
+  configure(options: Partial<SseStreamOptions>): void {
+    Object.assign(this.options, options);
+    if ('progress' in options) this.progress = resolveProgress(this.options.progress, this.req);
+    if ('transform' in options) this.transform = this.options.transform;
+  }
+
+  /** Whether its events are kept for a reconnect (any policy but `abort`). */
+  get resumable(): boolean {
+    return (this.options.onDisconnect ?? 'abort') !== 'abort';
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
   }
 
   /** Subscribes to the source with this session installed as the engine's reporter. */
@@ -110,11 +144,44 @@ export class SseSession implements StreamReporter {
     else this.held.push(['fallback', data]);
   }
 
-  /** Writes one event with the next id. */
+  /** Numbers, encodes, records and writes one event. */
   emit(event: string, data: unknown): void {
-    if (this.ended) return;
+    if (this.ended || !this.record) return;
     const payload = typeof data === 'string' ? data : JSON.stringify(data);
-    this.writer.write(encodeSseEvent({ id: `${this.streamId}-${++this.seq}`, event, data: payload }));
+    const text = encodeSseEvent({ id: `${this.streamId}-${this.record.lastSeq + 1}`, event, data: payload });
+    this.host.recordEvent(this, text);
+    const connections = this.connections;
+    for (let i = 0; i < connections.length; i++) connections[i].write(text);
+  }
+
+  /** Adds a resumed connection (the caller already wrote the missed events to it). */
+  attach(connection: SseConnection): void {
+    if (this.ended) {
+      connection.end();
+      return;
+    }
+    this.clearGrace();
+    this.connections.push(connection);
+    connection.onLost = () => this.onConnectionLost(connection);
+  }
+
+  /** A client on another instance follows (+1) or left (-1). */
+  remoteFollow(delta: 1 | -1): void {
+    this.remoteFollowers = Math.max(0, this.remoteFollowers + delta);
+    if (delta > 0) this.clearGrace();
+    else this.applyPolicy();
+  }
+
+  /** The replay record (after commit). */
+  get replay(): ReplayRecord | undefined {
+    return this.record;
+  }
+
+  /** Stops the generation on request (`SseStreams.stop()`): the provider request is aborted. */
+  stop(): void {
+    if (this.ended) return;
+    this.subscription?.unsubscribe();
+    this.finish('stopped');
   }
 
   private onValue(value: unknown): void {
@@ -125,31 +192,78 @@ export class SseSession implements StreamReporter {
         this.model ??= value.model;
         this.commit();
       }
-      if (value.content !== '') this.emit('content', { content: value.content, index: value.index });
       if (value.finishReason) {
         this.finishReason = value.finishReason;
         this.usage = value.usage ?? null;
       }
+      if (value.content === '') return;
+      if (this.transform) this.transformed(value, value.index);
+      else this.emit('content', { content: value.content, index: value.index });
+      if (this.progress) this.countProgress();
+      return;
+    }
+    if (!this.committed && isSseResumeRequest(value)) {
+      this.ended = true;
+      this.subscription?.unsubscribe();
+      this.host.unregister(this);
+      this.hooks.onResume(value);
       return;
     }
     this.commit();
     if (isSseEvent(value)) this.emit(value.event, value.data);
     else if (isMessageEvent(value)) this.emit(value.type ?? 'message', value.data);
-    else if (typeof value === 'string') this.emit('content', { content: value });
-    else this.emit('content', value);
+    else {
+      const index = this.plainIndex++;
+      if (this.transform) this.transformed(value, index);
+      else this.emit('content', typeof value === 'string' ? { content: value } : value);
+      if (this.progress) this.countProgress();
+    }
+  }
+
+  /** Runs the user transform on one chunk; a throw costs that chunk only (`chunk_error`). */
+  private transformed(value: unknown, index: number): void {
+    let out: unknown;
+    try {
+      out = this.transform!(value);
+    } catch (error) {
+      this.emit('chunk_error', { message: redactSecrets(error instanceof Error ? error.message : String(error)), index });
+      return;
+    }
+    if (out === undefined || out === null) return;
+    if (isSseEvent(out)) this.emit(out.event, out.data);
+    else if (typeof out === 'string') this.emit('content', { content: out, index });
+    else this.emit('content', out);
+  }
+
+  /** Progress without a timer: compares the percentage and the clock on each content chunk. */
+  private countProgress(): void {
+    const progress = this.progress!;
+    this.processed++;
+    const percent = Math.min(99, Math.floor((this.processed * 100) / progress.total));
+    if (percent - this.lastPercent < progress.percentStep || percent <= this.lastPercent) return;
+    if (progress.intervalMs > 0) {
+      const now = Date.now();
+      if (now - this.lastProgressAt < progress.intervalMs) return;
+      this.lastProgressAt = now;
+    }
+    this.lastPercent = percent;
+    this.emit('progress', { processed: this.processed, total: progress.total, percent });
   }
 
   private onComplete(): void {
     if (this.ended) return;
     this.commit();
+    if (this.progress) this.emit('progress', { processed: this.processed, total: this.progress.total, percent: 100 });
     this.emit('complete', { finishReason: this.finishReason ?? 'stop', usage: this.usage });
-    this.finish();
+    this.finish('completed');
   }
 
   private onError(error: unknown): void {
     if (this.ended) return;
     if (!this.committed) {
-      this.finish(false);
+      this.ended = true;
+      this.host.unregister(this);
+      this.first.detach();
       this.hooks.onEarlyError(error);
       return;
     }
@@ -159,50 +273,74 @@ export class SseSession implements StreamReporter {
       'stream_error',
       engineError ? publicEngineError(error) : { code: 'internal_error', message: ErrorMessages.streamFailed(), retryable: false },
     );
-    this.finish();
+    this.finish('failed');
   }
 
-  /** Sends the status, headers, `retry:` and `start`. */
+  /** Sends the status, headers, `retry:` and `start` on the first connection. */
   private commit(): void {
     if (this.committed || this.ended) return;
     this.committed = true;
-    const raw = this.raw;
-    if (this.response.raw) {
-      // Fastify: keep the headers the app set on the reply (CORS…), then take over
-      for (const [name, value] of Object.entries(this.response.getHeaders?.() ?? {})) {
-        if (value !== undefined) raw.setHeader(name, value as string);
-      }
-      this.response.hijack?.();
-    }
-    raw.statusCode = 200;
-    raw.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    raw.setHeader('Cache-Control', 'no-cache, no-transform');
-    raw.setHeader('X-Accel-Buffering', 'no');
-    if (this.req.httpVersionMajor === 1) raw.setHeader('Connection', 'keep-alive');
-    raw.removeHeader('Content-Length');
-    this.req.socket?.setNoDelay(true);
-    raw.flushHeaders();
-    this.writer.write(encodeSseRetry(this.options.retryMs ?? DEFAULT_RETRY_MS));
+    this.record = this.host.openRecord(this);
+    this.first.commit();
     this.emit('start', { streamId: this.streamId, engine: this.engine, model: this.model });
     for (const [event, data] of this.held) this.emit(event, data);
     this.held = [];
     this.hooks.onCommitted();
   }
 
-  private finish(end = true): void {
+  private finish(state: SseStreamState): void {
+    if (this.ended) return;
     this.ended = true;
-    this.raw.off('close', this.onClose);
-    if (end) this.writer.end();
-    else this.writer.close();
+    this.clearGrace();
+    if (this.record) this.host.closeRecord(this, state);
+    for (const connection of this.connections) connection.end();
+    this.connections = [];
+    this.host.unregister(this);
   }
 
-  /** The client went away (or the server is closing the response): stop the work. */
-  dispose(): void {
-    if (!this.ended) {
-      this.ended = true;
-      this.writer.close();
+  private onConnectionLost(connection: SseConnection): void {
+    this.connections = this.connections.filter((c) => c !== connection);
+    if (this.ended) return;
+    if (!this.committed) {
+      // nobody ever saw this stream's id: nothing to resume
+      this.abort();
+      return;
     }
-    this.raw.off('close', this.onClose);
+    this.applyPolicy();
+  }
+
+  private applyPolicy(): void {
+    if (this.ended || this.connections.length > 0 || this.remoteFollowers > 0) return;
+    const policy = this.options.onDisconnect ?? 'abort';
+    if (policy === 'abort') return this.abort();
+    if (policy === 'continue' || this.graceTimer) return;
+    this.graceTimer = setTimeout(() => {
+      this.graceTimer = undefined;
+      if (this.connections.length === 0 && this.remoteFollowers === 0) this.abort();
+    }, Math.max(0, policy.graceMs));
+  }
+
+  private clearGrace(): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+  }
+
+  /** The client went away for good: stop the work (the provider request is aborted). */
+  abort(): void {
+    if (this.ended) return;
     this.subscription?.unsubscribe();
+    this.finish('aborted');
+  }
+
+  /** Server shutdown, or the interceptor's subscriber went away before commit. */
+  dispose(): void {
+    if (this.ended) return;
+    this.subscription?.unsubscribe();
+    if (this.committed) this.finish('aborted');
+    else {
+      this.ended = true;
+      this.host.unregister(this);
+      this.first.detach();
+    }
   }
 }

@@ -9,52 +9,105 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
 import { EngineException } from '../errors/engine.exception.js';
 import { retryAfterSeconds, toHttpException } from '../errors/engine-http.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
-import type { SseStreamOptions } from './sse-options.interface.js';
-import { SseSession, type PlatformResponse } from './sse-session.js';
+import { parseSseEventId } from './replay/replay-record.js';
+import { SseConnection, type PlatformResponse } from './sse-connection.js';
+import { takePendingSseOptions } from './sse-features.js';
+import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
+import type { SseResumeRequest } from './sse-resume.js';
+import { SseSession } from './sse-session.js';
 import { SSE_STREAM_OPTIONS } from './sse-stream.constants.js';
+import { SseStreams } from './sse-streams.service.js';
+
+type PlatformRequest = SseRequest & { raw?: SseRequest };
+
+/** The `Last-Event-ID` a reconnecting client sent: the header, or `?lastEventId=`. */
+export function lastEventIdOf(request: PlatformRequest): string | undefined {
+  const header = request.headers['last-event-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value) return value;
+  const query = request.query?.lastEventId;
+  return typeof query === 'string' && query !== '' ? query : undefined;
+}
 
 /**
  * Answers a route with Server-Sent Events from the Observable its handler returns (use it
  * through `@SseStream()`). The 200 and the `start` event wait until the engine accepted
- * the request, so a failure before that still gets a real HTTP error status.
+ * the request, so a failure before that still gets a real HTTP error status. A request
+ * with `Last-Event-ID` (or `?lastEventId=`) resumes that stream instead: the handler is not
+ * called, so there is never a second generation.
  */
 @Injectable()
 export class SseStreamInterceptor implements NestInterceptor {
   private readonly logger = new Logger('BuppleSse');
+  private readonly streams: SseStreams;
 
   constructor(
     private readonly reflector: Reflector,
     @Optional() @Inject(ENGINE_MODULE_OPTIONS) private readonly moduleOptions?: BuppleEngineModuleOptions,
-  ) {}
+    @Optional() streams?: SseStreams,
+  ) {
+    // without the module (an interceptor used on its own), streams resume within this interceptor
+    this.streams = streams ?? new SseStreams(moduleOptions);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    const request = http.getRequest<IncomingMessage & { raw?: IncomingMessage }>();
+    const request = http.getRequest<PlatformRequest>();
     const response = http.getResponse<PlatformResponse & ServerResponse>();
+    const { replay: _replay, ...moduleDefaults } = this.moduleOptions?.sse ?? {};
     const options: SseStreamOptions = {
-      ...this.moduleOptions?.sse,
+      ...moduleDefaults,
       ...this.reflector.get<SseStreamOptions | undefined>(SSE_STREAM_OPTIONS, context.getHandler()),
+      ...takePendingSseOptions(request),
     };
+    const raw = request.raw ?? request;
     return new Observable<unknown>((outer) => {
-      let committed = false;
-      const session = new SseSession(request.raw ?? request, response, options, {
-        onCommitted: () => {
-          committed = true;
-          outer.next(undefined);
-          outer.complete();
+      const done = () => {
+        outer.next(undefined);
+        outer.complete();
+      };
+      let session: SseSession | undefined;
+      const connection = new SseConnection(raw, response, options, this.logger, () => session?.streamId ?? 'resume');
+      const resume = (streamId: string, lastEventId: string | undefined, scope: string | undefined) => {
+        const parsed = parseSseEventId(lastEventId);
+        const afterSeq = parsed && parsed.streamId === streamId ? parsed.seq : 0;
+        this.streams.attach(connection, streamId, afterSeq, scope).then(done, (error: unknown) => {
+          this.logger.warn(`SSE resume of ${streamId} failed: ${(error as Error).message}`);
+          if (!connection.committed) outer.error(error);
+          else connection.end();
+        });
+      };
+      const lastEventId = lastEventIdOf(request);
+      const parsed = parseSseEventId(lastEventId);
+      if (lastEventId !== undefined) {
+        // a reconnection: never a second generation
+        resume(parsed?.streamId ?? '', lastEventId, options.scope?.(request));
+        return undefined;
+      }
+      session = new SseSession(
+        request,
+        connection,
+        options,
+        this.streams,
+        {
+          onCommitted: done,
+          onEarlyError: (error) => outer.error(this.beforeFirstByte(error, response)),
+          onResume: (asked: SseResumeRequest) =>
+            resume(asked.streamId, asked.lastEventId, asked.scopeGiven ? asked.scope : options.scope?.(request)),
         },
-        onEarlyError: (error) => outer.error(this.beforeFirstByte(error, response)),
-      }, this.logger);
-      session.run(() => next.handle());
+        this.logger,
+      );
+      const started = session;
+      started.run(() => next.handle());
       // Once committed, the session owns the stream until the client goes.
       return () => {
-        if (!committed) session.dispose();
+        if (!started.committed) started.dispose();
       };
     });
   }

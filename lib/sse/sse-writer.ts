@@ -11,6 +11,8 @@ export class SseWriter {
   private scheduled = false;
   private draining = false;
   private closed = false;
+  /** When bytes last went to the socket (ms since epoch); read by the keepalive timer. */
+  lastWriteAt = Date.now();
   private readonly flushNow = () => this.flush();
   private readonly onDrain = () => {
     this.draining = false;
@@ -22,6 +24,10 @@ export class SseWriter {
     private readonly maxPending: number,
     private readonly onOverflow: () => void,
   ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   write(text: string): void {
     if (this.closed) return;
@@ -59,6 +65,7 @@ export class SseWriter {
     if (this.closed || this.draining || this.pending === '') return;
     const text = this.pending;
     this.pending = '';
+    this.lastWriteAt = Date.now();
     const ok = this.res.write(text);
     // compression middleware buffers until told to flush
     (this.res as ServerResponse & { flush?: () => void }).flush?.();

@@ -1,0 +1,150 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@nestjs/common';
+import { encodeSseComment, encodeSseEvent, encodeSseRetry } from './sse-encoder.js';
+import type { SseStreamOptions } from './sse-options.interface.js';
+import { SseWriter } from './sse-writer.js';
+
+export const DEFAULT_RETRY_MS = 3000;
+export const DEFAULT_MAX_PENDING = 4 * 1024 * 1024;
+export const DEFAULT_KEEPALIVE_MS = 15_000;
+
+/** The platform's response as the interceptor gets it: Express's, or Fastify's reply. */
+export interface PlatformResponse {
+  /** Fastify: the Node response. */
+  raw?: ServerResponse;
+  /** Fastify: headers set on the reply. */
+  getHeaders?: () => Record<string, unknown>;
+  /** Fastify: take the response over. */
+  hijack?: () => void;
+}
+
+const KEEPALIVE_EVENT = encodeSseEvent({ event: 'keepalive', data: '{"type":"keepalive"}' });
+const KEEPALIVE_COMMENT = encodeSseComment('keepalive');
+
+/**
+ * One HTTP response carrying a stream: sends the status and headers, writes event text
+ * through a coalescing writer, keeps an idle connection alive with ONE timer that re-arms
+ * itself from the last write time (no timer per event), and reports when the client left.
+ */
+export class SseConnection {
+  committed = false;
+  private ended = false;
+  private keepaliveTimer?: NodeJS.Timeout;
+  private readonly writer: SseWriter;
+  readonly raw: ServerResponse;
+  private keepaliveMs = 0;
+  private keepaliveText = KEEPALIVE_EVENT;
+  /** Called once when the client went away before the stream ended. */
+  onLost?: () => void;
+  private readonly onClose = () => {
+    if (this.ended) return;
+    this.ended = true;
+    this.cleanup();
+    this.writer.close();
+    this.onLost?.();
+  };
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly response: PlatformResponse & ServerResponse,
+    private readonly options: SseStreamOptions,
+    logger: Logger,
+    label: () => string,
+  ) {
+    this.raw = response.raw ?? response;
+    this.writer = new SseWriter(this.raw, options.maxPendingLength ?? DEFAULT_MAX_PENDING, () => {
+      logger.warn(`SSE ${label()}: client too slow, closing the stream`);
+      this.raw.destroy();
+    });
+    this.raw.once('close', this.onClose);
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Sends the status, headers and `retry:`. */
+  commit(): void {
+    if (this.committed || this.ended) return;
+    this.committed = true;
+    const raw = this.prepare();
+    raw.statusCode = 200;
+    raw.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    raw.setHeader('Cache-Control', 'no-cache, no-transform');
+    raw.setHeader('X-Accel-Buffering', 'no');
+    if (this.req.httpVersionMajor === 1) raw.setHeader('Connection', 'keep-alive');
+    raw.removeHeader('Content-Length');
+    this.req.socket?.setNoDelay(true);
+    raw.flushHeaders();
+    this.writer.write(encodeSseRetry(this.options.retryMs ?? DEFAULT_RETRY_MS));
+    // read now: feature interceptors may have set them after this connection was made
+    this.keepaliveMs = this.options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS;
+    this.keepaliveText = this.options.keepaliveMode === 'comment' ? KEEPALIVE_COMMENT : KEEPALIVE_EVENT;
+    this.armKeepalive(this.keepaliveMs);
+  }
+
+  write(text: string): void {
+    if (!this.ended) this.writer.write(text);
+  }
+
+  /** Writes what is pending (and `text`), then ends the response. */
+  end(text = ''): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.cleanup();
+    this.writer.end(text);
+  }
+
+  /** Answers 204 No Content (a finished stream: browsers stop reconnecting). */
+  noContent(): void {
+    if (this.ended || this.committed) return;
+    this.ended = true;
+    this.cleanup();
+    const raw = this.prepare();
+    raw.statusCode = 204;
+    raw.removeHeader('Content-Type');
+    raw.end();
+  }
+
+  /** Drops the response without ending it politely (the session failed before commit and Nest answers). */
+  detach(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.cleanup();
+    this.writer.close();
+  }
+
+  private prepare(): ServerResponse {
+    const raw = this.raw;
+    if (this.response.raw) {
+      // Fastify: keep the headers the app set on the reply (CORS…), then take over
+      for (const [name, value] of Object.entries(this.response.getHeaders?.() ?? {})) {
+        if (value !== undefined) raw.setHeader(name, value as string);
+      }
+      this.response.hijack?.();
+    }
+    return raw;
+  }
+
+  private cleanup(): void {
+    this.raw.off('close', this.onClose);
+    if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
+    this.keepaliveTimer = undefined;
+  }
+
+  /** One timer per connection: when it fires, it sends a keepalive only if nothing was written since. */
+  private armKeepalive(delay: number): void {
+    if (!(this.keepaliveMs > 0) || this.ended) return;
+    this.keepaliveTimer = setTimeout(() => {
+      this.keepaliveTimer = undefined;
+      if (this.ended) return;
+      const idle = Date.now() - this.writer.lastWriteAt;
+      if (idle >= this.keepaliveMs) {
+        this.writer.write(this.keepaliveText);
+        this.armKeepalive(this.keepaliveMs);
+      } else {
+        this.armKeepalive(this.keepaliveMs - idle);
+      }
+    }, delay);
+  }
+}

@@ -1,0 +1,264 @@
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
+import { ErrorMessages } from '../errors/error-messages.js';
+import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import {
+  DEFAULT_MAX_STREAM_CHARS,
+  DEFAULT_MAX_TOTAL_CHARS,
+  DEFAULT_REPLAY_TTL_MS,
+  MemoryReplayBuffer,
+  type ReplayRecord,
+} from './replay/memory-replay-buffer.js';
+import { RedisReplayStore, type SseControlMessage } from './replay/redis-replay-store.js';
+import { parseSseEventId, type SseStreamInfo, type SseStreamState } from './replay/replay-record.js';
+import type { SseConnection } from './sse-connection.js';
+import { encodeSseEvent } from './sse-encoder.js';
+import type { SseReplayOptions } from './sse-options.interface.js';
+import { sseResumeRequest, type SseResumeRequest } from './sse-resume.js';
+import type { SseSession, SseSessionHost } from './sse-session.js';
+
+/** How `stop()` went. */
+export type SseStopResult = 'stopped' | 'finished' | 'not_found';
+
+const REDIS_MAX_LEN = 20_000;
+
+/** The `resync` event: the events asked for are no longer held; the client should ask again. */
+function resyncEvent(streamId: string): string {
+  return encodeSseEvent({ event: 'resync', data: JSON.stringify({ streamId, message: ErrorMessages.sseResync() }) });
+}
+
+function scopeAllows(streamScope: string | undefined, given: string | undefined): boolean {
+  return streamScope === undefined || streamScope === given;
+}
+
+/**
+ * The streams of this app: the ones generating in this process, the replay buffer (in
+ * process, or Redis so that every instance shares it), and the two things an app does with
+ * a stream besides reading it: `resume()` it from an event id, and `stop()` it.
+ *
+ * @example
+ * ```ts
+ * @Get('streams/:streamId')
+ * @SseStream()
+ * resume(@Param('streamId') id: string, @Headers('last-event-id') lastEventId?: string) {
+ *   return this.streams.resume(id, lastEventId);
+ * }
+ *
+ * @Delete('streams/:streamId')
+ * @HttpCode(204)
+ * async stop(@Param('streamId') id: string) {
+ *   if ((await this.streams.stop(id)) === 'not_found') throw new NotFoundException();
+ * }
+ * ```
+ */
+@Injectable()
+export class SseStreams implements SseSessionHost, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('BuppleSse');
+  private readonly sessions = new Map<string, SseSession>();
+  private readonly buffer: MemoryReplayBuffer;
+  private readonly replay: SseReplayOptions;
+  private redis?: RedisReplayStore;
+  private readonly followCancels = new Set<() => void>();
+
+  constructor(@Optional() @Inject(ENGINE_MODULE_OPTIONS) moduleOptions?: BuppleEngineModuleOptions) {
+    this.replay = moduleOptions?.sse?.replay ?? {};
+    const redis = this.replay.driver === 'redis';
+    this.buffer = new MemoryReplayBuffer({
+      ttlMs: this.replay.ttlMs ?? DEFAULT_REPLAY_TTL_MS,
+      maxStreamChars: this.replay.maxStreamChars ?? DEFAULT_MAX_STREAM_CHARS,
+      maxTotalChars: this.replay.maxTotalChars ?? DEFAULT_MAX_TOTAL_CHARS,
+      keepFinished: !redis,
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.replay.driver !== 'redis') return;
+    const store = new RedisReplayStore(
+      {
+        url: this.replay.redis?.url ?? 'redis://127.0.0.1:6379',
+        keyPrefix: this.replay.redis?.keyPrefix ?? 'bupple:sse:',
+        ttlMs: this.replay.ttlMs ?? DEFAULT_REPLAY_TTL_MS,
+        maxLen: REDIS_MAX_LEN,
+      },
+      this.logger,
+      (message) => this.onControl(message),
+    );
+    // a replay store that is down must not stop the app: streams still work, resumption is local
+    try {
+      await store.connect();
+      this.redis = store;
+    } catch (error) {
+      this.logger.error((error as Error).message);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const session of [...this.sessions.values()]) session.dispose();
+    for (const cancel of [...this.followCancels]) cancel();
+    this.buffer.close();
+    await this.redis?.close();
+    this.redis = undefined;
+  }
+
+  /** Number of streams generating in this process. */
+  get running(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * What is known of a stream: here, in the replay buffer, or in Redis. Undefined when the
+   * stream is unknown, or was started with another scope.
+   */
+  async info(streamId: string, scope?: string): Promise<SseStreamInfo | undefined> {
+    const local = this.sessions.get(streamId);
+    if (local?.replay) return scopeAllows(local.scope, scope) ? local.replay : undefined;
+    const record = this.buffer.get(streamId);
+    if (record) return scopeAllows(record.scope, scope) ? record : undefined;
+    const remote = await this.redis?.info(streamId);
+    return remote && scopeAllows(remote.scope, scope) ? remote : undefined;
+  }
+
+  /**
+   * Stops a running generation (the provider request is aborted), here or, with Redis, on
+   * whichever instance runs it. `finished` when it had already ended, `not_found` when it is
+   * unknown or its scope is not `scope`.
+   */
+  async stop(streamId: string, scope?: string): Promise<SseStopResult> {
+    const local = this.sessions.get(streamId);
+    if (local) {
+      if (!scopeAllows(local.scope, scope)) return 'not_found';
+      local.stop();
+      return 'stopped';
+    }
+    const record = this.buffer.get(streamId);
+    if (record) return scopeAllows(record.scope, scope) ? 'finished' : 'not_found';
+    const remote = await this.redis?.info(streamId);
+    if (!remote || !scopeAllows(remote.scope, scope)) return 'not_found';
+    if (remote.state !== 'running') return 'finished';
+    await this.redis!.publish({ type: 'stop', streamId });
+    return 'stopped';
+  }
+
+  /**
+   * Return this from an `@SseStream()` handler to resume a stream on that response: the
+   * events after `lastEventId` (all of them without one), then live ones while it runs.
+   * `scope` defaults to the route's `scope` option.
+   */
+  resume(streamId: string, lastEventId?: string, scope?: string): Observable<SseResumeRequest> {
+    return sseResumeRequest(streamId, lastEventId, scope, scope !== undefined);
+  }
+
+  // ---- internal: used by SseSession and SseStreamInterceptor ----
+
+  register(session: SseSession): void {
+    this.sessions.set(session.streamId, session);
+  }
+
+  unregister(session: SseSession): void {
+    if (this.sessions.get(session.streamId) === session) this.sessions.delete(session.streamId);
+  }
+
+  openRecord(session: SseSession): ReplayRecord {
+    const record = this.buffer.create(session.streamId, session.scope, session.resumable);
+    this.redis?.start(record);
+    return record;
+  }
+
+  recordEvent(session: SseSession, text: string): void {
+    const record = session.replay!;
+    this.buffer.append(record, text);
+    if (this.redis && record.storesEvents) this.redis.append(record.streamId, record.lastSeq, text);
+  }
+
+  closeRecord(session: SseSession, state: SseStreamState): void {
+    const record = session.replay!;
+    this.redis?.finish(record.streamId, state, record.lastSeq);
+    this.buffer.finish(record, state);
+  }
+
+  /**
+   * Serves a reconnection on `connection`: replays the events after `lastEventId`'s seq and
+   * follows the stream live (here, or through Redis), or answers `resync` / 204.
+   */
+  async attach(connection: SseConnection, streamId: string, afterSeq: number, scope: string | undefined): Promise<void> {
+    const local = this.sessions.get(streamId);
+    if (local && local.replay && !local.isEnded) {
+      if (!scopeAllows(local.scope, scope)) return this.resync(connection, streamId);
+      const slice = this.buffer.slice(local.replay, afterSeq);
+      if (slice.kind === 'gone') return this.resync(connection, streamId);
+      connection.commit();
+      connection.write(slice.events.join(''));
+      local.attach(connection);
+      return;
+    }
+    const record = this.buffer.get(streamId);
+    if (record && record.state !== 'running') {
+      if (!scopeAllows(record.scope, scope)) return this.resync(connection, streamId);
+      if (afterSeq >= record.lastSeq) return connection.noContent();
+      const slice = this.buffer.slice(record, afterSeq);
+      if (slice.kind === 'gone') return this.resync(connection, streamId);
+      connection.commit();
+      connection.end(slice.events.join(''));
+      return;
+    }
+    if (this.redis?.ready) return this.attachRemote(connection, streamId, afterSeq, scope);
+    return this.resync(connection, streamId);
+  }
+
+  private async attachRemote(connection: SseConnection, streamId: string, afterSeq: number, scope: string | undefined): Promise<void> {
+    const redis = this.redis!;
+    const info = await redis.info(streamId);
+    if (connection.isEnded) return;
+    if (!info || !scopeAllows(info.scope, scope)) return this.resync(connection, streamId);
+    if (info.state !== 'running' && afterSeq >= info.lastSeq) return connection.noContent();
+    if (!info.storesEvents) return this.resync(connection, streamId);
+    const slice = await redis.range(streamId, afterSeq);
+    if (connection.isEnded) return;
+    if (slice.kind === 'gone') return this.resync(connection, streamId);
+    connection.commit();
+    if (slice.end !== undefined) {
+      connection.end(slice.events.join(''));
+      return;
+    }
+    if (slice.events.length > 0) connection.write(slice.events.join(''));
+    void redis.publish({ type: 'attach', streamId });
+    let cancel: (() => void) | undefined;
+    const done = () => {
+      if (cancel) this.followCancels.delete(cancel);
+    };
+    cancel = redis.follow(streamId, slice.lastId, {
+      onText: (text) => connection.write(text),
+      onEnd: (state) => {
+        done();
+        if (state === 'expired') connection.end(resyncEvent(streamId));
+        else connection.end();
+      },
+    });
+    this.followCancels.add(cancel);
+    connection.onLost = () => {
+      cancel?.();
+      done();
+      void redis.publish({ type: 'detach', streamId });
+    };
+  }
+
+  private resync(connection: SseConnection, streamId: string): void {
+    if (connection.isEnded) return;
+    connection.commit();
+    connection.end(resyncEvent(streamId));
+  }
+
+  private onControl(message: SseControlMessage): void {
+    const session = this.sessions.get(message.streamId);
+    if (!session) return;
+    if (message.type === 'stop') session.stop();
+    else if (message.type === 'attach') session.remoteFollow(1);
+    else if (message.type === 'detach') session.remoteFollow(-1);
+  }
+
+  /** Parses a `Last-Event-ID` value; undefined when it is not one of ours. */
+  static parseEventId(id: string | undefined): { streamId: string; seq: number } | undefined {
+    return parseSseEventId(id);
+  }
+}
