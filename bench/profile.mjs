@@ -1,8 +1,9 @@
 
 // after the warm-up through node:inspector so that start-up is left out) and prints where
 // its CPU goes.
-//   node bench/profile.mjs [relay=library] [load=burst|paced]
-// burst: 200 streams × 200 tokens back to back (S2); paced: 300 streams × 100 tokens at 20 ms.
+//   node bench/profile.mjs [relay=library] [load=burst|paced|single|s3]
+// burst: 200 streams × 200 tokens back to back (S2); paced: 300 streams × 100 tokens at 20 ms;
+// single: 1 stream × 20 000 tokens (S1); s3: 1 000 streams × 100 tokens at 20 ms (S3, once).
 // The relay is pinned to CPU 1 like in the benchmark; the profile lands in
 // bench/results/raw/profiles/ (gitignored) and is summarised by bench/profile-summary.mjs.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ const LOADS = {
   burst: { streams: 200, tokens: 200, delayMs: 0 },
   paced: { streams: 300, tokens: 100, delayMs: 20, rampMs: 300 },
   single: { streams: 1, tokens: 20_000, delayMs: 0 },
+  s3: { streams: 1000, tokens: 100, delayMs: 20, rampMs: 1000, rounds: 1 },
 };
 const load = LOADS[loadName];
 if (!load) throw new Error(`load must be one of ${Object.keys(LOADS).join(', ')}`);
@@ -34,7 +36,7 @@ const client = await startChild(join(here, 'load-client.mjs'), { name: 'load-cli
 const relay = await startChild(join(here, files[relayId]), {
   name: relayId,
   cpus: '1',
-  env: { UPSTREAM_URL: `http://127.0.0.1:${upstream.port}`, BENCH_FEATURES: relayId === 'library-features' ? '1' : '0', BENCH_SSE_OPTIONS: process.env.BENCH_SSE_OPTIONS ?? '{}' },
+  env: { UPSTREAM_URL: `http://127.0.0.1:${upstream.port}`, BENCH_FEATURES: relayId === 'library-features' ? '1' : '0' },
 });
 const file = join(dir, `${prefix}.cpuprofile`);
 let profile;
@@ -44,8 +46,9 @@ try {
   await relay.rpc({ type: 'profile-start', intervalUs: 250 });
   const cpu0 = cpuSeconds(relay.pid);
   let tokens = 0;
-  for (let i = 0; i < 3; i++) {
-    const result = await client.rpc({ type: 'run', options: { port: relay.port, timeoutMs: 60_000, tag: `p${i}`, ...load } }, 70_000);
+  const { rounds = 3, ...options } = load;
+  for (let i = 0; i < rounds; i++) {
+    const result = await client.rpc({ type: 'run', options: { port: relay.port, timeoutMs: 60_000, tag: `p${i}`, ...options } }, 70_000);
     tokens += result.contentEvents;
     if (result.errorCount) console.log(`errors: ${JSON.stringify(result.errors)} ${result.errorSamples.join(' | ')}`);
   }

@@ -1,7 +1,7 @@
 // Relay (a): this library, as the sample app uses it: a route with `@SseStream()` over
 // `EngineService.stream()` with the OpenAI driver pointed at the mock upstream. With
-// BENCH_FEATURES=1 the route turns on every optional event (BENCH_SSE_OPTIONS, JSON, set
-// by bench/run.mjs from what the built SseStreamOptions offer). Express platform.
+// BENCH_FEATURES=1 the route turns on the optional events too: `progress` (total: the N of
+// the `bench-N-D` model, default throttling) and `keepaliveMs: 15000`. Express platform.
 //
 // Imports the built package (dist/, through the package's own "exports"), so run
 // `npm run build` first (`npm run bench` does). Plain ESM without a build step: the
@@ -15,7 +15,9 @@ import { param } from './decorate.mjs';
 
 const upstream = process.env.UPSTREAM_URL;
 if (!upstream) fail(new Error('UPSTREAM_URL is not set'));
-const sseOptions = process.env.BENCH_FEATURES === '1' ? JSON.parse(process.env.BENCH_SSE_OPTIONS ?? '{}') : {};
+/** N of the `bench-N-D[-tag]` model in `?m=`: the number of chunks the answer will have. */
+const expectedTokens = (request) => Number(/^bench-(\d+)-/.exec(String(request.query?.m ?? ''))?.[1]) || undefined;
+const sseOptions = process.env.BENCH_FEATURES === '1' ? { progress: { total: expectedTokens }, keepaliveMs: 15_000 } : {};
 
 class StreamController {
   constructor(engine) {
