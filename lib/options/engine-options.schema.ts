@@ -14,6 +14,8 @@ import {
   IsUrl,
   Max,
   Min,
+  ValidateBy,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 
@@ -96,10 +98,58 @@ class EngineOptionsSchema {
   @optional @ValidateNested() @Type(() => TimeoutOptionsSchema) timeout?: TimeoutOptionsSchema;
 }
 
+function IsFunctionOption(message: string): PropertyDecorator {
+  return ValidateBy({ name: 'isFunctionOption', validator: { validate: (value: unknown) => typeof value === 'function', defaultMessage: () => message } });
+}
+
+/** `'abort'`, `'continue'` or `{ graceMs }` with an integer ≥ 0. */
+function IsDisconnectPolicy(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isDisconnectPolicy',
+    validator: {
+      validate: (value: unknown) =>
+        value === 'abort' ||
+        value === 'continue' ||
+        (typeof value === 'object' &&
+          value !== null &&
+          Object.keys(value).every((key) => key === 'graceMs') &&
+          Number.isInteger((value as { graceMs?: unknown }).graceMs) &&
+          ((value as { graceMs: number }).graceMs >= 0)),
+      defaultMessage: () => "must be 'abort', 'continue' or { graceMs } (an integer ≥ 0)",
+    },
+  });
+}
+
+class SseProgressSchema {
+  @optional @ValidateIf((o: { total?: unknown }) => typeof o.total !== 'function') @IsNumber({}, { message: 'must be a number > 0 or a function (request) => number' }) @Min(1, { message: 'must be a number > 0 or a function (request) => number' }) total?: unknown;
+  @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) intervalMs?: number;
+  @optional @IsNumber({}, { message: 'must be a number from 0 to 100' }) @Min(0, { message: 'must be a number from 0 to 100' }) @Max(100, { message: 'must be a number from 0 to 100' }) percentStep?: number;
+}
+
+class SseReplayRedisSchema {
+  @optional @IsUrl({ require_tld: false, require_protocol: true, protocols: ['redis', 'rediss'] }, { message: 'must be a redis:// or rediss:// URL' }) url?: string;
+  @optional @IsString({ message: 'must be a string' }) keyPrefix?: string;
+}
+
+class SseReplaySchema {
+  @optional @IsIn(['memory', 'redis'], { message: "must be 'memory' or 'redis'" }) driver?: string;
+  @optional @IsInt({ message: 'must be an integer ≥ 1000 (ms)' }) @Min(1000, { message: 'must be an integer ≥ 1000 (ms)' }) ttlMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxStreamChars?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxTotalChars?: number;
+  @optional @IsObject({ message: 'must be an object { url?, keyPrefix? }' }) @ValidateNested() @Type(() => SseReplayRedisSchema) redis?: SseReplayRedisSchema;
+}
+
 export class SseOptionsSchema {
   @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) retryMs?: number;
   @optional @IsBoolean({ message: 'must be true or false' }) startImmediately?: boolean;
   @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxPendingLength?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 0 (ms; 0 turns keepalives off)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms; 0 turns keepalives off)' }) keepaliveMs?: number;
+  @optional @IsIn(['event', 'comment'], { message: "must be 'event' or 'comment'" }) keepaliveMode?: string;
+  @optional @ValidateIf((o: { progress?: unknown }) => typeof o.progress !== 'boolean') @IsObject({ message: 'must be true, false or { total?, intervalMs?, percentStep? }' }) @ValidateNested() @Type(() => SseProgressSchema) progress?: unknown;
+  @optional @IsFunctionOption('must be a function (chunk) => value') transform?: unknown;
+  @optional @IsFunctionOption('must be a function (request) => string | undefined') scope?: unknown;
+  @optional @IsDisconnectPolicy() onDisconnect?: unknown;
+  @optional @IsObject({ message: 'must be an object { driver?, ttlMs?, redis? }' }) @ValidateNested() @Type(() => SseReplaySchema) replay?: SseReplaySchema;
 }
 
 export class ModuleOptionsSchema {

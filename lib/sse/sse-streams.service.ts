@@ -195,6 +195,8 @@ export class SseStreams implements SseSessionHost, OnModuleInit, OnApplicationSh
     const record = this.buffer.get(streamId);
     if (record && record.state !== 'running') {
       if (!scopeAllows(record.scope, scope)) return this.resync(connection, streamId);
+      // an aborted answer is incomplete: the client must ask again, even if it saw every event
+      if (record.state === 'aborted') return this.resync(connection, streamId);
       if (afterSeq >= record.lastSeq) return connection.noContent();
       const slice = this.buffer.slice(record, afterSeq);
       if (slice.kind === 'gone') return this.resync(connection, streamId);
@@ -211,6 +213,7 @@ export class SseStreams implements SseSessionHost, OnModuleInit, OnApplicationSh
     const info = await redis.info(streamId);
     if (connection.isEnded) return;
     if (!info || !scopeAllows(info.scope, scope)) return this.resync(connection, streamId);
+    if (info.state === 'aborted') return this.resync(connection, streamId);
     if (info.state !== 'running' && afterSeq >= info.lastSeq) return connection.noContent();
     if (!info.storesEvents) return this.resync(connection, streamId);
     const slice = await redis.range(streamId, afterSeq);
