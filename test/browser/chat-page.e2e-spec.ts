@@ -1,0 +1,316 @@
+import { randomBytes } from 'node:crypto';
+import type { BrowserContext, Page } from 'playwright-core';
+import { lastValueFrom, toArray } from 'rxjs';
+import { OfflineDriver, splitIntoTokens } from '@bupple/nestjs-ai-engine';
+import { freePort, launchBrowser, NetworkLink, outputPath, SampleProcess } from './harness.js';
+
+/**
+ * The sample's chat page in headless Chromium, against the built sample (a child process)
+ * on the offline engine, slowed down so the test can act mid-answer. The browser talks to
+ * the sample through a TCP relay the test can cut (see NetworkLink).
+ */
+
+const TOKEN_DELAY_MS = 80;
+const RECONNECT_ATTEMPTS = 5; // what the page configures
+
+interface OfflineRequest {
+  id: number;
+  state: 'running' | 'completed' | 'aborted' | 'failed';
+  chunksSent: number;
+}
+
+let sample: SampleProcess;
+let link: NetworkLink;
+let context: BrowserContext;
+let closeBrowser: (() => Promise<void>) | undefined;
+const foreignRequests: string[] = [];
+
+beforeAll(async () => {
+  const [samplePort, linkPort] = [await freePort(), await freePort()];
+  sample = new SampleProcess(samplePort, {
+    BUPPLE_SAMPLE_TEST_HOOKS: '1',
+    BUPPLE_ENGINE_OFFLINE_TOKEN_DELAY_MS: String(TOKEN_DELAY_MS),
+    BUPPLE_DEFAULT_ENGINE_DRIVER: 'offline',
+    BUPPLE_MEMORY_DRIVER: 'memory',
+    BUPPLE_SSE_ON_DISCONNECT: 'continue',
+    BUPPLE_SSE_GRACE_MS: '15000',
+    BUPPLE_SSE_REPLAY_DRIVER: 'memory',
+    BUPPLE_SSE_KEEPALIVE_MS: '1000',
+  });
+  link = new NetworkLink(linkPort, samplePort);
+  await link.open();
+  await sample.start();
+  const browser = await launchBrowser();
+  context = browser.context;
+  closeBrowser = browser.close;
+  context.setDefaultTimeout(15_000);
+}, 60_000);
+
+afterAll(async () => {
+  await closeBrowser?.();
+  await sample?.kill();
+  await link?.close();
+}, 20_000);
+
+/** What the offline engine answers to one fresh question: computed by the same driver, at full speed. */
+async function expectedAnswer(question: string): Promise<string> {
+  const driver = new OfflineDriver('offline', { tokenDelayMs: 0 });
+  const parts = await lastValueFrom(driver.stream({ messages: [{ role: 'user', content: question }], options: { model: 'offline-1' } }).pipe(toArray()));
+  return parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
+}
+
+async function offlineRequests(): Promise<OfflineRequest[]> {
+  const response = await fetch(`${sample.url}/diagnostics/offline-requests`, { signal: AbortSignal.timeout(5000) });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { requests: OfflineRequest[] }).requests;
+}
+
+async function waitFor<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!ok(value)) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
+
+/** A new tab on a new conversation (`?c=…`), once the page has loaded its engines and history. */
+async function openChat(conversationId = `t${randomBytes(8).toString('hex')}`): Promise<Page> {
+  const page = await context.newPage();
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(`${link.url}/`) && !url.startsWith('data:')) foreignRequests.push(url);
+  });
+  await page.goto(`${link.url}/?c=${conversationId}`);
+  await page.waitForSelector('html[data-ready="true"]');
+  return page;
+}
+
+async function ask(page: Page, question: string, maxTokens = 256): Promise<void> {
+  await page.fill('#max-tokens', String(maxTokens));
+  await page.fill('#message', question);
+  await page.press('#message', 'Enter');
+}
+
+const lastAnswer = (page: Page) => page.locator('#history li.assistant').last();
+const answerText = async (page: Page) => (await lastAnswer(page).locator('.text').textContent()) ?? '';
+const statusState = (page: Page) => page.getAttribute('#status', 'data-state');
+
+async function waitForState(page: Page, states: string[], timeout = 15_000): Promise<string> {
+  const selector = states.map((state) => `#status[data-state="${state}"]`).join(', ');
+  await page.waitForSelector(selector, { timeout });
+  return (await statusState(page)) ?? '';
+}
+
+/** Waits until the answer shows at least `words` words of text. */
+async function waitForWords(page: Page, words: number): Promise<string> {
+  await page.waitForFunction(
+    (n) => (document.querySelector('#history li.assistant:last-child .text')?.textContent ?? '').trim().split(/\s+/).length >= n,
+    words,
+  );
+  return answerText(page);
+}
+
+const logText = async (page: Page) => (await page.locator('#log').textContent()) ?? '';
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: outputPath(`${name}.png`), fullPage: true });
+}
+
+describe('sample chat page (Chromium)', () => {
+  afterEach(() => {
+    // nothing the page loaded came from anywhere but the sample
+    expect(foreignRequests).toEqual([]);
+  });
+
+  it('streams an answer token by token and completes with the bar at 100 %', async () => {
+    const question = 'What is Server-Sent Events?';
+    const expected = await expectedAnswer(question);
+    const tokens = splitIntoTokens(expected).length;
+    const page = await openChat();
+    expect(await page.locator('#engine option').allTextContents()).toContain('offline (default)');
+
+    // every value the bar shows, as the page sets it
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      const bar = document.getElementById('progress')!;
+      new MutationObserver(() => seen.push(bar.getAttribute('aria-valuenow') ?? '')).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+    });
+    await ask(page, question, tokens);
+
+    // mid-answer: part of the text, not all of it, and the engine shown
+    const partial = await waitForWords(page, 3);
+    expect(expected.startsWith(partial)).toBe(true);
+    expect(partial.length).toBeLessThan(expected.length);
+    expect(await statusState(page)).toBe('streaming');
+    expect(await lastAnswer(page).locator('.meta').textContent()).toBe('Assistant · offline · offline-1');
+    expect(await page.isDisabled('#send')).toBe(true);
+    expect(await page.isEnabled('#stop')).toBe(true);
+
+    expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('done');
+    expect(await answerText(page)).toBe(expected);
+    expect(await page.getAttribute('#progress', 'aria-valuenow')).toBe('100');
+    expect(await page.textContent('#progress-text')).toBe(`Processing: ${tokens}/${tokens}`);
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen.map(Number));
+    expect(seen.some((value) => value > 0 && value < 100)).toBe(true); // it moved, not jumped
+    expect(seen.filter((value) => value === 100)).toHaveLength(1);
+    expect(await page.textContent('#status')).toMatch(/^Done \(stop, \d+ tokens\)\.$/);
+    expect(await page.isHidden('#error')).toBe(true);
+    await screenshot(page, '1-streamed-answer');
+    await page.close();
+  }, 30_000);
+
+  it('Stop ends the stream and the server aborts the provider request', async () => {
+    const question = 'Tell me a long story';
+    const expected = await expectedAnswer(question);
+    const page = await openChat();
+    const before = (await offlineRequests()).length;
+    await ask(page, question);
+    await waitForWords(page, 5);
+    await page.click('#stop');
+    expect(await waitForState(page, ['stopped'])).toBe('stopped');
+    const shown = await answerText(page);
+    expect(expected.startsWith(shown)).toBe(true);
+    expect(shown.length).toBeLessThan(expected.length);
+
+    const requests = await waitFor(
+      'the provider request to end',
+      offlineRequests,
+      (list) => list.length > before && list.at(-1)!.state !== 'running',
+    );
+    expect(requests).toHaveLength(before + 1);
+    expect(requests.at(-1)!.state).toBe('aborted');
+    expect(requests.at(-1)!.chunksSent).toBeLessThan(splitIntoTokens(expected).length);
+    // nothing more arrives once stopped
+    await page.waitForTimeout(500);
+    expect(await answerText(page)).toBe(shown);
+    expect(await page.isEnabled('#send')).toBe(true);
+    await screenshot(page, '2-stopped');
+    await page.close();
+  }, 30_000);
+
+  it('an error injected at chunk N shows a dismissible warning and the answer completes', async () => {
+    const question = 'Explain chunk errors';
+    const expected = await expectedAnswer(question);
+    const at = 5;
+    const armed = await fetch(`${sample.url}/diagnostics/chunk-error?at=${at}`, { method: 'POST' });
+    expect(armed.status).toBe(200);
+    const page = await openChat();
+    await ask(page, question);
+    expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('done');
+
+    const warnings = page.locator('#warnings .warning');
+    await expect(warnings.count()).resolves.toBe(1);
+    expect(await warnings.first().textContent()).toMatch(/could not be processed and was skipped.*The answer goes on\./);
+    // the answer is whole except the chunk that failed
+    const tokens = splitIntoTokens(expected);
+    expect(await answerText(page)).toBe([...tokens.slice(0, at - 1), ...tokens.slice(at)].join(''));
+    expect(await page.isHidden('#error')).toBe(true);
+    await screenshot(page, '3-chunk-error');
+
+    await warnings.first().getByRole('button', { name: /Dismiss/ }).click();
+    expect(await warnings.count()).toBe(0);
+    await page.close();
+  }, 30_000);
+
+  it('going offline for two seconds mid-answer reconnects and finishes the same answer, no text twice', async () => {
+    const question = 'Survive a network drop';
+    const expected = await expectedAnswer(question);
+    const page = await openChat();
+    const before = (await offlineRequests()).length;
+    await ask(page, question);
+    await waitForWords(page, 6);
+
+    await context.setOffline(true);
+    link.cut();
+    await page.waitForSelector('#status[data-state="reconnecting"]', { timeout: 5000 });
+    await page.waitForTimeout(2000);
+    await context.setOffline(false);
+
+    expect(await waitForState(page, ['done', 'error', 'interrupted', 'finished'], 20_000)).toBe('done');
+    expect(await answerText(page)).toBe(expected);
+    const log = await logText(page);
+    expect(log).toMatch(/Reconnecting \(attempt 1 of 5\)/);
+    expect(log).toMatch(/Resumed after \d+ attempts?/);
+    expect(log.indexOf('Resumed')).toBeGreaterThan(log.indexOf('Reconnecting'));
+    // one generation, not a second one
+    const requests = await waitFor('the generation to end', offlineRequests, (list) => list.at(-1)?.state !== 'running');
+    expect(requests).toHaveLength(before + 1);
+    expect(requests.at(-1)!.state).toBe('completed');
+    await screenshot(page, '4-resumed-after-offline');
+    await page.close();
+  }, 40_000);
+
+  it('a server restart mid-answer says the answer was interrupted and offers Retry, without looping', async () => {
+    const question = 'What if the server restarts?';
+    const expected = await expectedAnswer(question);
+    const page = await openChat();
+    await ask(page, question);
+    const shown = await waitForWords(page, 5);
+    expect(expected.startsWith(shown)).toBe(true);
+
+    await sample.kill('SIGKILL');
+    await sample.start();
+
+    expect(await waitForState(page, ['interrupted', 'error', 'done'], 25_000)).toBe('interrupted');
+    expect(await page.isVisible('#error')).toBe(true);
+    expect(await page.textContent('#error-message')).toMatch(/^The answer was interrupted/);
+    expect(await page.isVisible('#retry')).toBe(true);
+    const attempts = (await logText(page)).match(/Reconnecting \(attempt/g)?.length ?? 0;
+    expect(attempts).toBeGreaterThanOrEqual(1);
+    expect(attempts).toBeLessThanOrEqual(RECONNECT_ATTEMPTS);
+    await screenshot(page, '5-interrupted-after-restart');
+
+    // it stays put: no further attempt
+    const logBefore = await logText(page);
+    await page.waitForTimeout(2500);
+    expect(await logText(page)).toBe(logBefore);
+    expect(await statusState(page)).toBe('interrupted');
+
+    // Retry asks again, and the new server answers in full
+    await page.click('#retry');
+    expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('done');
+    expect(await answerText(page)).toBe(expected);
+    expect(await page.isHidden('#error')).toBe(true);
+    await page.close();
+  }, 60_000);
+
+  it('history comes from memory, survives a reload, and Clear empties it (phone width)', async () => {
+    const conversationId = `t${randomBytes(8).toString('hex')}`;
+    const question = 'Remember me';
+    const expected = await expectedAnswer(question);
+    let page = await openChat(conversationId);
+    expect(page.url()).toContain(`c=${conversationId}`);
+    await ask(page, question);
+    expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('done');
+    await page.close();
+
+    page = await openChat(conversationId);
+    await page.setViewportSize({ width: 360, height: 780 });
+    const items = page.locator('#history li.message');
+    expect(await items.count()).toBe(2);
+    expect(await items.nth(0).locator('.text').textContent()).toBe(question);
+    expect(await items.nth(1).locator('.text').textContent()).toBe(expected);
+    expect(await page.isHidden('#empty')).toBe(true);
+
+    // plain, accessible: every control has a label; nothing wider than a phone
+    const unlabeled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea')].filter((el) => (el as HTMLInputElement).labels?.length === 0).map((el) => el.id),
+    );
+    expect(unlabeled).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await screenshot(page, '6-history-phone-width');
+
+    await page.click('#clear');
+    await waitForState(page, ['cleared']);
+    expect(await items.count()).toBe(0);
+    expect(await page.isVisible('#empty')).toBe(true);
+    await page.reload();
+    await page.waitForSelector('html[data-ready="true"]');
+    expect(await page.locator('#history li.message').count()).toBe(0);
+    await page.close();
+  }, 40_000);
+});

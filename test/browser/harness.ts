@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SAMPLE_MAIN = join(ROOT, 'sample/dist/main.js');
+export const OUTPUT_DIR = join(ROOT, 'test-output/browser');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** A port that was free a moment ago (bound to 0, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The built sample (`node sample/dist/main.js`) as a child process on a fixed port, so it can
+ * be killed and started again on the same address. No provider key reaches it: it runs on
+ * the offline engine only.
+ */
+export class SampleProcess {
+  private child?: ChildProcess;
+  private output = '';
+
+  constructor(
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** What the process printed (for failure messages). */
+  get logs(): string {
+    return this.output.slice(-4000);
+  }
+
+  /** Starts it and waits until it answers HTTP (at most `timeoutMs`). */
+  async start(timeoutMs = 15_000): Promise<void> {
+    if (!existsSync(SAMPLE_MAIN)) throw new Error(`${SAMPLE_MAIN} is missing: run "npm run build && npm run build:sample" first.`);
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(process.env)) {
+      // no provider key and no jest flags reach the sample
+      if (value !== undefined && !/_API_KEY$/.test(name) && name !== 'NODE_OPTIONS') env[name] = value;
+    }
+    const child = spawn(process.execPath, [SAMPLE_MAIN], {
+      cwd: ROOT,
+      env: { ...env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout?.on('data', (data: Buffer) => (this.output += data.toString()));
+    child.stderr?.on('data', (data: Buffer) => (this.output += data.toString()));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`The sample exited (${child.exitCode ?? child.signalCode}):\n${this.logs}`);
+      try {
+        const response = await fetch(`${this.url}/chat/engines`, { signal: AbortSignal.timeout(1000) });
+        await response.body?.cancel();
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    await this.kill();
+    throw new Error(`The sample did not answer on ${this.url} within ${timeoutMs} ms:\n${this.logs}`);
+  }
+
+  /** Kills it (SIGKILL by default: no graceful shutdown, as a crash) and waits for the exit. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await Promise.race([exited, sleep(5000)]);
+  }
+}
+
+/**
+ * The network between the browser and the sample: a TCP relay the test can cut. Chromium's
+ * offline emulation (`context.setOffline`) fails new requests but lets a response that is
+ * already streaming go on, so going offline also cuts the open connections here, as a real
+ * network loss would. When the sample is down, connections are cut as they come.
+ */
+export class NetworkLink {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    readonly port: number,
+    private readonly targetPort: number,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = createConnection({ host: '127.0.0.1', port: this.targetPort });
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+  }
+
+  /** Drops every open connection (both ends see a reset). */
+  cut(): number {
+    const count = this.sockets.size;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    return count;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** Headless Chromium from the system package, with a fresh profile; `close()` removes it. */
+export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'bupple-browser-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 20_000,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 900, height: 900 },
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export function outputPath(name: string): string {
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  return join(OUTPUT_DIR, name);
+}
