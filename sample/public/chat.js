@@ -33,8 +33,12 @@ const urls = {
   engines: form.dataset.enginesUrl,
   conversations: form.dataset.conversationsUrl,
 };
-/** The server's keepalive interval (the sample writes it into the page); the client reconnects after twice as long without a byte. */
-const keepaliveMs = Number(document.documentElement.dataset.keepaliveMs) || 15_000;
+/**
+ * The server's keepalive interval (the sample writes it into the page): the client reconnects
+ * after twice as long without a byte. 0 means the server sends none, so silence proves nothing.
+ */
+const keepaliveMs = Number(document.documentElement.dataset.keepaliveMs ?? 15_000);
+const idleTimeout = Number.isFinite(keepaliveMs) && keepaliveMs > 0 ? 2 * keepaliveMs : 0;
 const RECONNECT_ATTEMPTS = 5;
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 
@@ -312,7 +316,7 @@ function ask(question) {
     reconnectAttempts: RECONNECT_ATTEMPTS,
     reconnectDelay: 1000,
     maxReconnectDelay: 8000,
-    keepaliveInterval: keepaliveMs,
+    idleTimeout,
     // browsers require fetch to be called on window; passing a wrapper keeps that true
     fetch: (input, init) => window.fetch(input, init),
     onStatus: (status) => onStatus(status, answer),

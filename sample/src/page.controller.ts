@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Logger, NotFoundException, Param, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Logger, NotFoundException, Optional, Param, StreamableFile } from '@nestjs/common';
+import { ENGINE_MODULE_OPTIONS, type BuppleEngineModuleOptions } from '@bupple/nestjs-ai-engine';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,10 +64,10 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Reads a keepalive interval the SSE settings may set, so the page's client expects the same. */
-function keepaliveMs(env: Record<string, string | undefined> = process.env): number {
-  const value = Number(env.BUPPLE_SSE_KEEPALIVE_MS);
-  return Number.isFinite(value) && value > 0 ? value : 15_000;
+/** The keepalive interval of the SSE settings (default 15 s; 0 = none), so the page's client expects the same. */
+function keepaliveMs(options: BuppleEngineModuleOptions | undefined): number {
+  const value = options?.sse?.keepaliveMs;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 15_000;
 }
 
 /**
@@ -76,12 +77,13 @@ function keepaliveMs(env: Record<string, string | undefined> = process.env): num
 @Controller()
 export class PageController {
   private readonly logger = new Logger('SamplePage');
-  private readonly page = readFileSync(join(publicDir, 'index.html'), 'utf8').replace(
-    'data-keepalive-ms="15000"',
-    `data-keepalive-ms="${keepaliveMs()}"`,
-  );
+  private readonly page: string;
   private readonly assets = loadFiles(publicDir, ['.js', '.css'], this.logger);
   private readonly client = loadFiles(clientDir(), ['.js', '.js.map'], this.logger);
+
+  constructor(@Optional() @Inject(ENGINE_MODULE_OPTIONS) options?: BuppleEngineModuleOptions) {
+    this.page = readFileSync(join(publicDir, 'index.html'), 'utf8').replace('data-keepalive-ms="15000"', `data-keepalive-ms="${keepaliveMs(options)}"`);
+  }
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
