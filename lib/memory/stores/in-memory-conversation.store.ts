@@ -4,7 +4,9 @@ import type {
   ListMessagesOptions,
   NewConversationMessage,
 } from '../conversation-message.interface.js';
+import { ErrorMessages } from '../../errors/error-messages.js';
 import { ConversationStore } from '../conversation-store.js';
+import { MemoryStorageException } from '../errors/memory.exception.js';
 import type { InMemoryStoreOptions } from '../memory-options.interface.js';
 import { assertValidKey, assertValidLimit, prepareMessage } from '../validate-message.js';
 
@@ -27,6 +29,7 @@ export class InMemoryConversationStore extends ConversationStore {
   readonly name: string = 'memory';
   private readonly conversations = new Map<string, StoredConversation>();
   private readonly maxConversations: number;
+  private closed = false;
 
   constructor(options: InMemoryStoreOptions = {}) {
     super();
@@ -40,6 +43,7 @@ export class InMemoryConversationStore extends ConversationStore {
 
   async appendMany(key: ConversationKey, messages: NewConversationMessage[]): Promise<ConversationMessage[]> {
     assertValidKey(key);
+    this.assertOpen();
     const prepared = messages.map(prepareMessage);
     const id = mapKey(key);
     const conversation = this.conversations.get(id) ?? { nextSeq: 1, messages: [] };
@@ -57,6 +61,7 @@ export class InMemoryConversationStore extends ConversationStore {
 
   async list(key: ConversationKey, options: ListMessagesOptions = {}): Promise<ConversationMessage[]> {
     assertValidKey(key);
+    this.assertOpen();
     assertValidLimit(options.limit);
     const messages = this.conversations.get(mapKey(key))?.messages ?? [];
     const slice = options.limit === undefined ? messages : options.limit === 0 ? [] : messages.slice(-options.limit);
@@ -65,11 +70,18 @@ export class InMemoryConversationStore extends ConversationStore {
 
   async clear(key: ConversationKey): Promise<void> {
     assertValidKey(key);
+    this.assertOpen();
     this.conversations.delete(mapKey(key));
   }
 
+  /** Drops every conversation; later calls fail. */
   override async close(): Promise<void> {
+    this.closed = true;
     this.conversations.clear();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MemoryStorageException(ErrorMessages.memoryClosed(this.name), { store: this.name });
   }
 }
 

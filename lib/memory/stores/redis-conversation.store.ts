@@ -161,7 +161,7 @@ export class RedisConversationStore extends ConversationStore {
       ]);
       clearTimeout(timer);
     }
-    client.disconnect(false);
+    disconnect(client);
   }
 
   private async ready(): Promise<RedisWithAppend> {
@@ -177,7 +177,7 @@ export class RedisConversationStore extends ConversationStore {
   private async open(): Promise<RedisWithAppend> {
     if (this.client) {
       // Gave up reconnecting earlier: start again from scratch.
-      this.client.disconnect(false);
+      disconnect(this.client);
       this.client = undefined;
       this.everReady = false;
     }
@@ -214,7 +214,7 @@ export class RedisConversationStore extends ConversationStore {
         }),
       ]);
     } catch (error) {
-      client.disconnect(false);
+      disconnect(client);
       const detail = this.detailOf(this.lastError ?? error);
       throw new MemoryConnectionException(
         ErrorMessages.memoryUnreachable(
@@ -230,7 +230,7 @@ export class RedisConversationStore extends ConversationStore {
       this.lastError = undefined;
     }
     if (this.closed) {
-      client.disconnect(false);
+      disconnect(client);
       throw new MemoryConnectionException(ErrorMessages.memoryClosed(this.name), { store: this.name, retryable: false });
     }
     this.client = client;
@@ -262,4 +262,12 @@ export class RedisConversationStore extends ConversationStore {
     const message = e?.message ?? String(error);
     return redactSecrets(e?.code && !message.includes(e.code) ? `${e.code} ${message}` : message, this.secrets);
   }
+}
+
+/**
+ * Drops a connection at once. Skipped when it is already over: ioredis would otherwise arm a
+ * 2-second timer waiting for a socket that already closed, keeping the process alive.
+ */
+function disconnect(client: Redis): void {
+  if (client.status !== 'end') client.disconnect(false);
 }
