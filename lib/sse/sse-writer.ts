@@ -8,10 +8,10 @@ import type { ServerResponse } from 'node:http';
  */
 export class SseWriter {
   private pending = '';
-  private scheduled = false;
+  private scheduled: NodeJS.Immediate | undefined;
   private draining = false;
   private closed = false;
-  /** When bytes last went to the socket (ms since epoch); read by the keepalive timer. */
+  /** When text was last queued for the socket (ms since epoch); read by the keepalive timer. */
   lastWriteAt = Date.now();
   private readonly flushNow = () => this.flush();
   private readonly onDrain = () => {
@@ -38,8 +38,9 @@ export class SseWriter {
       return;
     }
     if (!this.scheduled && !this.draining) {
-      this.scheduled = true;
-      setImmediate(this.flushNow);
+      // once per turn of the event loop, not per event
+      this.lastWriteAt = Date.now();
+      this.scheduled = setImmediate(this.flushNow);
     }
   }
 
@@ -47,6 +48,7 @@ export class SseWriter {
   end(text = ''): void {
     if (this.closed) return;
     this.closed = true;
+    this.cancelFlush();
     const rest = this.pending + text;
     this.pending = '';
     this.res.off('drain', this.onDrain);
@@ -56,16 +58,21 @@ export class SseWriter {
   /** Drops what is pending; the response is gone or being destroyed. */
   close(): void {
     this.closed = true;
+    this.cancelFlush();
     this.pending = '';
     this.res.off('drain', this.onDrain);
   }
 
+  private cancelFlush(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+  }
+
   private flush(): void {
-    this.scheduled = false;
+    this.scheduled = undefined;
     if (this.closed || this.draining || this.pending === '') return;
     const text = this.pending;
     this.pending = '';
-    this.lastWriteAt = Date.now();
     const ok = this.res.write(text);
     // compression middleware buffers until told to flush
     (this.res as ServerResponse & { flush?: () => void }).flush?.();
