@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { ServerResponse } from 'node:http';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../sample/src/app.module.js';
 import { configureApp } from '../../sample/src/bootstrap.js';
@@ -125,18 +125,41 @@ export interface SampleApp {
   base: string;
 }
 
+/** A Nest logger that keeps every line (level, context and message) for the test to read. */
+export class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  private keep(level: string, message: unknown, rest: unknown[]): void {
+    this.lines.push(`${level} ${[message, ...rest].map((part) => (typeof part === 'string' ? part : JSON.stringify(part) ?? String(part))).join(' ')}`);
+  }
+  log(message: unknown, ...rest: unknown[]) {
+    this.keep('log', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.keep('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.keep('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.keep('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.keep('verbose', message, rest);
+  }
+}
+
 /**
  * Boots the sample app (its AppModule and configureApp, as main.ts does) with exactly these
  * `BUPPLE_*` environment variables: every other `BUPPLE_*` variable is hidden while the app
- * is created, and the environment is restored afterwards.
+ * is created, and the environment is restored afterwards. Logs go to `logger` (none by default).
  */
-export async function bootSample(env: Record<string, string>): Promise<SampleApp> {
+export async function bootSample(env: Record<string, string>, logger: LoggerService | false = false): Promise<SampleApp> {
   const saved = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('BUPPLE_')));
   for (const name of Object.keys(saved)) delete process.env[name];
   Object.assign(process.env, env);
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app = configureApp(moduleRef.createNestApplication({ logger: false }));
+    const app = configureApp(moduleRef.createNestApplication({ logger }));
     await app.listen(0, '127.0.0.1');
     return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
   } finally {

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { dataOf, readSse, type SseReadResult } from '../utils/sse-client.js';
-import { bootSample, engineEnv, ScriptedProvider, within, type SampleApp } from './provider-harness.js';
-import { sendGeminiInvalidKey, WIRES, type EngineName, type Usage } from './provider-wire.js';
+import { bootSample, CapturingLogger, engineEnv, ScriptedProvider, within, type SampleApp } from './provider-harness.js';
+import { sendGeminiInvalidKey, WIRES, type EngineName, type ProviderWire, type Usage } from './provider-wire.js';
 
 /**
  * The same end-to-end suite for the three provider engines: the sample app, configured only
@@ -21,14 +21,31 @@ const READ_MS = 8000;
 const names = (result: SseReadResult) => result.events.map((e) => e.event);
 const contentOf = (result: SseReadResult) => dataOf<{ content: string }>(result, 'content').map((c) => c.content);
 
+/** A key the provider does not accept, still shaped like the real one. */
+const revokedKey = (wire: ProviderWire) => `${wire.apiKey.slice(0, -6)}REVOKD`;
+/** What must never reach a client or a log line: the distinctive middle of every key used. */
+const SECRETS = Object.values(WIRES).flatMap((wire) => [wire.apiKey.slice(8, -8), revokedKey(wire).slice(8, -8)]);
+
 const apps: INestApplication[] = [];
+let logs = new CapturingLogger();
 async function boot(env: Record<string, string>): Promise<SampleApp> {
-  const sample = await bootSample({ BUPPLE_ENGINE_RETRY_DELAY_MS: '5', ...env });
+  const sample = await bootSample({ BUPPLE_ENGINE_RETRY_DELAY_MS: '5', ...env }, logs);
   apps.push(sample.app);
   return sample;
 }
 afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
+  await Promise.all(
+    apps.splice(0).map((app) => {
+      // after a client aborted a fetch, Node 20's server.close() waits ~4 s for that socket
+      // (plain node:http does the same): drop what is left, every test has checked its stream ended
+      app.getHttpServer().closeAllConnections();
+      return app.close();
+    }),
+  );
+  // whatever happened, no key was logged (the SDKs' own log lines included)
+  const leaked = logs.lines.filter((line) => SECRETS.some((secret) => line.includes(secret)));
+  logs = new CapturingLogger();
+  expect(leaked).toEqual([]);
 });
 
 describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on the %s engine, against a local provider', (engine) => {
@@ -114,6 +131,25 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
       expectMappedRequest();
     });
 
+    if (wire.unsupportedOptions.length > 0) {
+      // KNOWN GAP (see the report): SseSession emits `content` with {content, index} only, so the
+      // warnings of the first chunk never reach an SSE client. Flip to `it` once they do.
+      it.failing('POST /chat/stream: the warning for an unsupported option reaches the SSE client', async () => {
+        provider.script(provider.answer(DELTAS, USAGE, false));
+        const { base } = await sample();
+        const result = await readSse(`${base}/chat/stream`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ messages, options }),
+          timeoutMs: READ_MS,
+        });
+        expect(result.status).toBe(200);
+        for (const option of wire.unsupportedOptions) {
+          expect(result.events.filter((e) => e.event !== 'content' && e.data.includes(`does not support ${option}`))).not.toEqual([]);
+        }
+      });
+    }
+
     it('POST /chat: JSON {role, content, model, usage, finishReason}, with a warning for each option the provider cannot take', async () => {
       provider.script(provider.answer(DELTAS, USAGE));
       const { base } = await sample();
@@ -133,7 +169,7 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
   });
 
   describe('errors before the first byte', () => {
-    const badKey = `${wire.apiKey.slice(0, -6)}REVOKD`;
+    const badKey = revokedKey(wire);
 
     it('a rejected key (401) → HTTP 502 JSON {code: "authentication"} before any event, no retry, the key nowhere in the answer', async () => {
       provider.script(provider.answer(DELTAS, USAGE));
@@ -171,6 +207,24 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
       const gap = provider.arrivals[1] - provider.arrivals[0];
       expect(gap).toBeGreaterThanOrEqual(wire.rateLimitDelayMs * 0.9);
       expect(gap).toBeLessThan(wire.rateLimitDelayMs + 2000);
+    });
+
+    it('a 429 that persists (MAX_RETRIES=0) → HTTP 429 {code: "rate_limit"} with Retry-After in seconds', async () => {
+      provider.script(provider.httpError('rate_limit'));
+      const { base } = await sample({ BUPPLE_ENGINE_MAX_RETRIES: '0' });
+      const result = await ask(base);
+      expect(result.status).toBe(429);
+      expect(result.headers.get('retry-after')).toBe(String(Math.ceil(wire.rateLimitDelayMs / 1000)));
+      expect(JSON.parse(result.raw)).toMatchObject({ statusCode: 429, code: 'rate_limit', retryable: true });
+      expect(provider.requests).toHaveLength(1);
+    });
+
+    it('the client leaves while the engine waits to retry a 429 → the retry is never sent', async () => {
+      provider.script(provider.httpError('rate_limit'), provider.answer(DELTAS, USAGE, false));
+      const { base } = await sample();
+      await expect(fetch(`${base}/chat/stream?message=hi`, { signal: AbortSignal.timeout(100) })).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, wire.rateLimitDelayMs + 300));
+      expect(provider.requests).toHaveLength(1);
     });
 
     it('500 before the first chunk, then success → a transparent retry: no retry event, the whole answer once', async () => {
@@ -236,6 +290,20 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
       expect(provider.requests).toHaveLength(2);
     });
 
+    it('POST /chat: a mid-stream error is retried (nothing was sent yet) and the JSON has the text exactly once', async () => {
+      provider.script(provider.errorAfter(DELTAS, K, USAGE), provider.answer(DELTAS, USAGE));
+      const { base } = await sample();
+      const response = await fetch(`${base}/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: QUESTION }] }),
+        signal: AbortSignal.timeout(READ_MS),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ content: TEXT, engine, finishReason: 'stop', usage: USAGE });
+      expect(provider.requests).toHaveLength(2);
+    });
+
     it('a stall after text (IDLE_TIMEOUT_MS=300, MAX_RETRIES=0) → stream_error {code: "connection"}; the provider connection is closed', async () => {
       provider.script(provider.stallAfter(DELTAS, K, USAGE));
       const { base } = await sample({ BUPPLE_ENGINE_IDLE_TIMEOUT_MS: '300', BUPPLE_ENGINE_MAX_RETRIES: '0' });
@@ -298,6 +366,7 @@ describe('fallback across the three engines', () => {
     // auth is not retried; an overloaded provider is left for the next engine at once
     expect([openai.requests.length, claude.requests.length, gemini.requests.length]).toEqual([1, 1, 1]);
     expect(result.raw).not.toContain('E2EREVOKED');
+    expect(logs.lines).toContainEqual(expect.stringMatching(/^warn openai failed \(authentication\); falling back to claude/));
   });
 
   it('retries exhausted on openai (500 ×3), then claude answers; POST /chat reports claude', async () => {
@@ -314,6 +383,28 @@ describe('fallback across the three engines', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ content: GEMINI_DELTAS.join(''), engine: 'claude', model: WIRES.claude.model, finishReason: 'stop' });
     expect([openai.requests.length, claude.requests.length, gemini.requests.length]).toEqual([3, 1, 0]);
+  });
+
+  it('after content, with RETRY_AFTER_CONTENT=restart and retries spent → fallback {reset: true}, then the next engine’s whole answer', async () => {
+    openai.script(openai.errorAfter(DELTAS, 2, USAGE));
+    claude.script(claude.answer(GEMINI_DELTAS, USAGE));
+    gemini.script(gemini.answer(DELTAS, USAGE));
+    const { base } = await boot({ ...env('claude,gemini'), BUPPLE_ENGINE_MAX_RETRIES: '0', BUPPLE_ENGINE_RETRY_AFTER_CONTENT: 'restart' });
+    const result = await readSse(`${base}/chat/stream?message=hi`, { timeoutMs: READ_MS });
+    expect(result.status).toBe(200);
+    expect(names(result)).toEqual(['start', 'content', 'content', 'fallback', ...GEMINI_DELTAS.map(() => 'content'), 'complete']);
+    expect(dataOf(result, 'fallback')).toEqual([{ from: 'openai', to: 'claude', reason: 'provider_error', reset: true }]);
+    expect(contentOf(result).slice(2).join('')).toBe(GEMINI_DELTAS.join(''));
+    expect([openai.requests.length, claude.requests.length, gemini.requests.length]).toEqual([1, 1, 0]);
+  });
+
+  it('after content, without restart → stream_error; no fallback (the client already has part of an answer)', async () => {
+    openai.script(openai.errorAfter(DELTAS, 2, USAGE));
+    claude.script(claude.answer(GEMINI_DELTAS, USAGE));
+    const { base } = await boot(env('claude,gemini'));
+    const result = await readSse(`${base}/chat/stream?message=hi`, { timeoutMs: READ_MS });
+    expect(names(result)).toEqual(['start', 'content', 'content', 'stream_error']);
+    expect([openai.requests.length, claude.requests.length]).toEqual([1, 0]);
   });
 
   it('every engine fails → the last error, as HTTP 503 {code: "overloaded"}', async () => {
