@@ -215,6 +215,24 @@ describe('FileConversationStore', () => {
     expect(existsSync(`${store.fileOf(k)}.lock`)).toBe(false);
   });
 
+  it('an instance keeping the file open notices appends and a clear made by another instance', async () => {
+    const k = key();
+    const other = new FileConversationStore({ path: dir });
+    await store.append(k, { role: 'user', content: 'a1' });
+    await other.append(k, { role: 'user', content: 'b1' });
+    expect((await store.append(k, { role: 'user', content: 'a2' })).seq).toBe(3);
+    await other.clear(k);
+    expect((await store.append(k, { role: 'user', content: 'after clear' })).seq).toBe(1);
+    // Cleared and started again by the other instance: a new file where the old one was.
+    await other.clear(k);
+    await other.append(k, { role: 'user', content: 'new file' });
+    const next = await store.append(k, { role: 'user', content: 'into the new file' });
+    expect(next.seq).toBe(2);
+    // Written to the new file, not to the deleted one this instance still had open.
+    expect((await other.list(k)).map((m) => m.content)).toEqual(['new file', 'into the new file']);
+    await other.close();
+  });
+
   it('history written by another process survives it (restart)', async () => {
     const k = key();
     const result = await runAppendChild({ driver: 'file', options: { path: dir }, ...k, count: 3, label: 'earlier', mode: 'sequential' });

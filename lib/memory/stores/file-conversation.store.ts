@@ -20,6 +20,23 @@ import { parseRecord, serializeRecord } from './message-record.js';
 
 const NEWLINE = 0x0a;
 const CHUNK = 64 * 1024;
+/** Append handles kept open (one per recently written conversation). */
+const MAX_OPEN_FILES = 64;
+
+/** An open conversation file and what is known of its end. */
+interface FileTail {
+  fh: FileHandle;
+  ino: number;
+  size: number;
+  lastSeq: number;
+  endsWithNewline: boolean;
+}
+
+/** A lock file this process holds: its handle and inode (to remove only our own). */
+interface HeldLock {
+  fh: FileHandle;
+  ino: number;
+}
 
 /** Default directory, relative to the working directory. */
 export const DEFAULT_FILE_STORE_PATH = 'engine-memory';
@@ -30,13 +47,15 @@ export const DEFAULT_FILE_STORE_PATH = 'engine-memory';
  * leave the directory).
  *
  * Writers (requests of this process and other processes) take a lock file
- * (`<file>.lock`, created with O_EXCL) for the few microseconds of an append: read the last
- * record's `seq` from the end of the file, then write every new record in ONE `write()` call on
- * an O_APPEND descriptor. Nothing is ever rewritten, and an append costs the same at message
- * 10 000 as at message 1. A write that fails half-way is cut off again (the file is truncated
- * back to its length before the write, under the lock). A line torn by a crash is skipped on
- * read and the next append starts on a new line. A lock left behind by a crashed writer is
- * removed once it is older than `lockStaleMs`, or at once when its process (same host) is gone.
+ * (`<file>.lock`, created with O_EXCL) for the moment of an append: find the last record's
+ * `seq` (kept from the previous append while the file's inode and size are unchanged, else read
+ * from the end of the file), then write every new record in ONE `write()` call on an O_APPEND
+ * descriptor (kept open for the 64 most recently written conversations). Nothing is ever
+ * rewritten, and an append costs the same at message 10 000 as at message 1. A write that fails
+ * half-way is cut off again (the file is truncated back to its length before the write, under
+ * the lock). A line torn by a crash is skipped on read and the next append starts on a new line.
+ * A lock left behind by a crashed writer is removed once it is older than `lockStaleMs`, or at
+ * once when its process (same host) is gone.
  *
  * Readers take no lock: they see whole records only (a record still being written is an
  * incomplete last line, skipped).
@@ -50,6 +69,8 @@ export class FileConversationStore extends ConversationStore {
   private readonly createdDirectories = new Set<string>();
   /** Appends of this process to one file wait for each other before taking the lock file. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Open append handles, least recently used first. */
+  private readonly tails = new Map<string, FileTail>();
   private connecting?: Promise<void>;
   private closed = false;
 
@@ -87,36 +108,32 @@ export class FileConversationStore extends ConversationStore {
     this.assertOpen();
     await this.connect();
     return this.exclusive(file, async () => {
-      const fh = await this.openForAppend(file);
+      const tail = await this.tailOf(file);
+      const createdAt = new Date().toISOString();
+      const stored: ConversationMessage[] = prepared.map((message, i) => ({
+        ...message,
+        seq: tail.lastSeq + 1 + i,
+        createdAt,
+      }));
+      const lines = prepared.map((message, i) => `${serializeRecord(tail.lastSeq + 1 + i, message, createdAt)}\n`);
+      // After a torn line (a crash mid-write), start on a new line so that line stays apart.
+      const text = (tail.size > 0 && !tail.endsWithNewline ? '\n' : '') + lines.join('');
+      const bytes = Buffer.from(text, 'utf8');
       try {
-        const { size } = await fh.stat();
-        const tail = await readLastRecord(fh, size);
-        const createdAt = new Date().toISOString();
-        const stored: ConversationMessage[] = prepared.map((message, i) => ({
-          ...message,
-          seq: tail.lastSeq + 1 + i,
-          createdAt,
-        }));
-        const lines = prepared.map((message, i) => `${serializeRecord(tail.lastSeq + 1 + i, message, createdAt)}\n`);
-        // After a torn line (a crash mid-write), start on a new line so that line stays apart.
-        const text = (size > 0 && !tail.endsWithNewline ? '\n' : '') + lines.join('');
-        const bytes = Buffer.from(text, 'utf8');
-        let written = 0;
-        try {
-          // One write() call: the whole batch lands at the end of the file at once.
-          ({ bytesWritten: written } = await fh.write(bytes, 0, bytes.length));
-          if (written !== bytes.length) {
-            throw Object.assign(new Error(`short write (${written} of ${bytes.length} bytes)`), { code: 'EIO' });
-          }
-        } catch (error) {
-          // Never leave half a record: cut the file back (we hold the lock, nobody wrote after us).
-          await fh.truncate(size).catch(() => undefined);
-          throw this.storageError('append to the conversation', error);
+        // One write() call on the O_APPEND descriptor: the whole batch lands at the end at once.
+        const { bytesWritten } = await tail.fh.write(bytes, 0, bytes.length);
+        if (bytesWritten !== bytes.length) {
+          throw Object.assign(new Error(`short write (${bytesWritten} of ${bytes.length} bytes)`), { code: 'EIO' });
         }
-        return stored;
-      } finally {
-        await fh.close().catch(() => undefined);
+      } catch (error) {
+        // Never leave half a record: cut the file back (we hold the lock, nobody wrote after us).
+        await tail.fh.truncate(tail.size).catch(() => this.forget(file));
+        throw this.storageError('append to the conversation', error);
       }
+      tail.size += bytes.length;
+      tail.lastSeq += prepared.length;
+      tail.endsWithNewline = true;
+      return stored;
     });
   }
 
@@ -147,6 +164,7 @@ export class FileConversationStore extends ConversationStore {
     this.assertOpen();
     await this.connect();
     await this.exclusive(file, async () => {
+      await this.forget(file);
       try {
         await unlink(file);
       } catch (error) {
@@ -159,19 +177,75 @@ export class FileConversationStore extends ConversationStore {
   override async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.queues.values()]);
+    await Promise.allSettled([...this.tails.keys()].map((file) => this.forget(file)));
   }
 
   private assertOpen(): void {
     if (this.closed) throw new MemoryStorageException(ErrorMessages.memoryClosed(this.name), { store: this.name });
   }
 
-  private async openForAppend(file: string): Promise<FileHandle> {
+  /**
+   * The open append handle of a file and what is known of its end, checked against the file
+   * on disk (called holding the lock). The cached `lastSeq` is reused only while the file is
+   * the same one (inode) with the same size: any append by another process, or a clear,
+   * makes us read the tail again.
+   */
+  private async tailOf(file: string): Promise<FileTail> {
+    let onDisk: Stats | undefined;
     try {
-      // 'a+': O_APPEND | O_CREAT | O_RDWR — every write goes to the end, and the tail can be read.
-      return await open(file, 'a+', 0o600);
+      onDisk = await stat(file);
     } catch (error) {
-      throw this.storageError('open the conversation', error);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.storageError('open the conversation', error);
     }
+    let tail = this.tails.get(file);
+    if (tail && (!onDisk || onDisk.ino !== tail.ino)) {
+      await this.forget(file);
+      tail = undefined;
+    }
+    if (!tail) {
+      let fh: FileHandle;
+      try {
+        // 'a+': O_APPEND | O_CREAT | O_RDWR — every write goes to the end, and the tail can be read.
+        fh = await open(file, 'a+', 0o600);
+      } catch (error) {
+        throw this.storageError('open the conversation', error);
+      }
+      try {
+        const { ino, size } = await fh.stat();
+        tail = { fh, ino, size, ...(await readLastRecord(fh, size)) };
+      } catch (error) {
+        await fh.close().catch(() => undefined);
+        throw this.storageError('read the conversation', error);
+      }
+      this.tails.set(file, tail);
+      // Keep at most MAX_OPEN_FILES handles: close the least recently used ones that no append
+      // of this process is using right now (those hold their file's queue).
+      for (const candidate of [...this.tails.keys()]) {
+        if (this.tails.size <= MAX_OPEN_FILES) break;
+        if (candidate !== file && !this.queues.has(candidate)) await this.forget(candidate);
+      }
+    } else {
+      // Most recently used last.
+      this.tails.delete(file);
+      this.tails.set(file, tail);
+      if (onDisk!.size !== tail.size) {
+        try {
+          Object.assign(tail, { size: onDisk!.size }, await readLastRecord(tail.fh, onDisk!.size));
+        } catch (error) {
+          await this.forget(file);
+          throw this.storageError('read the conversation', error);
+        }
+      }
+    }
+    return tail;
+  }
+
+  /** Closes and drops the cached handle of a file. */
+  private async forget(file: string): Promise<void> {
+    const tail = this.tails.get(file);
+    if (!tail) return;
+    this.tails.delete(file);
+    await tail.fh.close().catch(() => undefined);
   }
 
   /** Runs `work` holding this process's queue for `file` and the lock file shared with other processes. */
@@ -179,11 +253,11 @@ export class FileConversationStore extends ConversationStore {
     const previous = this.queues.get(file) ?? Promise.resolve();
     const run = previous.then(async () => {
       await this.ensureDirectory(dirname(file));
-      const token = await this.acquireLock(file);
+      const lock = await this.acquireLock(file);
       try {
         return await work();
       } finally {
-        await this.releaseLock(file, token);
+        await this.releaseLock(file, lock);
       }
     });
     const settled = run.then(
@@ -207,20 +281,23 @@ export class FileConversationStore extends ConversationStore {
     this.createdDirectories.add(dir);
   }
 
-  private async acquireLock(file: string): Promise<string> {
+  private async acquireLock(file: string): Promise<HeldLock> {
     const lockPath = `${file}.lock`;
-    const token = randomUUID();
     const deadline = Date.now() + this.lockTimeoutMs;
     let delay = 1;
     for (;;) {
       try {
         const fh = await open(lockPath, 'wx', 0o600);
         try {
-          await fh.write(`${process.pid}\n${hostname()}\n${token}\n`);
-        } finally {
-          await fh.close();
+          // Who holds it, for stale-lock detection by other processes.
+          await fh.write(`${process.pid}\n${hostname()}\n`);
+          const { ino } = await fh.stat();
+          return { fh, ino };
+        } catch (error) {
+          await fh.close().catch(() => undefined);
+          await unlink(lockPath).catch(() => undefined);
+          throw error;
         }
-        return token;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
@@ -274,14 +351,15 @@ export class FileConversationStore extends ConversationStore {
     }
   }
 
-  private async releaseLock(file: string, token: string): Promise<void> {
+  private async releaseLock(file: string, lock: HeldLock): Promise<void> {
     const lockPath = `${file}.lock`;
     try {
-      const content = await readFile(lockPath, 'utf8');
-      // Only remove our own lock (it may have been taken over after being judged stale).
-      if (content.split('\n')[2] === token) await unlink(lockPath);
+      // Only remove our own lock file (after being judged stale it may have been replaced).
+      if ((await stat(lockPath)).ino === lock.ino) await unlink(lockPath);
     } catch {
       // Gone already: nothing to release.
+    } finally {
+      await lock.fh.close().catch(() => undefined);
     }
   }
 
