@@ -195,7 +195,9 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
     this.options = options;
     const fetchImpl = options.fetch ?? (globalThis.fetch as typeof fetch | undefined);
     if (!fetchImpl) throw new TypeError('streamChat: no fetch available; pass options.fetch');
-    this.fetchImpl = fetchImpl;
+    // called as a plain function: a browser's fetch throws "Illegal invocation" when its
+    // `this` is anything but the window (or undefined)
+    this.fetchImpl = (input, init) => fetchImpl(input, init);
     this.parser = new SseParser({
       onEvent: (message) => this.onMessage(message),
       onRetry: (ms) => {

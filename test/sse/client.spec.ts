@@ -262,6 +262,35 @@ describe('streamChat: events and handlers', () => {
     expect(seen.map((s) => s.method)).toEqual(['GET']);
   });
 
+  it('calls fetch as a plain function, as a browser requires (no "Illegal invocation")', async () => {
+    handler = (req, res) => {
+      if (req.method === 'DELETE') {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+      sse(res);
+      serve(res, 1, 3);
+    };
+    const receivers: unknown[] = [];
+    // like window.fetch: only the global object (or no receiver) is allowed as `this`
+    const browserLikeFetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      receivers.push(this);
+      if (this !== undefined && this !== globalThis) return Promise.reject(new TypeError('Illegal invocation'));
+      return fetch(input, init);
+    } as typeof fetch;
+    const stream = streamChat({
+      url: `${base}/chat`,
+      fetch: browserLikeFetch,
+      stopUrl: (id) => `${base}/chat/streams/${id}`,
+      onContent: () => stream.content === 'a b' && stream.abort(),
+    });
+    expect((await stream.done).reason).toBe('aborted');
+    await eventually(() => seen.length === 2);
+    expect(seen.map((s) => s.method)).toEqual(['GET', 'DELETE']);
+    expect(receivers).toEqual([undefined, undefined]);
+  });
+
   it('a handler that throws fails the stream instead of vanishing', async () => {
     handler = (_req, res) => {
       sse(res);
