@@ -3,13 +3,14 @@ import { BuppleEngineConfigurableModule, ENGINE_MODULE_OPTIONS } from './bupple-
 import { createDrivers } from './engine/create-drivers.js';
 import { EngineService } from './engine.service.js';
 import { ENGINE_DRIVERS } from './engine.tokens.js';
+import { MemoryService } from './memory/memory.service.js';
 import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
 import { validateEngineOptions } from './options/validate-engine-options.js';
 import { SseStreamInterceptor } from './sse/sse-stream.interceptor.js';
 import { SseStreams } from './sse/sse-streams.service.js';
 
 /**
- * Registers EngineService (and the SSE interceptor's settings) from `forRoot(options)` or
+ * Registers EngineService, MemoryService and SseStreams (and the SSE interceptor's settings) from `forRoot(options)` or
  * `forRootAsync({ imports, inject, useFactory | useClass | useExisting })`, with `isGlobal`.
  * Options are validated when the app boots: bad ones stop it with one error listing them all.
  */
@@ -24,9 +25,10 @@ import { SseStreams } from './sse/sse-streams.service.js';
       },
     },
     EngineService,
+    MemoryService,
     SseStreams,
     SseStreamInterceptor,
   ],
-  exports: [EngineService, SseStreams, SseStreamInterceptor, ENGINE_MODULE_OPTIONS],
+  exports: [EngineService, MemoryService, SseStreams, SseStreamInterceptor, ENGINE_MODULE_OPTIONS],
 })
 export class BuppleEngineModule extends BuppleEngineConfigurableModule {}

@@ -52,6 +52,41 @@ export type { EngineExceptionOptions } from './errors/engine.exception.js';
 export { EngineExceptionFilter } from './errors/engine-exception.filter.js';
 export { toHttpException } from './errors/engine-http.js';
 
+// Memory
+export {
+  MemoryService,
+  Conversation,
+  ConversationStore,
+  InMemoryConversationStore,
+  FileConversationStore,
+  RedisConversationStore,
+  PostgresConversationStore,
+  memoryOptionsFromEnv,
+  engineMemorySchemaSql,
+  MemoryException,
+  MemoryConnectionException,
+  MemoryStorageException,
+  MemoryValidationException,
+} from './memory/index.js';
+export type {
+  ConversationOptions,
+  AnswerMetadata,
+  ConversationKey,
+  ConversationMessage,
+  ListMessagesOptions,
+  MessageMetadata,
+  MessageRole,
+  MessageType,
+  NewConversationMessage,
+  MemoryModuleOptions,
+  MemoryDriverName,
+  InMemoryStoreOptions,
+  FileStoreOptions,
+  RedisStoreOptions,
+  DatabaseStoreOptions,
+  MessageWindowOptions,
+} from './memory/index.js';
+
 // SSE
 export { SseStream } from './sse/sse-stream.decorator.js';
 export { SseStreamInterceptor } from './sse/sse-stream.interceptor.js';

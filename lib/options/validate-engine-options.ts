@@ -3,6 +3,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { EngineException } from '../errors/engine.exception.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import { configuredEngineNames } from '../engine/create-drivers.js';
+import { validateMemoryOptions } from '../memory/create-conversation-store.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
 import { ModuleOptionsSchema, OfflineEngineConfigSchema } from './engine-options.schema.js';
 
@@ -58,5 +59,6 @@ export function validateEngineOptions(options: BuppleEngineModuleOptions): void 
       if (typeof name === 'string' && !names.includes(name)) problems.push(`engine.fallback[${i}]: "${name}" is not a configured engine; use one of ${names.join(', ')}`);
     });
   }
-  if (problems.length > 0) throw new EngineConfigurationException(problems);
+  problems.push(...validateMemoryOptions(options.memory));
+  if (problems.length > 0) throw new EngineConfigurationException([...new Set(problems)]);
 }

@@ -6,6 +6,7 @@ import {
   BuppleEngineModule,
   EngineConfigurationException,
   EngineService,
+  MemoryService,
   OfflineDriver,
   type BuppleEngineModuleOptions,
 } from '@bupple/nestjs-ai-engine';
@@ -89,6 +90,18 @@ describe('BuppleEngineModule', () => {
     expect(message).toContain('engine.openai.temperature: must be a number from 0 to 2');
     expect(message).toContain('engine.default: "claude" is not a configured engine; use one of openai');
     expect(message).not.toContain(key);
+  });
+
+  it('exports MemoryService, and validates memory options at boot', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [BuppleEngineModule.forRoot({ engine: { offline: true } })] }).compile();
+    const conversation = moduleRef.get(MemoryService).conversation('chat', 'module-spec');
+    await conversation.addUserMessage('hello');
+    expect((await conversation.getMessages()).map((m) => m.content)).toEqual(['hello']);
+    await moduleRef.close();
+    const boot = Test.createTestingModule({
+      imports: [BuppleEngineModule.forRoot({ engine: { offline: true }, memory: { driver: 'floppy' as never } })],
+    }).compile();
+    await expect(boot).rejects.toThrow(/memory\.driver/);
   });
 
   it('stops the app from booting when forRootAsync() resolves bad options', async () => {
