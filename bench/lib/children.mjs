@@ -1,6 +1,6 @@
 // Parent side: start bench processes, talk to them, and make sure none outlives the run.
 import { fork } from 'node:child_process';
-import { pin } from './proc.mjs';
+import { pin, renice } from './proc.mjs';
 
 const live = new Set();
 
@@ -41,9 +41,10 @@ export function killChildrenOnExit() {
 
 /**
  * Forks `file` and waits for its `{ type: 'ready', port }`. Returns a handle with `rpc()`
- * and `stop()`. `cpus` pins all its threads there with taskset (when available).
+ * and `stop()`. `cpus` pins all its threads there with taskset (when available);
+ * `niceness` sets their nice value.
  */
-export async function startChild(file, { name = file, env = {}, execArgv = [], cpus, readyTimeoutMs = 30_000, verbose = false } = {}) {
+export async function startChild(file, { name = file, env = {}, execArgv = [], cpus, niceness, readyTimeoutMs = 30_000, verbose = false } = {}) {
   const child = fork(file, [], {
     env: { ...process.env, ...env },
     execArgv,
@@ -105,6 +106,7 @@ export async function startChild(file, { name = file, env = {}, execArgv = [], c
   });
 
   const pinned = cpus !== undefined ? pin(child.pid, cpus) : false;
+  if (niceness) renice(child.pid, niceness);
 
   return {
     name,

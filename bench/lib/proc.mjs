@@ -1,6 +1,7 @@
 // Relay CPU time and memory, read from /proc of the relay process.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 
 let clkTck;
 /** Clock ticks per second (`getconf CLK_TCK`, 100 on Linux). */
@@ -113,4 +114,23 @@ export function machine() {
     // not Linux
   }
   return { cpuModel, memTotalGiB, kernel };
+}
+
+/** Sets the nice value of every thread of `pid` (Linux keeps it per thread); false when not allowed. */
+export function renice(pid, niceness) {
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) os.setPriority(Number(tid), niceness);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Total µs during which some task waited for a CPU (PSI, /proc/pressure/cpu), or NaN. */
+export function cpuPressureUs() {
+  try {
+    return Number(/some .*total=(\d+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1]);
+  } catch {
+    return NaN;
+  }
 }

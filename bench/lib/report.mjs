@@ -136,7 +136,7 @@ export function renderMarkdown(report) {
   lines.push('');
   lines.push(`Medians of ${info.runs} run(s), scale ${info.scale}. Command: \`${info.command}\`.`);
   lines.push(`Machine: ${info.cpuModel}, ${info.cores} cores, ${info.memTotalGiB} GiB, Linux ${info.kernel}, Node ${info.node}. ${info.taskset}.`);
-  lines.push(`Run on ${info.date.slice(0, 10)}, ${info.durationSeconds} s in all; load average (1, 5, 15 min) ${info.loadAverageAtStart?.join(', ')} at the start, ${info.loadAverageAtEnd?.join(', ')} at the end (the machine is shared: other processes add noise).`);
+  lines.push(`Run on ${info.date.slice(0, 10)}, ${info.durationSeconds} s in all; load average (1, 5, 15 min) ${info.loadAverageAtStart?.join(', ')} at the start, ${info.loadAverageAtEnd?.join(', ')} at the end; CPU pressure ${Number.isFinite(info.cpuPressurePct) ? `${info.cpuPressurePct} %` : 'unknown'} (share of the time some task waited for a CPU, /proc/pressure/cpu: the machine is shared, and other processes add noise to the latencies).`);
   lines.push('');
   lines.push('Relays (each its own process, behind the same mock OpenAI upstream on 127.0.0.1):');
   for (const relay of report.relays) lines.push(`- **${relay.label}**: ${relay.detail}`);
