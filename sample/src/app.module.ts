@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { BuppleEngineModule } from '@bupple/nestjs-ai-engine';
 import { ChatController } from './chat.controller.js';
 import { engineOptionsFromEnv } from './config.js';
+import { ConversationsController } from './conversations.controller.js';
 import { DiagnosticsController, testHooksEnabled } from './diagnostics.controller.js';
 import { PageController } from './page.controller.js';
 
 @Module({
   imports: [BuppleEngineModule.forRootAsync({ useFactory: () => engineOptionsFromEnv() })],
-  controllers: [ChatController, PageController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
+  controllers: [ChatController, ConversationsController, PageController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
 })
 export class AppModule {}

@@ -1,16 +1,19 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { EngineService, SseStream, type EngineCallOptions, type EngineMessage } from '@bupple/nestjs-ai-engine';
+import { EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage } from '@bupple/nestjs-ai-engine';
 import { ChatRequestDto, ChatStreamQueryDto } from './chat.dto.js';
 
 @Controller('chat')
 export class ChatController {
-  constructor(private readonly engine: EngineService) {}
+  constructor(
+    private readonly engine: EngineService,
+    private readonly memory: MemoryService,
+  ) {}
 
   /** For the browser's EventSource: one question in the query string. */
   @Get('stream')
   @SseStream()
   streamGet(@Query() query: ChatStreamQueryDto) {
-    const options = this.callOptions(query.engine, { maxTokens: query.maxTokens });
+    const options = this.callOptions(query.engine, { maxTokens: query.maxTokens }, query.conversationId);
     return this.engine.stream([{ role: 'user', content: query.message }], options);
   }
 
@@ -18,14 +21,14 @@ export class ChatController {
   @Post('stream')
   @SseStream()
   streamPost(@Body() body: ChatRequestDto) {
-    return this.engine.stream(body.messages as EngineMessage[], this.callOptions(body.engine, body.options));
+    return this.engine.stream(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId));
   }
 
   /** The whole answer as JSON. */
   @Post()
   @HttpCode(200)
   send(@Body() body: ChatRequestDto) {
-    return this.engine.send(body.messages as EngineMessage[], this.callOptions(body.engine, body.options));
+    return this.engine.send(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId));
   }
 
   /** The configured engines, the default first. */
@@ -34,11 +37,16 @@ export class ChatController {
     return { default: this.engine.defaultEngine, engines: this.engine.engines() };
   }
 
-  private callOptions(engine: string | undefined, options: EngineCallOptions = {}): EngineCallOptions {
+  /**
+   * Call options from the request. With a `conversationId`, the earlier turns are loaded from
+   * memory and sent first, and this exchange is stored: send only the new messages then.
+   */
+  private callOptions(engine: string | undefined, options: EngineCallOptions = {}, conversationId?: string): EngineCallOptions {
     const engines = this.engine.engines();
     if (engine !== undefined && !engines.includes(engine)) {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [`engine must be one of: ${engines.join(', ')}`] });
     }
-    return { ...options, engine };
+    const conversation = conversationId ? this.memory.conversation('chat', conversationId) : undefined;
+    return { ...options, engine, conversation };
   }
 }

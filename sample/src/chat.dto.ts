@@ -63,3 +63,8 @@ export class ChatStreamQueryDto {
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,100}$/, { message: 'conversationId must be 1–100 letters, digits, _ or -' }) conversationId?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(128_000) maxTokens?: number;
 }
+
+/** Route parameter of the conversation routes. */
+export class ConversationIdDto {
+  @Matches(/^[A-Za-z0-9_-]{1,100}$/, { message: 'id must be 1–100 letters, digits, _ or -' }) id!: string;
+}

@@ -1,4 +1,4 @@
-import type { BuppleEngineModuleOptions } from '@bupple/nestjs-ai-engine';
+import { memoryOptionsFromEnv, type BuppleEngineModuleOptions } from '@bupple/nestjs-ai-engine';
 
 type Env = Record<string, string | undefined>;
 
@@ -46,5 +46,7 @@ export function engineOptionsFromEnv(env: Env = process.env): BuppleEngineModule
       retry,
       timeout,
     },
+    // BUPPLE_MEMORY_DRIVER (memory | file | redis | database), BUPPLE_MEMORY_FILE_PATH, …
+    memory: memoryOptionsFromEnv(env),
   };
 }

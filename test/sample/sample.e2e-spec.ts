@@ -85,6 +85,27 @@ describe('sample app', () => {
     expect(offline.requests.length).toBe(before);
   });
 
+  it('remembers a conversation: a follow-up sees the earlier turns; it can be listed and cleared', async () => {
+    const conversationId = `sample-${Date.now()}`;
+    const first = await readSse(`${base}/chat/stream?message=${encodeURIComponent('My name is Ada')}&conversationId=${conversationId}`);
+    expect(dataOf(first, 'complete')).toHaveLength(1);
+    const followUp = await postSse(`${base}/chat/stream`, { messages: [{ role: 'user', content: 'What is my name?' }], conversationId });
+    expect(followUp.status).toBe(200);
+    // the engine received the earlier turns before the new question
+    expect(offline.lastRequest!.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(offline.lastRequest!.messages[0].content).toBe('My name is Ada');
+    const answer = dataOf(followUp, 'content').map((c) => c.content).join('');
+    expect(answer).toContain('This conversation has 3 turns so far.');
+
+    const listed = await (await fetch(`${base}/conversations/${conversationId}/messages`)).json();
+    expect(listed.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(listed.messages[3]).toMatchObject({ content: answer, metadata: expect.objectContaining({ engine: 'offline', finishReason: 'stop' }) });
+
+    expect((await fetch(`${base}/conversations/${conversationId}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await (await fetch(`${base}/conversations/${conversationId}/messages`)).json()).messages).toEqual([]);
+    expect((await fetch(`${base}/conversations/..%2F..%2Fetc/messages`)).status).toBe(400);
+  });
+
   it('lists the configured engines', async () => {
     const response = await fetch(`${base}/chat/engines`);
     expect(await response.json()).toEqual({ default: 'offline', engines: ['offline'] });
