@@ -4,7 +4,7 @@ import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../sample/src/app.module.js';
 import { configureApp } from '../../sample/src/bootstrap.js';
-import { cutsInside, FakeProviderServer, writeCuts, type RecordedRequest } from '../utils/fake-provider-server.js';
+import { cutsInside, FakeProviderServer, sleep, writeCuts, type RecordedRequest } from '../utils/fake-provider-server.js';
 import { answerPayload, partialPayload, type HttpErrorKind, type ProviderWire, type Usage } from './provider-wire.js';
 
 /** One way to answer one request. */
@@ -86,6 +86,25 @@ export class ScriptedProvider {
       this.wire.startStream(res);
       await writeCuts(res, payload, cuts ? awkwardCuts(payload) : [], 1);
       res.end();
+    };
+  }
+
+  /**
+   * Reasoning first (one frame per thought, `gapMs` apart: the provider is alive but has no
+   * text yet), then the answer.
+   */
+  thinkThenAnswer(deltas: string[], usage: Usage, thoughts: string[], gapMs: number): Step {
+    return async (_req, res) => {
+      const frames = this.wire.frames(deltas, usage, thoughts);
+      this.wire.startStream(res);
+      res.write(frames.opening);
+      for (const thought of frames.thoughts) {
+        if (res.destroyed) return;
+        res.write(thought);
+        await sleep(gapMs);
+      }
+      if (res.destroyed) return;
+      res.end(frames.deltas.join('') + frames.closing);
     };
   }
 

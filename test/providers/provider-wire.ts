@@ -54,18 +54,26 @@ export interface ProviderWire {
   keyOf(request: RecordedRequest): string | undefined;
   /** Status 200 and the headers of an event stream. */
   startStream(res: ServerResponse): void;
-  /** Frames sent before the first text delta. */
-  opening(usage: Usage): string;
-  /** The frame of one text delta. */
-  delta(text: string): string;
-  /** Frames after the last delta: finish reason `stop` (in the provider's words), usage, end marker. */
-  closing(usage: Usage): string;
+  /**
+   * One answer as the provider streams it: `thoughts` are reasoning the model streams before
+   * its text (not part of the answer), then one frame per text delta, then the finish reason
+   * `stop` (in the provider's words), the usage and the end marker.
+   */
+  frames(deltas: string[], usage: Usage, thoughts?: string[]): AnswerFrames;
   /** A server error sent inside the 200 stream (then the provider ends the response). */
   errorFrame(): string;
   /** Answers with the provider's real HTTP error: status, headers and body. `key` is echoed by `auth`. */
   httpError(res: ServerResponse, kind: HttpErrorKind, key?: string): void;
   /** The request body in neutral terms. */
   read(body: any): SentRequest;
+}
+
+/** An answer's frames, in the order they are sent. */
+export interface AnswerFrames {
+  opening: string;
+  thoughts: string[];
+  deltas: string[];
+  closing: string;
 }
 
 const textOf = (content: unknown): string =>
@@ -104,24 +112,24 @@ export const openaiWire: ProviderWire = {
   baseURL: (origin) => `${origin}/v1`,
   keyOf: (request) => /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1],
   startStream: (res) => startEventStream(res, { 'x-request-id': 'req_e2e_openai', 'openai-processing-ms': '42' }),
-  opening() {
-    return openaiChunk(this.model, [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]);
-  },
-  delta(text) {
-    return openaiChunk(this.model, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]);
-  },
-  closing(usage) {
-    return (
-      openaiChunk(this.model, [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]) +
-      openaiChunk(this.model, [], {
-        prompt_tokens: usage.promptTokens,
-        completion_tokens: usage.completionTokens,
-        total_tokens: usage.totalTokens,
-        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-      }) +
-      'data: [DONE]\n\n'
-    );
+  frames(deltas, usage, thoughts = []) {
+    const chunk = (delta: unknown, finish: string | null = null) => openaiChunk(this.model, [{ index: 0, delta, logprobs: null, finish_reason: finish }]);
+    return {
+      opening: chunk({ role: 'assistant', content: '', refusal: null }),
+      // OpenAI-compatible reasoning servers (DeepSeek, vLLM) stream the reasoning as `reasoning_content`
+      thoughts: thoughts.map((text) => chunk({ content: null, reasoning_content: text })),
+      deltas: deltas.map((text) => chunk({ content: text })),
+      closing:
+        chunk({}, 'stop') +
+        openaiChunk(this.model, [], {
+          prompt_tokens: usage.promptTokens,
+          completion_tokens: usage.completionTokens,
+          total_tokens: usage.totalTokens,
+          prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+          completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+        }) +
+        'data: [DONE]\n\n',
+    };
   },
   errorFrame: () =>
     `data: ${JSON.stringify({
@@ -187,9 +195,20 @@ export const claudeWire: ProviderWire = {
   // @anthropic-ai/sdk 1.x sends the key as a bearer token
   keyOf: (request) => /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1] ?? (request.headers['x-api-key'] as string | undefined),
   startStream: (res) => startEventStream(res, { 'request-id': 'req_011E2eBuppleTest', 'anthropic-organization-id': 'org-e2e' }),
-  opening(usage) {
-    return (
-      claudeFrame('message_start', {
+  frames(deltas, usage, thoughts = []) {
+    // a thinking block (index 0) comes before the text block, whose index follows it
+    const text = thoughts.length > 0 ? 1 : 0;
+    const thinking = thoughts.map(
+      (thinking, i) =>
+        (i === 0 ? claudeFrame('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }) : '') +
+        claudeFrame('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking } }) +
+        (i === thoughts.length - 1
+          ? claudeFrame('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQBCgIYAhIME2eBuppleTestSig' } }) +
+            claudeFrame('content_block_stop', { type: 'content_block_stop', index: 0 })
+          : ''),
+    );
+    return {
+      opening: claudeFrame('message_start', {
         type: 'message_start',
         message: {
           id: 'msg_01E2eBuppleTest000000000',
@@ -202,22 +221,24 @@ export const claudeWire: ProviderWire = {
           stop_details: null,
           usage: { input_tokens: usage.promptTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1, service_tier: 'standard' },
         },
-      }) +
-      claudeFrame('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '', citations: null } }) +
-      claudeFrame('ping', { type: 'ping' })
-    );
-  },
-  delta: (text) => claudeFrame('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
-  closing(usage) {
-    return (
-      claudeFrame('content_block_stop', { type: 'content_block_stop', index: 0 }) +
-      claudeFrame('message_delta', {
-        type: 'message_delta',
-        delta: { stop_reason: 'end_turn', stop_sequence: null, stop_details: null, container: null },
-        usage: { input_tokens: null, cache_creation_input_tokens: null, cache_read_input_tokens: null, output_tokens: usage.completionTokens },
-      }) +
-      claudeFrame('message_stop', { type: 'message_stop' })
-    );
+      }),
+      thoughts: thinking,
+      deltas: deltas.map(
+        (delta, i) =>
+          (i === 0
+            ? claudeFrame('content_block_start', { type: 'content_block_start', index: text, content_block: { type: 'text', text: '', citations: null } }) +
+              claudeFrame('ping', { type: 'ping' })
+            : '') + claudeFrame('content_block_delta', { type: 'content_block_delta', index: text, delta: { type: 'text_delta', text: delta } }),
+      ),
+      closing:
+        claudeFrame('content_block_stop', { type: 'content_block_stop', index: text }) +
+        claudeFrame('message_delta', {
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn', stop_sequence: null, stop_details: null, container: null },
+          usage: { input_tokens: null, cache_creation_input_tokens: null, cache_read_input_tokens: null, output_tokens: usage.completionTokens },
+        }) +
+        claudeFrame('message_stop', { type: 'message_stop' }),
+    };
   },
   errorFrame: () => claudeFrame('error', claudeError('api_error', 'Internal server error')),
   httpError(res, kind, key = '') {
@@ -272,27 +293,26 @@ export const geminiWire: ProviderWire = {
   baseURL: (origin) => origin,
   keyOf: (request) => request.headers['x-goog-api-key'] as string | undefined,
   startStream: (res) => startEventStream(res, { 'x-goog-request-id': 'e2e', server: 'scaffolding on HTTPServer2' }),
-  opening: () => '',
-  delta(text) {
-    return geminiFrame({
-      candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }],
-      usageMetadata: { promptTokenCount: 11, totalTokenCount: 11 },
-      modelVersion: this.model,
-      responseId: GEMINI_RESPONSE_ID,
-    });
-  },
-  closing(usage) {
-    return geminiFrame({
-      candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason: 'STOP', index: 0 }],
-      usageMetadata: {
+  frames(deltas, usage, thoughts = []) {
+    const chunk = (parts: unknown[], finishReason?: string, usageMetadata: unknown = { promptTokenCount: usage.promptTokens, totalTokenCount: usage.promptTokens }) =>
+      geminiFrame({
+        candidates: [{ content: { parts, role: 'model' }, ...(finishReason && { finishReason }), index: 0 }],
+        usageMetadata,
+        modelVersion: this.model,
+        responseId: GEMINI_RESPONSE_ID,
+      });
+    return {
+      opening: '',
+      // thought summaries (thinkingConfig.includeThoughts)
+      thoughts: thoughts.map((text) => chunk([{ text, thought: true }])),
+      deltas: deltas.map((text) => chunk([{ text }])),
+      closing: chunk([{ text: '' }], 'STOP', {
         promptTokenCount: usage.promptTokens,
         candidatesTokenCount: usage.completionTokens,
         totalTokenCount: usage.totalTokens,
         promptTokensDetails: [{ modality: 'TEXT', tokenCount: usage.promptTokens }],
-      },
-      modelVersion: this.model,
-      responseId: GEMINI_RESPONSE_ID,
-    });
+      }),
+    };
   },
   errorFrame: () => geminiFrame(googleError(500, 'INTERNAL', 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting')),
   httpError(res, kind, key = '') {
@@ -344,12 +364,14 @@ export function sendGeminiInvalidKey(res: ServerResponse): void {
 
 export const WIRES: Record<EngineName, ProviderWire> = { openai: openaiWire, claude: claudeWire, gemini: geminiWire };
 
-/** A whole answer: opening, one frame per delta, closing. */
-export function answerPayload(wire: ProviderWire, deltas: string[], usage: Usage): string {
-  return wire.opening(usage) + deltas.map((text) => wire.delta(text)).join('') + wire.closing(usage);
+/** A whole answer in one string. */
+export function answerPayload(wire: ProviderWire, deltas: string[], usage: Usage, thoughts: string[] = []): string {
+  const frames = wire.frames(deltas, usage, thoughts);
+  return frames.opening + frames.thoughts.join('') + frames.deltas.join('') + frames.closing;
 }
 
 /** The opening and the first `k` deltas: what a stream sent before it failed or stalled. */
 export function partialPayload(wire: ProviderWire, deltas: string[], k: number, usage: Usage): string {
-  return wire.opening(usage) + deltas.slice(0, k).map((text) => wire.delta(text)).join('');
+  const frames = wire.frames(deltas, usage);
+  return frames.opening + frames.deltas.slice(0, k).join('');
 }
