@@ -87,11 +87,17 @@ export class SseConnection {
     if (!this.ended) this.writer.write(text);
   }
 
-  /** Writes what is pending (and `text`), then ends the response. */
-  end(text = ''): void {
+  /**
+   * Writes what is pending (and `text`), then ends the response. With `closeSocket` (server
+   * shutdown), the keep-alive socket is closed once the end is written, so that the HTTP
+   * server does not wait for it to time out.
+   */
+  end(text = '', closeSocket = false): void {
     if (this.ended) return;
     this.ended = true;
     this.cleanup();
+    const socket = this.raw.socket;
+    if (closeSocket && socket) this.raw.once('finish', () => socket.destroySoon());
     this.writer.end(text);
   }
 

@@ -288,12 +288,12 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.hooks.onCommitted();
   }
 
-  private finish(state: SseStreamState): void {
+  private finish(state: SseStreamState, closeSockets = false): void {
     if (this.ended) return;
     this.ended = true;
     this.clearGrace();
     if (this.record) this.host.closeRecord(this, state);
-    for (const connection of this.connections) connection.end();
+    for (const connection of this.connections) connection.end('', closeSockets);
     this.connections = [];
     this.host.unregister(this);
   }
@@ -336,7 +336,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   dispose(): void {
     if (this.ended) return;
     this.subscription?.unsubscribe();
-    if (this.committed) this.finish('aborted');
+    if (this.committed) this.finish('aborted', true);
     else {
       this.ended = true;
       this.host.unregister(this);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
 import { ErrorMessages } from '../errors/error-messages.js';
@@ -53,13 +53,13 @@ function scopeAllows(streamScope: string | undefined, given: string | undefined)
  * ```
  */
 @Injectable()
-export class SseStreams implements SseSessionHost, OnModuleInit, OnApplicationShutdown {
+export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('BuppleSse');
   private readonly sessions = new Map<string, SseSession>();
   private readonly buffer: MemoryReplayBuffer;
   private readonly replay: SseReplayOptions;
   private redis?: RedisReplayStore;
-  private readonly followCancels = new Set<() => void>();
+  private readonly followers = new Set<{ end: () => void }>();
 
   constructor(@Optional() @Inject(ENGINE_MODULE_OPTIONS) moduleOptions?: BuppleEngineModuleOptions) {
     this.replay = moduleOptions?.sse?.replay ?? {};
@@ -93,9 +93,14 @@ export class SseStreams implements SseSessionHost, OnModuleInit, OnApplicationSh
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the HTTP server closes (it waits for open responses): end every stream of this process. */
+  beforeApplicationShutdown(): void {
     for (const session of [...this.sessions.values()]) session.dispose();
-    for (const cancel of [...this.followCancels]) cancel();
+    for (const follower of [...this.followers]) follower.end();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.beforeApplicationShutdown();
     this.buffer.close();
     await this.redis?.close();
     this.redis = undefined;
@@ -226,22 +231,26 @@ export class SseStreams implements SseSessionHost, OnModuleInit, OnApplicationSh
     }
     if (slice.events.length > 0) connection.write(slice.events.join(''));
     void redis.publish({ type: 'attach', streamId });
-    let cancel: (() => void) | undefined;
-    const done = () => {
-      if (cancel) this.followCancels.delete(cancel);
-    };
-    cancel = redis.follow(streamId, slice.lastId, {
+    const following = { end: (): void => undefined };
+    const cancel = redis.follow(streamId, slice.lastId, {
       onText: (text) => connection.write(text),
       onEnd: (state) => {
-        done();
+        this.followers.delete(following);
         if (state === 'expired') connection.end(resyncEvent(streamId));
         else connection.end();
       },
     });
-    this.followCancels.add(cancel);
+    // shutdown: stop following and end the response (the client reconnects elsewhere)
+    following.end = () => {
+      cancel();
+      this.followers.delete(following);
+      connection.end('', true);
+      void redis.publish({ type: 'detach', streamId });
+    };
+    this.followers.add(following);
     connection.onLost = () => {
-      cancel?.();
-      done();
+      cancel();
+      this.followers.delete(following);
       void redis.publish({ type: 'detach', streamId });
     };
   }

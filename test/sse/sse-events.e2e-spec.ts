@@ -69,6 +69,18 @@ class EventsController {
     );
   }
 
+  @Get('keepalive')
+  @SseStream({ keepaliveMs: 80 })
+  keepalive() {
+    return this.engine.stream([{ role: 'user', content: 'hi' }], { engine: 'pausing' });
+  }
+
+  @Get('keepalive-comment')
+  @SseStream({ keepaliveMs: 80, keepaliveMode: 'comment' })
+  keepaliveComment() {
+    return this.engine.stream([{ role: 'user', content: 'hi' }], { engine: 'pausing' });
+  }
+
   @Get('fallback')
   @SseStream()
   fallback() {
@@ -90,6 +102,7 @@ describe.each(PLATFORMS)('SSE events on %s', (platform) => {
     const engines = {
       twenty: new OfflineDriver('twenty', { tokenDelayMs: 1, chunks: twenty.chunks }),
       broken: new OfflineDriver('broken', { failAt: { afterChunks: 0, kind: 'provider_error' }, chunks: ['x'] }),
+      pausing: new OfflineDriver('pausing', { tokenDelayMs: 300, chunks: ['a', 'b'] }),
       flaky: new OfflineDriver('flaky', { tokenDelayMs: 1, chunks: ['a', 'b', 'c'], failAt: { afterChunks: 2, kind: 'overloaded' } }),
     };
     ({ app, base } = await startApp(platform, {
@@ -171,6 +184,31 @@ describe.each(PLATFORMS)('SSE events on %s', (platform) => {
     expect(result.events[3].data).toBe('plain message');
     expect(dataOf(result, 'content')).toEqual([{ content: 'text 0' }, { content: 'text 1' }]);
     expect(seqsOf(result.events).seqs).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('sends keepalive events (without ids) only while idle, none after the end', async () => {
+    const result = await read(`${base}/ev/keepalive`);
+    const names = result.events.map((e) => e.event);
+    // 300 ms of silence between chunks with an 80 ms keepalive: 2 to 4 keepalives in each gap
+    const between = names.slice(names.indexOf('content'), names.lastIndexOf('content'));
+    expect(between.filter((n) => n === 'keepalive').length).toBeGreaterThanOrEqual(2);
+    expect(names.at(-1)).toBe('complete');
+    const keepalives = result.events.filter((e) => e.event === 'keepalive');
+    expect(keepalives.every((e) => e.id === undefined && e.data === '{"type":"keepalive"}')).toBe(true);
+    // ids stay contiguous: keepalives are not numbered (a reconnect never needs them)
+    expect(seqsOf(result.events).seqs).toEqual(seqsOf(result.events).seqs.map((_, i) => i + 1));
+    // never two keepalives without 80 ms of silence before each
+    const times = result.events.map((e) => e.at);
+    result.events.forEach((e, i) => {
+      if (e.event === 'keepalive' && i > 0) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(60);
+    });
+  });
+
+  it('sends keepalive comments in comment mode', async () => {
+    const result = await read(`${base}/ev/keepalive-comment`);
+    expect(result.events.some((e) => e.event === 'keepalive')).toBe(false);
+    expect(result.comments.filter((c) => c.trim() === 'keepalive').length).toBeGreaterThanOrEqual(2);
+    expect(result.raw).toContain('\n: keepalive\n\n');
   });
 
   it('sends a fallback event when the engine falls back', async () => {
