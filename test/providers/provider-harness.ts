@@ -122,6 +122,17 @@ export class ScriptedProvider {
     };
   }
 
+  /** `k` deltas, then half of the next frame, then the connection is cut (no end of response). */
+  dropAfter(deltas: string[], k: number, usage: Usage): Step {
+    return async (_req, res) => {
+      const frames = this.wire.frames(deltas, usage);
+      this.wire.startStream(res);
+      res.write(partialPayload(this.wire, deltas, k, usage) + frames.deltas[k].slice(0, 20));
+      await sleep(20);
+      res.destroy();
+    };
+  }
+
   /** `k` deltas, then nothing: the connection stays open until the client closes it. */
   stallAfter(deltas: string[], k: number, usage: Usage): Step {
     return async (req, res) => {

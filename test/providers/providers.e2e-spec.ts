@@ -228,7 +228,8 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
       expect(provider.requests).toHaveLength(2);
       const gap = provider.arrivals[1] - provider.arrivals[0];
       expect(gap).toBeGreaterThanOrEqual(wire.rateLimitDelayMs * 0.9);
-      expect(gap).toBeLessThan(wire.rateLimitDelayMs + 2000);
+      // and the precise one: OpenAI's retry-after-ms (300) wins over its rounded retry-after (1 s)
+      expect(gap).toBeLessThan(wire.rateLimitDelayMs + 600);
     });
 
     it('a 429 that persists (MAX_RETRIES=0) → HTTP 429 {code: "rate_limit"} with Retry-After in seconds', async () => {
@@ -254,6 +255,16 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
       const { base } = await sample();
       const result = await ask(base);
       expectWholeAnswer(result);
+      expect(provider.requests).toHaveLength(2);
+    });
+
+    it('a 500 that persists (MAX_RETRIES=1) → HTTP 502 {code: "provider_error"} after 2 requests', async () => {
+      provider.script(provider.httpError('server'));
+      const { base } = await sample({ BUPPLE_ENGINE_MAX_RETRIES: '1' });
+      const result = await ask(base);
+      expect(result.status).toBe(502);
+      expect(result.events).toEqual([]);
+      expect(JSON.parse(result.raw)).toMatchObject({ statusCode: 502, code: 'provider_error', retryable: true });
       expect(provider.requests).toHaveLength(2);
     });
 
@@ -309,6 +320,24 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
       expect(contents.slice(K).map((c) => c.content).join('')).toBe(TEXT);
       expect(contents.slice(K).map((c) => c.index)).toEqual(DELTAS.map((_, i) => i));
       expect(dataOf(result, 'complete')[0]).toEqual({ finishReason: 'stop', usage: USAGE });
+      expect(provider.requests).toHaveLength(2);
+    });
+
+    it('the connection drops after text → stream_error {code: "connection"}; with restart → retry {reset: true} and the whole answer', async () => {
+      provider.script(provider.dropAfter(DELTAS, K, USAGE), provider.answer(DELTAS, USAGE, false));
+      const plain = await sample();
+      const failed = await ask(plain.base);
+      expect(names(failed)).toEqual(['start', 'content', 'content', 'stream_error']);
+      expect(contentOf(failed)).toEqual(DELTAS.slice(0, K));
+      expect(dataOf(failed, 'stream_error')[0]).toMatchObject({ code: 'connection', retryable: true });
+      expect(provider.requests).toHaveLength(1);
+
+      provider.script(provider.dropAfter(DELTAS, K, USAGE), provider.answer(DELTAS, USAGE, false));
+      const restarting = await sample({ BUPPLE_ENGINE_RETRY_AFTER_CONTENT: 'restart' });
+      const restarted = await ask(restarting.base);
+      expect(names(restarted)).toEqual(['start', 'content', 'content', 'retry', ...DELTAS.map(() => 'content'), 'complete']);
+      expect(dataOf(restarted, 'retry')[0]).toMatchObject({ attempt: 1, reset: true });
+      expect(contentOf(restarted).slice(K).join('')).toBe(TEXT);
       expect(provider.requests).toHaveLength(2);
     });
 
