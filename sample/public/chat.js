@@ -334,8 +334,8 @@ function ask(question) {
       ui.keepalive.textContent = `Keepalive received at ${time()}`;
     },
     onChunkError: ({ message, index }) => {
-      addWarning(`A part of the answer${index === undefined ? '' : ` (chunk ${index})`} could not be processed and was skipped: ${message} The answer goes on.`);
-      log(`chunk_error${index === undefined ? '' : ` at ${index}`}`);
+      addWarning(`A part of the answer${index === undefined ? '' : ` (chunk ${index + 1})`} could not be processed and was skipped: ${message} The answer goes on.`);
+      log(`chunk_error${index === undefined ? '' : ` at index ${index}`}`);
     },
     onRetry: ({ attempt, maxAttempts, reset }) => {
       if (reset) text.textContent = stream.content;

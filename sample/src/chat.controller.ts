@@ -1,6 +1,10 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage } from '@bupple/nestjs-ai-engine';
 import { ChatRequestDto, ChatStreamQueryDto } from './chat.dto.js';
+import { failMarkedChunk, testHooksEnabled, withInjectedFaults } from './diagnostics.controller.js';
+
+/** With the test hooks on (BUPPLE_SAMPLE_TEST_HOOKS=1), a transform that can fail one chunk on demand. */
+const streamOptions = testHooksEnabled() ? { transform: failMarkedChunk } : {};
 
 @Controller('chat')
 export class ChatController {
@@ -11,17 +15,17 @@ export class ChatController {
 
   /** For the browser's EventSource: one question in the query string. */
   @Get('stream')
-  @SseStream()
+  @SseStream(streamOptions)
   streamGet(@Query() query: ChatStreamQueryDto) {
     const options = this.callOptions(query.engine, { maxTokens: query.maxTokens }, query.conversationId);
-    return this.engine.stream([{ role: 'user', content: query.message }], options);
+    return withInjectedFaults(this.engine.stream([{ role: 'user', content: query.message }], options));
   }
 
   /** For fetch-based clients: a whole conversation in a JSON body. */
   @Post('stream')
-  @SseStream()
+  @SseStream(streamOptions)
   streamPost(@Body() body: ChatRequestDto) {
-    return this.engine.stream(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId));
+    return withInjectedFaults(this.engine.stream(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId)));
   }
 
   /** The whole answer as JSON. */

@@ -85,9 +85,14 @@ export class SampleProcess {
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      timer = setTimeout(resolve, 5000);
+    });
     child.kill(signal);
-    await Promise.race([exited, sleep(5000)]);
+    await exited;
+    clearTimeout(timer);
   }
 }
 
