@@ -9,6 +9,7 @@ describe('assertValidId', () => {
     ['a\\b', '"\\"'],
     ['x\u0000y', 'control characters'],
     ['line\nbreak', 'control characters'],
+    ['half \uD83D pair', 'lone surrogate'],
     ['', 'empty'],
     ['x'.repeat(MAX_ID_LENGTH + 1), `at most ${MAX_ID_LENGTH}`],
   ])('rejects %j', (id, why) => {
@@ -21,7 +22,7 @@ describe('assertValidId', () => {
   });
 
   it('accepts ordinary ids', () => {
-    for (const id of ['chat', '42', 'c0a8e5d2-0b1f-4b7e-9a36-5e2f1c7d9e10', 'User:7', 'a.b', 'Ünïcødé ✓', 'x'.repeat(MAX_ID_LENGTH)]) {
+    for (const id of ['chat', '42', 'c0a8e5d2-0b1f-4b7e-9a36-5e2f1c7d9e10', 'User:7', 'a.b', 'Ünïcødé ✓', 'emoji 🐈‍⬛', 'x'.repeat(MAX_ID_LENGTH)]) {
       expect(() => assertValidId('parentId', id)).not.toThrow();
     }
   });
@@ -59,6 +60,9 @@ describe('prepareMessage', () => {
     [{ role: 'user', content: 'x', metadata: { big: 1n } }, 'JSON'],
     [{ role: 'user', content: 'x', metadata: { s: 'a\u0000' } }, 'NUL'],
     [{ role: 'user', content: 'x', id: '../x' }, 'messageId'],
+    [{ role: 'user', content: 'half \uDC00' }, 'lone surrogate'],
+    [{ role: 'user', content: 'x', metadata: { deep: [{ s: '\uD800' }] } }, 'lone surrogate'],
+    [{ role: 'user', content: 'x', metadata: { ['k\uD800']: 1 } }, 'lone surrogate'],
     [{ role: 'user', content: 'x', id: 'a\u0000' }, 'messageId'],
     [{ role: 'user', content: 'x', engine: '' }, 'engine'],
   ])('rejects %p', (message, why) => {

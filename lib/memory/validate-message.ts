@@ -14,6 +14,19 @@ export const MAX_ID_LENGTH = 200;
 /** Longest accepted engine name, in characters. */
 export const MAX_ENGINE_LENGTH = 100;
 
+/** Half of a UTF-16 surrogate pair on its own: not valid Unicode, and stores would disagree on it. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** True when a JSON value holds a string (or key) with a lone surrogate. */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v));
+  }
+  return false;
+}
+
 export const MESSAGE_ROLES: readonly MessageRole[] = ['system', 'user', 'assistant'];
 export const MESSAGE_TYPES: readonly MessageType[] = ['text', 'image', 'audio', 'video'];
 
@@ -33,6 +46,7 @@ export function assertValidId(field: string, value: unknown): asserts value is s
   if (id.length > MAX_ID_LENGTH) fail(`must be at most ${MAX_ID_LENGTH} characters (got ${id.length})`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(id)) fail('must not contain control characters (NUL, new line, …)');
+  if (LONE_SURROGATE.test(id)) fail('must be valid Unicode (no lone surrogate)');
   if (id.includes('..')) fail('must not contain ".."');
   if (id.includes('/') || id.includes('\\')) fail('must not contain "/" or "\\"');
 }
@@ -70,6 +84,7 @@ export function prepareMessage(message: NewConversationMessage): PreparedMessage
   if (!MESSAGE_TYPES.includes(type)) fail(`type must be one of ${MESSAGE_TYPES.join(', ')}`);
   if (typeof message.content !== 'string') fail('content must be a string');
   if (message.content.includes('\u0000')) fail('content must not contain NUL characters');
+  if (LONE_SURROGATE.test(message.content)) fail('content must be valid Unicode (no lone surrogate)');
   const id = message.id ?? randomUUID();
   assertValidId('messageId', id);
   if (message.engine !== undefined) {
@@ -87,12 +102,14 @@ export function prepareMessage(message: NewConversationMessage): PreparedMessage
     return fail(`metadata is not JSON-serialisable (${(error as Error).message})`);
   }
   if (json.includes('\\u0000')) fail('metadata must not contain NUL characters');
+  const metadata = JSON.parse(json) as Record<string, unknown>;
+  if (hasLoneSurrogate(metadata)) fail('metadata must be valid Unicode (no lone surrogate)');
   const prepared: PreparedMessage = {
     id,
     role: message.role,
     content: message.content,
     type,
-    metadata: JSON.parse(json) as Record<string, unknown>,
+    metadata,
   };
   if (message.engine !== undefined) prepared.engine = message.engine;
   return prepared;

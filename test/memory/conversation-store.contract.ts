@@ -123,6 +123,8 @@ export function conversationStoreContract(name: string, target: () => ContractTa
         { parentType: 'chat', parentId: `case-${id}%20` },
         { parentType: 'chat', parentId: `case-${id} ` },
         { parentType: 'chat', parentId: `case-${id}.jsonl` },
+        { parentType: 'chat', parentId: `case-${id}-\uFFFD` },
+        { parentType: 'chat', parentId: `case-${id}-🐈` },
       ];
       await Promise.all(keys.map((key, i) => store.append(key, { role: 'user', content: `conversation ${i}` })));
       for (const [i, key] of keys.entries()) {
@@ -193,6 +195,7 @@ export function conversationStoreContract(name: string, target: () => ContractTa
       ['parentId with ../', { parentType: 'chat', parentId: '../../../etc/passwd' }],
       ['parentType with ../', { parentType: '../outside', parentId: '1' }],
       ['parentId with NUL', { parentType: 'chat', parentId: 'abc\u0000def' }],
+      ['parentId with a lone surrogate', { parentType: 'chat', parentId: 'abc\uD800' }],
       ['parentId with /', { parentType: 'chat', parentId: 'a/b' }],
       ['parentId with \\', { parentType: 'chat', parentId: 'a\\b' }],
       ['parentId ..', { parentType: 'chat', parentId: '..' }],
