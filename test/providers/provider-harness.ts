@@ -200,8 +200,9 @@ export async function bootSample(env: Record<string, string>, logger: LoggerServ
 
 /** The sample's environment variables for one engine served by `provider`. */
 export function engineEnv(provider: ScriptedProvider, key = provider.wire.apiKey): Record<string, string> {
-  const { envPrefix, model } = provider.wire;
+  const { envPrefix, model, extraEnv } = provider.wire;
   return {
+    ...extraEnv,
     [`${envPrefix}_API_KEY`]: key,
     [`${envPrefix}_BASE_URL`]: provider.wire.baseURL(provider.url),
     [`${envPrefix}_MODEL`]: model,

@@ -44,6 +44,9 @@ export interface ProviderWire {
   readonly unsupportedOptions: readonly string[];
   /** The delay the rate-limit answer asks for, in ms, and how the provider says it. */
   readonly rateLimitDelayMs: number;
+  /** The sample's provider-specific variables, and the request headers they must produce. */
+  readonly extraEnv: Record<string, string>;
+  readonly extraHeaders: Record<string, string>;
   /** The path (and query) the driver posts a streaming request to. */
   readonly streamPath: string;
   /** The typed code the engine gives to this provider's mid-stream server error. */
@@ -106,6 +109,8 @@ export const openaiWire: ProviderWire = {
   assistantRole: 'assistant',
   unsupportedOptions: [],
   rateLimitDelayMs: 300,
+  extraEnv: { BUPPLE_ENGINE_OPENAI_ORGANIZATION_ID: 'org-bupple-e2e' },
+  extraHeaders: { 'openai-organization': 'org-bupple-e2e' },
   streamPath: '/v1/chat/completions',
   midStreamErrorCode: 'provider_error',
   // the SDK appends /chat/completions to a …/v1 base
@@ -188,6 +193,8 @@ export const claudeWire: ProviderWire = {
   // Anthropic API version 2026-10-21 removed temperature: the driver warns instead of sending it
   unsupportedOptions: ['temperature'],
   rateLimitDelayMs: 1000,
+  extraEnv: {},
+  extraHeaders: { 'anthropic-version': '2026-10-21' },
   streamPath: '/v1/messages',
   midStreamErrorCode: 'provider_error',
   // the SDK appends /v1/messages to the origin
@@ -287,6 +294,8 @@ export const geminiWire: ProviderWire = {
   assistantRole: 'model',
   unsupportedOptions: [],
   rateLimitDelayMs: 300,
+  extraEnv: { BUPPLE_ENGINE_GEMINI_PROJECT_ID: 'bupple-e2e-project' },
+  extraHeaders: { 'x-goog-user-project': 'bupple-e2e-project' },
   streamPath: '/v1beta/models/gemini-flash-latest:streamGenerateContent?alt=sse',
   midStreamErrorCode: 'provider_error',
   // the SDK appends /v1beta/models/{model}:streamGenerateContent to the origin
