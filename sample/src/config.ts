@@ -20,6 +20,29 @@ function provider(env: Env, prefix: string) {
 }
 
 /**
+ * The `sse` options from the environment. A browser that loses its connection comes back with
+ * `Last-Event-ID` and gets the rest of the same answer: by default the generation goes on for
+ * `BUPPLE_SSE_GRACE_MS` (10 s) after a client left; `BUPPLE_SSE_ON_DISCONNECT=abort` stops it
+ * at once instead. Progress events report against `maxTokens` when a request gives one.
+ */
+export function sseOptionsFromEnv(env: Env = process.env): NonNullable<BuppleEngineModuleOptions['sse']> {
+  const policy = env.BUPPLE_SSE_ON_DISCONNECT?.trim() || 'continue';
+  const driver = env.BUPPLE_SSE_REPLAY_DRIVER?.trim() || 'memory';
+  return {
+    keepaliveMs: num(env.BUPPLE_SSE_KEEPALIVE_MS),
+    keepaliveMode: (env.BUPPLE_SSE_KEEPALIVE_MODE?.trim() || undefined) as 'event' | 'comment' | undefined,
+    // an unknown value is passed on as it is, so that option validation names it
+    onDisconnect: policy === 'continue' ? { graceMs: num(env.BUPPLE_SSE_GRACE_MS) ?? 10_000 } : (policy as 'abort'),
+    progress: true,
+    replay: {
+      driver: driver as 'memory' | 'redis',
+      ttlMs: num(env.BUPPLE_SSE_REPLAY_TTL_MS),
+      ...(driver === 'redis' && { redis: { url: env.BUPPLE_SSE_REPLAY_REDIS_URL || undefined } }),
+    },
+  };
+}
+
+/**
  * The sample's configuration, from the environment variables of the original package.
  * An engine is configured when its API key is set; the offline engine always is, and is the
  * default when no key is set.
@@ -48,5 +71,7 @@ export function engineOptionsFromEnv(env: Env = process.env): BuppleEngineModule
     },
     // BUPPLE_MEMORY_DRIVER (memory | file | redis | database), BUPPLE_MEMORY_FILE_PATH, …
     memory: memoryOptionsFromEnv(env),
+    // BUPPLE_SSE_KEEPALIVE_MS, BUPPLE_SSE_ON_DISCONNECT, BUPPLE_SSE_REPLAY_DRIVER, …
+    sse: sseOptionsFromEnv(env),
   };
 }
