@@ -1,5 +1,6 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function and per
-// package. Usage: node bench/profile-summary.mjs file.cpuprofile [top=30]
+// package, and inclusive time of the functions matching a pattern (default: the library's
+// dist/). Usage: node bench/profile-summary.mjs file.cpuprofile [top=30] [pattern]
 import { readFileSync } from 'node:fs';
 
 /** Where a function lives: an npm package, this library's dist/, Node's internals, or the bench. */
@@ -14,7 +15,7 @@ export function origin(url) {
   return url;
 }
 
-export function summarizeProfile(profile, top = 30) {
+export function summarizeProfile(profile, top = 30, inclusiveFilter = /dist\//) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   const { samples, timeDeltas } = profile;
@@ -40,6 +41,33 @@ export function summarizeProfile(profile, top = 30) {
     const o = name === '(garbage collector)' ? '(garbage collector)' : name === '(program)' ? '(program: native, outside JS)' : origin(callFrame.url);
     perOrigin.set(o, (perOrigin.get(o) ?? 0) + us);
   }
+  // inclusive time: a sample counts for every distinct function on its stack
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const keyOf = new Map();
+  const functionKey = (node) => {
+    let key = keyOf.get(node.id);
+    if (key === undefined) {
+      const { callFrame } = node;
+      const file = callFrame.url ? callFrame.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(/^.*\/work\/main\//, '') : '';
+      key = `${callFrame.functionName || '(anonymous)'}  ${file ? `${file}:${callFrame.lineNumber + 1}` : ''}`;
+      keyOf.set(node.id, key);
+    }
+    return key;
+  };
+  const inclusive = new Map();
+  for (const [id, us] of self) {
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const node = byId.get(cur);
+      const name = node.callFrame.functionName;
+      if (name === '(root)' || name === '(idle)') continue;
+      const key = functionKey(node);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+    }
+  }
   const busy = total - idle;
   const pct = (us) => `${((us / busy) * 100).toFixed(1).padStart(5)} %`;
   const lines = [];
@@ -48,6 +76,10 @@ export function summarizeProfile(profile, top = 30) {
   for (const [o, us] of [...perOrigin].sort((a, b) => b[1] - a[1]).slice(0, 20)) lines.push(`  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${o}`);
   lines.push('', `Top ${top} functions by self time:`);
   for (const [k, us] of [...perFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+  if (inclusiveFilter) {
+    lines.push('', `Inclusive time of functions matching ${inclusiveFilter}:`);
+    for (const [k, us] of [...inclusive].filter(([k]) => inclusiveFilter.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+  }
   return lines.join('\n');
 }
 
@@ -57,5 +89,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write('usage: node bench/profile-summary.mjs file.cpuprofile [top]\n');
     process.exit(2);
   }
-  process.stdout.write(`${summarizeProfile(JSON.parse(readFileSync(file, 'utf8')), Number(process.argv[3] ?? 30))}\n`);
+  const pattern = process.argv[4] ? new RegExp(process.argv[4]) : undefined;
+  process.stdout.write(`${summarizeProfile(JSON.parse(readFileSync(file, 'utf8')), Number(process.argv[3] ?? 30), pattern)}\n`);
 }

@@ -1,9 +1,10 @@
 
 // after the warm-up through node:inspector so that start-up is left out) and prints where
 // its CPU goes.
-//   node bench/profile.mjs [relay=library] [load=burst|paced|single|s3]
+//   node bench/profile.mjs [relay=library] [load=burst|paced|single|s3|requests]
 // burst: 200 streams × 200 tokens back to back (S2); paced: 300 streams × 100 tokens at 20 ms;
-// single: 1 stream × 20 000 tokens (S1); s3: 1 000 streams × 100 tokens at 20 ms (S3, once).
+// single: 1 stream × 20 000 tokens (S1); s3: 1 000 streams × 100 tokens at 20 ms (S3, once);
+// requests: 1 000 streams of 2 tokens over 2 s (the cost of a request: set-up and tear-down).
 // The relay is pinned to CPU 1 like in the benchmark; the profile lands in
 // bench/results/raw/profiles/ (gitignored) and is summarised by bench/profile-summary.mjs.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ const LOADS = {
   paced: { streams: 300, tokens: 100, delayMs: 20, rampMs: 300 },
   single: { streams: 1, tokens: 20_000, delayMs: 0 },
   s3: { streams: 1000, tokens: 100, delayMs: 20, rampMs: 1000, rounds: 1 },
+  requests: { streams: 1000, tokens: 2, delayMs: 0, rampMs: 2000, rounds: 1 },
 };
 const load = LOADS[loadName];
 if (!load) throw new Error(`load must be one of ${Object.keys(LOADS).join(', ')}`);

@@ -45,7 +45,7 @@ export const SCENARIOS = [
   { id: 'S2', title: `${scaled(200)} streams × 200 tokens, back to back`, load: { streams: scaled(200), tokens: 200, delayMs: 0 } },
   { id: 'S3', title: `${scaled(1000)} streams × 100 tokens at 20 ms`, load: { streams: scaled(1000), tokens: 100, delayMs: 20, rampMs: scaled(1000, 50) } },
   { id: 'S4', title: `${scaled(100)} streams cut after 50 tokens`, load: { streams: scaled(100), tokens: 500, delayMs: 20, rampMs: 100, cutAfter: 50, cutShare: 1 }, cut: true },
-  { id: 'S5', title: `capacity: ${[50, 100, 150, 200, 300].map((c) => scaled(c)).join('/')} streams × 75 tokens at 20 ms`, steps: [50, 100, 150, 200, 300].map((c) => scaled(c)), load: { tokens: 75, delayMs: 20, rampMs: 250 } },
+  { id: 'S5', title: `capacity: ${[50, 100, 150, 200, 300].map((c) => scaled(c)).join('/')} streams × 50 tokens at 20 ms`, steps: [50, 100, 150, 200, 300].map((c) => scaled(c)), load: { tokens: 50, delayMs: 20, rampMs: 250 } },
   { id: 'S6', title: '50 streams × 20 tokens at 20 ms, one start every 20 ms', load: { streams: 50, tokens: 20, delayMs: 20, rampMs: 1000 } },
 ].filter((s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.has(s.id));
 
