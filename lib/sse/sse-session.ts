@@ -181,6 +181,8 @@ export class SseSession implements StreamReporter, SseConfigurable {
   stop(): void {
     if (this.ended) return;
     this.subscription?.unsubscribe();
+    // stopped before the provider accepted: the client still gets a stream (start, then the end)
+    this.commit();
     this.finish('stopped');
   }
 

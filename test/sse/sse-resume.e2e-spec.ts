@@ -63,12 +63,14 @@ describe.each(PLATFORMS)('SSE disconnect policy and resumption on %s', (platform
   let base: string;
   let slow: OfflineDriver;
   let fast: OfflineDriver;
+  let late: OfflineDriver;
 
   beforeAll(async () => {
     slow = new OfflineDriver('slow', { tokenDelayMs: 15, chunks: answer.chunks });
     fast = new OfflineDriver('fast', { tokenDelayMs: 1, chunks: answer.chunks });
+    late = new OfflineDriver('late', { acceptDelayMs: 5000, chunks: answer.chunks });
     ({ app, base } = await startApp(platform, {
-      imports: [BuppleEngineModule.forRoot({ engine: { drivers: { slow, fast } }, sse: { keepaliveMs: 0 } })],
+      imports: [BuppleEngineModule.forRoot({ engine: { drivers: { slow, fast, late } }, sse: { keepaliveMs: 0 } })],
       controllers: [ResumeController],
     }));
   });
@@ -196,6 +198,18 @@ describe.each(PLATFORMS)('SSE disconnect policy and resumption on %s', (platform
       const streams = app.get(SseStreams) as unknown as { sessions: Map<string, unknown> };
       return [...streams.sessions.keys()].at(-1)!;
     }
+  });
+
+  it('DELETE before the provider accepted: the client gets start and the end, the request is aborted', async () => {
+    const reading = read(`${base}/r/continue?engine=late`, { timeoutMs: 4000 });
+    const streams = app.get(SseStreams) as unknown as { sessions: Map<string, unknown> };
+    expect(await waitFor(() => late.lastRequest?.state === 'running' && streams.sessions.size > 0)).toBe(true);
+    const streamId = [...streams.sessions.keys()].at(-1)!;
+    expect((await fetch(`${base}/r/streams/${streamId}`, { method: 'DELETE' })).status).toBe(204);
+    const result = await reading;
+    expect(result.status).toBe(200);
+    expect(result.events.map((e) => e.event)).toEqual(['start']);
+    expect(late.lastRequest!.state).toBe('aborted');
   });
 
   it('the replay buffer answers what it knows of a stream (SseStreams.info)', async () => {
