@@ -14,13 +14,16 @@ export interface DriverRequest {
 /**
  * The parts a driver's stream emits, in this order:
  * one `response-start` as soon as the provider has accepted the request (HTTP 2xx headers),
- * any number of `text-delta`, then one `finish`, then completion.
+ * any number of `text-delta` (and `activity` for data that carries no answer text, so that a
+ * long reasoning phase is not taken for a stall), then one `finish`, then completion.
  * Failures are `EngineException` errors on the Observable (a provider's mid-stream error
  * events included).
  */
 export type DriverStreamPart =
   | { type: 'response-start'; model: string; warnings: EngineWarning[] }
   | { type: 'text-delta'; text: string }
+  /** Data arrived that is not part of the answer (reasoning, metadata): the stream is alive. */
+  | { type: 'activity' }
   | { type: 'finish'; finishReason: FinishReason; rawFinishReason: string | null; usage?: EngineUsage };
 
 /**

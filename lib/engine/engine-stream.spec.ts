@@ -275,3 +275,28 @@ describe('settings', () => {
     await expect(firstValueFrom(engine.send(hello, { timeout: { idleMs: undefined } }))).resolves.toMatchObject({ content: 'ok' });
   });
 });
+
+describe('activity', () => {
+  it('keeps a stream that reasons for longer than idleMs alive', async () => {
+    const driver: EngineDriver = {
+      name: 'r',
+      provider: 'r',
+      defaultModel: 'r-1',
+      stream: () =>
+        new Observable<DriverStreamPart>((subscriber) => {
+          subscriber.next({ type: 'response-start', model: 'r-1', warnings: [] });
+          let beats = 0;
+          const timer = setInterval(() => {
+            if (++beats < 8) return subscriber.next({ type: 'activity' });
+            clearInterval(timer);
+            subscriber.next({ type: 'text-delta', text: 'thought it through' });
+            subscriber.next({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop' });
+            subscriber.complete();
+          }, 20);
+          return () => clearInterval(timer);
+        }),
+    };
+    const engine = service({ r: driver }, { timeout: { idleMs: 60 } });
+    await expect(firstValueFrom(engine.send(hello))).resolves.toMatchObject({ content: 'thought it through' });
+  });
+});

@@ -167,6 +167,8 @@ class EngineStreamRun {
       case 'response-start':
         this.onStarted(part.model || this.model, part.warnings);
         return;
+      case 'activity':
+        return;
       case 'finish':
         if (!this.started) this.onStarted(this.model, []);
         this.finish = { finishReason: part.finishReason, rawFinishReason: part.rawFinishReason, usage: part.usage };

@@ -119,8 +119,10 @@ export class ClaudeDriver implements EngineDriver {
             }
             break;
           case 'content_block_delta':
-            // Only text reaches the caller: thinking, signatures and tool input are not the answer.
+            // Only text reaches the caller: thinking, signatures and tool input are not the answer,
+            // but they show the stream is alive.
             if (event.delta.type === 'text_delta' && event.delta.text) subscriber.next({ type: 'text-delta', text: event.delta.text });
+            else subscriber.next({ type: 'activity' });
             break;
           case 'message_delta':
             stopReason = event.delta.stop_reason ?? stopReason;

@@ -107,10 +107,15 @@ export class GeminiDriver implements EngineDriver {
         }
         if (chunk.usageMetadata) usage = chunk.usageMetadata;
         const candidate = chunk.candidates?.[0];
+        let answered = false;
         for (const part of candidate?.content?.parts ?? []) {
           // Thought summaries are not the answer.
-          if (typeof part.text === 'string' && part.text && !part.thought) subscriber.next({ type: 'text-delta', text: part.text });
+          if (typeof part.text === 'string' && part.text && !part.thought) {
+            subscriber.next({ type: 'text-delta', text: part.text });
+            answered = true;
+          }
         }
+        if (!answered) subscriber.next({ type: 'activity' }); // alive, no answer text (thoughts, metadata)
         if (candidate?.finishReason) finishReason = candidate.finishReason;
       }
       if (signal.aborted) return;

@@ -125,6 +125,7 @@ export class OpenAIDriver implements EngineDriver {
         if (!choice) continue;
         const text = choice.delta?.content;
         if (typeof text === 'string' && text.length > 0) subscriber.next({ type: 'text-delta', text });
+        else subscriber.next({ type: 'activity' }); // e.g. reasoning_content: alive, no answer text
         if (choice.finish_reason) rawFinishReason = choice.finish_reason;
       }
       if (signal.aborted) return;
