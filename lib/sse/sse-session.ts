@@ -144,11 +144,23 @@ export class SseSession implements StreamReporter, SseConfigurable {
     else this.held.push(['fallback', data]);
   }
 
-  /** Numbers, encodes, records and writes one event. */
+  /** Numbers, encodes, records and writes one event (any name, any data: the encoder checks both). */
   emit(event: string, data: unknown): void {
     if (this.ended || !this.record) return;
     const payload = typeof data === 'string' ? data : JSON.stringify(data);
-    const text = encodeSseEvent({ id: `${this.streamId}-${this.record.lastSeq + 1}`, event, data: payload });
+    this.send(encodeSseEvent({ id: `${this.streamId}-${this.record.lastSeq + 1}`, event, data: payload }));
+  }
+
+  /**
+   * The per-token path: a `content` event built as one string. Our ids and the name are safe
+   * field values, and JSON text holds no raw CR or LF, so there is nothing to escape or split.
+   */
+  private emitContent(json: string): void {
+    if (this.ended || !this.record) return;
+    this.send(`id: ${this.streamId}-${this.record.lastSeq + 1}\nevent: content\ndata: ${json}\n\n`);
+  }
+
+  private send(text: string): void {
     this.host.recordEvent(this, text);
     const connections = this.connections;
     for (let i = 0; i < connections.length; i++) connections[i].write(text);
@@ -200,7 +212,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
       }
       if (value.content === '') return;
       if (this.transform) this.transformed(value, value.index);
-      else this.emit('content', { content: value.content, index: value.index });
+      else this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
       if (this.progress) this.countProgress();
       return;
     }
