@@ -650,17 +650,18 @@ describe('streamChat: idle timeout', () => {
     handler = async (_req, res) => {
       sse(res);
       serve(res, 1, 2);
-      for (let i = 0; i < 8; i++) {
-        await tick(40);
+      // 12 comments 50 ms apart: 600 ms without an event, never 300 ms without a byte
+      for (let i = 0; i < 12; i++) {
+        await tick(50);
         res.write(': keepalive\n\n');
       }
       serve(res, 3, 7);
       res.end();
     };
     const keepalives: string[] = [];
-    const outcome = await streamChat({ url: `${base}/chat`, keepaliveInterval: 60, reconnectDelay: 5, onKeepalive: (k) => keepalives.push(k.via) }).done;
+    const outcome = await streamChat({ url: `${base}/chat`, keepaliveInterval: 150, reconnectDelay: 5, onKeepalive: (k) => keepalives.push(k.via) }).done;
     expect(outcome.reason).toBe('complete');
-    expect(keepalives).toHaveLength(8);
+    expect(keepalives).toHaveLength(12);
     expect(seen).toHaveLength(1);
   });
 
