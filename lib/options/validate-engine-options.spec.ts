@@ -71,6 +71,15 @@ describe('validateEngineOptions', () => {
     expect(problemsOf({})[0]).toMatch(/^engine: is required/);
   });
 
+  it('leaves driver instances alone (class-transformer must not rebuild them)', () => {
+    class NeedsArguments extends OfflineDriver {
+      constructor(config: { model: string }) {
+        super('needs', { model: config.model });
+      }
+    }
+    expect(problemsOf({ engine: { drivers: { needs: new NeedsArguments({ model: 'm' }) } } })).toEqual([]);
+  });
+
   it('checks offline settings and custom drivers', () => {
     expect(problemsOf({ engine: { offline: { tokenDelayMs: -5, chunks: [1] }, drivers: { bad: {} } } })).toEqual(
       expect.arrayContaining([

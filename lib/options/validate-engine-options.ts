@@ -23,6 +23,19 @@ const ENV_HINTS: Record<string, string> = {
   'engine.default': 'BUPPLE_DEFAULT_ENGINE_DRIVER',
 };
 
+/**
+ * A copy for class-transformer that keeps plain data and functions but turns instances (custom
+ * drivers, stores: checked on their own) into `{}`, which class-transformer would otherwise
+ * rebuild by calling their constructors with no arguments.
+ */
+function plainCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainCopy);
+  if (typeof value !== 'object' || value === null) return value;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return {};
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plainCopy(item)]));
+}
+
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
@@ -39,12 +52,12 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
  */
 export function validateEngineOptions(options: BuppleEngineModuleOptions): void {
   if (typeof options !== 'object' || options === null) throw new EngineConfigurationException(['options: must be an object { engine: { … } }']);
-  const schema = plainToInstance(ModuleOptionsSchema, options);
+  const schema = plainToInstance(ModuleOptionsSchema, plainCopy(options));
   const problems = flatten(validateSync(schema, { whitelist: true, forbidNonWhitelisted: true }));
   const engine = options.engine;
   if (engine && typeof engine === 'object') {
     if (typeof engine.offline === 'object' && engine.offline !== null) {
-      const offline = plainToInstance(OfflineEngineConfigSchema, engine.offline);
+      const offline = plainToInstance(OfflineEngineConfigSchema, plainCopy(engine.offline));
       problems.push(...flatten(validateSync(offline, { whitelist: true, forbidNonWhitelisted: true }), 'engine.offline'));
     }
     for (const [name, driver] of Object.entries(engine.drivers ?? {})) {
