@@ -228,7 +228,6 @@ function showProgress({ processed, total, percent }) {
 function addWarning(text) {
   const box = document.createElement('div');
   box.className = 'warning';
-  box.setAttribute('role', 'status');
   const message = document.createElement('p');
   message.textContent = text;
   const dismiss = document.createElement('button');
