@@ -316,8 +316,6 @@ function ask(question) {
     reconnectDelay: 1000,
     maxReconnectDelay: 8000,
     idleTimeout,
-    // browsers require fetch to be called on window; passing a wrapper keeps that true
-    fetch: (input, init) => window.fetch(input, init),
     onStatus: (status) => onStatus(status, answer),
     onStart: ({ engine, model, streamId }) => {
       setMeta(answer, { engine, model });
