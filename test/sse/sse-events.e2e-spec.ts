@@ -81,6 +81,18 @@ class EventsController {
     return this.engine.stream([{ role: 'user', content: 'hi' }], { engine: 'pausing' });
   }
 
+  @Get('early')
+  @SseStream()
+  early(@Query('engine') engine: string) {
+    return this.engine.stream([{ role: 'user', content: 'hi' }], { engine, retry: { maxRetries: 0 } });
+  }
+
+  @Get('early-immediate')
+  @SseStream({ startImmediately: true, retryMs: 500 })
+  earlyImmediate(@Query('engine') engine: string) {
+    return this.engine.stream([{ role: 'user', content: 'hi' }], { engine, retry: { maxRetries: 0 } });
+  }
+
   @Get('fallback')
   @SseStream()
   fallback() {
@@ -102,6 +114,7 @@ describe.each(PLATFORMS)('SSE events on %s', (platform) => {
     const engines = {
       twenty: new OfflineDriver('twenty', { tokenDelayMs: 1, chunks: twenty.chunks }),
       broken: new OfflineDriver('broken', { failAt: { afterChunks: 0, kind: 'provider_error' }, chunks: ['x'] }),
+      limited: new OfflineDriver('limited', { failAt: { afterChunks: 0, beforeStart: true, kind: 'rate_limit', retryAfterMs: 2000 } }),
       pausing: new OfflineDriver('pausing', { tokenDelayMs: 300, chunks: ['a', 'b'] }),
       flaky: new OfflineDriver('flaky', { tokenDelayMs: 1, chunks: ['a', 'b', 'c'], failAt: { afterChunks: 2, kind: 'overloaded' } }),
     };
@@ -209,6 +222,23 @@ describe.each(PLATFORMS)('SSE events on %s', (platform) => {
     expect(result.events.some((e) => e.event === 'keepalive')).toBe(false);
     expect(result.comments.filter((c) => c.trim() === 'keepalive').length).toBeGreaterThanOrEqual(2);
     expect(result.raw).toContain('\n: keepalive\n\n');
+  });
+
+  it('answers a failure before the provider accepted with a real HTTP status (429 + Retry-After), no event', async () => {
+    const result = await read(`${base}/ev/early?engine=limited`);
+    expect(result.status).toBe(429);
+    expect(result.headers.get('retry-after')).toBe('2');
+    expect(result.events).toEqual([]);
+    expect(JSON.parse(result.raw)).toMatchObject({ code: 'rate_limit', retryable: true });
+  });
+
+  it('with startImmediately: 200, retry:, start at once, then stream_error for the same failure', async () => {
+    const result = await read(`${base}/ev/early-immediate?engine=limited`);
+    expect(result.status).toBe(200);
+    expect(result.raw.startsWith('retry: 500\n\n')).toBe(true);
+    expect(result.events.map((e) => e.event)).toEqual(['start', 'stream_error']);
+    expect(dataOf(result, 'start')[0]).toEqual({ streamId: expect.any(String), engine: null, model: null });
+    expect(dataOf(result, 'stream_error')[0]).toMatchObject({ code: 'rate_limit', retryable: true });
   });
 
   it('sends a fallback event when the engine falls back', async () => {

@@ -66,14 +66,21 @@ export class RedisReplayStore {
     const RedisClass = (ioredis.Redis ?? ioredis.default) as unknown as new (url: string, options: RedisOptions) => Redis;
     const timeout = this.options.connectTimeoutMs ?? 2000;
     const make = (name: string) => {
+      let everReady = false;
       const client = new RedisClass(this.options.url, {
         lazyConnect: true,
         connectTimeout: timeout,
         maxRetriesPerRequest: 1,
         connectionName: name,
-        retryStrategy: (times: number) => (this.closed || times > 20 ? null : Math.min(times * 200, 2000)),
+        // reconnect a connection that worked; one that never did fails at once
+        retryStrategy: (times: number) => (this.closed || !everReady || times > 20 ? null : Math.min(times * 200, 2000)),
       });
-      client.on('error', (error: Error) => this.logger.warn(`SSE replay store (Redis): ${redactSecrets(error.message)}`));
+      client.on('ready', () => {
+        everReady = true;
+      });
+      client.on('error', (error: Error) => {
+        if (everReady) this.logger.warn(`SSE replay store (Redis): ${redactSecrets(error.message)}`);
+      });
       return client;
     };
     const withTimeout = async (client: Redis) => {
@@ -180,16 +187,16 @@ export class RedisReplayStore {
 
   /** Events after `afterSeq` held now; `end` when the end marker was among them. */
   async range(streamId: string, afterSeq: number): Promise<ReplaySlice & { end?: SseStreamState; lastId: string }> {
-    const entries = (await this.client!.xrange(this.eventsKey(streamId), `${afterSeq + 1}-0`, '+')) as Entry[];
+    // from just after `<afterSeq>-0`: the end marker `<afterSeq>-1`, or the event `<afterSeq+1>-0`
+    const entries = (await this.client!.xrange(this.eventsKey(streamId), `${afterSeq}-1`, '+')) as Entry[];
     const lastId = `${afterSeq}-0`;
     if (entries.length > 0) {
-      const firstSeq = Number(entries[0][0].split('-')[0]);
-      const isEnd = entries[0][0].endsWith('-1');
-      if (!isEnd && firstSeq !== afterSeq + 1) return { kind: 'gone', lastId };
-      if (isEnd && firstSeq !== afterSeq) return { kind: 'gone', lastId };
+      const [ms, sq] = entries[0][0].split('-').map(Number);
+      const next = (ms === afterSeq && sq === 1) || (ms === afterSeq + 1 && sq === 0);
+      if (!next) return { kind: 'gone', lastId };
     } else if (afterSeq > 0) {
       // nothing after: is afterSeq itself still held (or was everything trimmed/expired)?
-      const own = (await this.client!.xrange(this.eventsKey(streamId), `${afterSeq}-0`, `${afterSeq}-0`)) as Entry[];
+      const own = (await this.client!.xrange(this.eventsKey(streamId), lastId, lastId)) as Entry[];
       if (own.length === 0) return { kind: 'gone', lastId };
     }
     const events: string[] = [];
