@@ -7,7 +7,7 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Test hooks are off unless `BUPPLE_SAMPLE_TEST_HOOKS=1` (or `true`): the browser tests need
- * to see whether a provider request was aborted and to make one chunk fail. Never turn them on
+ * to see whether a provider request was aborted, to make one chunk fail and to make a stream idle. Never turn them on
  * in production: they let any client break the next answer.
  */
 export function testHooksEnabled(env: Env = process.env): boolean {
@@ -17,28 +17,55 @@ export function testHooksEnabled(env: Env = process.env): boolean {
 /** Marks the chunk a transform should fail on. */
 const FAIL_HERE = Symbol('bupple.sample.failHere');
 
-let armedChunkError: number | undefined;
+/** What the next stream gets: a failing chunk, a pause, or both. */
+interface Faults {
+  /** The content chunk (1-based) whose transform throws. */
+  chunkErrorAt?: number;
+  /** After this many content chunks, nothing is sent for `ms` (the stream idles: keepalives go out). */
+  stall?: { after: number; ms: number };
+}
+
+let armed: Faults = {};
 
 /**
- * With the hooks on and a failure armed (`POST /diagnostics/chunk-error?at=N`), marks the N-th
- * content chunk (1-based) of the next stream, once. Without hooks it returns the source as is.
+ * With the hooks on and faults armed (`POST /diagnostics/chunk-error?at=N`,
+ * `POST /diagnostics/stall?after=N&ms=M`), applies them to the next stream, once: marks the
+ * N-th content chunk for `failMarkedChunk`, holds the chunks after the N-th for M ms. With
+ * nothing armed (always, without hooks) it returns the source as it is.
  */
 export function withInjectedFaults<T>(source: Observable<T>): Observable<T> {
-  const at = armedChunkError;
-  if (at === undefined) return source;
-  armedChunkError = undefined;
+  const faults = armed;
+  if (faults.chunkErrorAt === undefined && faults.stall === undefined) return source;
+  armed = {};
   return new Observable<T>((subscriber) => {
     let contentChunks = 0;
-    return source.subscribe({
+    let stalled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const held: (() => void)[] = [];
+    const forward = (fn: () => void) => (stalled ? held.push(fn) : fn());
+    const subscription = source.subscribe({
       next: (value) => {
         const chunk = value as Partial<EngineChunk>;
-        if (typeof chunk?.content === 'string' && chunk.content !== '' && ++contentChunks === at) {
-          subscriber.next({ ...(value as object), [FAIL_HERE]: true } as T);
-        } else subscriber.next(value);
+        const isContent = typeof chunk?.content === 'string' && chunk.content !== '';
+        if (isContent) contentChunks++;
+        const out = isContent && contentChunks === faults.chunkErrorAt ? ({ ...(value as object), [FAIL_HERE]: true } as T) : value;
+        forward(() => subscriber.next(out));
+        if (isContent && faults.stall && contentChunks === faults.stall.after) {
+          stalled = true;
+          timer = setTimeout(() => {
+            timer = undefined;
+            stalled = false;
+            for (const fn of held.splice(0)) fn();
+          }, faults.stall.ms);
+        }
       },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
+      error: (error: unknown) => forward(() => subscriber.error(error)),
+      complete: () => forward(() => subscriber.complete()),
     });
+    return () => {
+      if (timer) clearTimeout(timer);
+      subscription.unsubscribe();
+    };
   });
 }
 
@@ -93,7 +120,15 @@ export class DiagnosticsController implements OnModuleInit {
   @Post('chunk-error')
   @HttpCode(200)
   armChunkError(@Query('at', ParseIntPipe) at: number) {
-    armedChunkError = Math.max(1, at);
-    return { armed: armedChunkError };
+    armed = { ...armed, chunkErrorAt: Math.max(1, at) };
+    return { armed };
+  }
+
+  /** Makes the next stream send nothing for `ms` after its `after`-th content chunk (keepalives still go out). */
+  @Post('stall')
+  @HttpCode(200)
+  armStall(@Query('after', ParseIntPipe) after: number, @Query('ms', ParseIntPipe) ms: number) {
+    armed = { ...armed, stall: { after: Math.max(1, after), ms: Math.min(Math.max(0, ms), 60_000) } };
+    return { armed };
   }
 }

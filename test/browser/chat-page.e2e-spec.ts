@@ -126,7 +126,7 @@ describe('sample chat page (Chromium)', () => {
     expect(foreignRequests).toEqual([]);
   });
 
-  it('streams an answer token by token and completes with the bar at 100 %', async () => {
+  it('streams an answer token by token, shows keepalives, and completes with the bar at 100 %', async () => {
     const question = 'What is Server-Sent Events?';
     const expected = await expectedAnswer(question);
     const tokens = splitIntoTokens(expected).length;
@@ -140,6 +140,8 @@ describe('sample chat page (Chromium)', () => {
       const bar = document.getElementById('progress')!;
       new MutationObserver(() => seen.push(bar.getAttribute('aria-valuenow') ?? '')).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
     });
+    // the answer pauses after 10 chunks for longer than the keepalive interval (1 s)
+    expect((await fetch(`${sample.url}/diagnostics/stall?after=10&ms=2500`, { method: 'POST' })).status).toBe(200);
     await ask(page, question, tokens);
 
     // mid-answer: part of the text, not all of it, and the engine shown
@@ -151,6 +153,11 @@ describe('sample chat page (Chromium)', () => {
     expect(await page.isDisabled('#send')).toBe(true);
     expect(await page.isEnabled('#stop')).toBe(true);
     await screenshot(page, '1-mid-answer');
+
+    // during the pause the server sends keepalives, and the status line shows the last one
+    await page.waitForSelector('#keepalive:not([hidden])', { timeout: 8000 });
+    expect(await page.textContent('#keepalive')).toMatch(/^Keepalive received at \d\d:\d\d:\d\d$/);
+    expect(await statusState(page)).toBe('streaming');
 
     expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('done');
     expect(await answerText(page)).toBe(expected);
