@@ -271,7 +271,8 @@ function onStatus(status, answer) {
       const until = Date.now() + status.delayMs;
       const render = () => {
         const seconds = Math.max(0, Math.ceil((until - Date.now()) / 1000));
-        ui.status.textContent = `Connection lost. Reconnecting (attempt ${status.attempt} of ${status.maxAttempts}), next try in ${seconds} s…`;
+        const text = `Connection lost. Reconnecting (attempt ${status.attempt} of ${status.maxAttempts}), next try in ${seconds} s…`;
+        if (ui.status.textContent !== text) ui.status.textContent = text; // once a second at most
       };
       setStatus('reconnecting', `Connection lost. Reconnecting (attempt ${status.attempt} of ${status.maxAttempts}), next try in ${Math.ceil(status.delayMs / 1000)} s…`);
       countdown = setInterval(render, 250);

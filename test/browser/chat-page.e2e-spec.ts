@@ -152,12 +152,12 @@ describe('sample chat page (Chromium)', () => {
     expect(await lastAnswer(page).locator('.meta').textContent()).toBe('Assistant · offline · offline-1');
     expect(await page.isDisabled('#send')).toBe(true);
     expect(await page.isEnabled('#stop')).toBe(true);
-    await screenshot(page, '1-mid-answer');
 
     // during the pause the server sends keepalives, and the status line shows the last one
     await page.waitForSelector('#keepalive:not([hidden])', { timeout: 8000 });
     expect(await page.textContent('#keepalive')).toMatch(/^Keepalive received at \d\d:\d\d:\d\d$/);
     expect(await statusState(page)).toBe('streaming');
+    await screenshot(page, '1-mid-answer');
 
     expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('done');
     expect(await answerText(page)).toBe(expected);
