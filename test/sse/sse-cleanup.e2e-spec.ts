@@ -4,7 +4,29 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { BuppleEngineModule, EngineService, OfflineDriver } from '@bupple/nestjs-ai-engine';
 import { SseStream, type SseDisconnectPolicy } from '../../lib/sse/index.js';
-import { read, sleep, startApp, tokens, waitFor } from './sse-test-app.js';
+import { request } from 'node:http';
+import { sleep, startApp, tokens, waitFor } from './sse-test-app.js';
+
+/**
+ * Reads an SSE response over node:http without keep-alive (fetch keeps spare connections the
+ * server would wait for), cutting it after `stopAfter` events; resolves when the socket closed.
+ */
+function readRaw(url: string, stopAfter = Infinity): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+      let events = 0;
+      res.setEncoding('utf8');
+      res.on('data', (text: string) => {
+        events += text.split('\n\n').length - 1;
+        if (events >= stopAfter) req.destroy();
+      });
+      res.on('error', () => undefined);
+    });
+    req.on('error', (error: Error & { code?: string }) => (error.code === 'ECONNRESET' ? undefined : reject(error)));
+    req.on('close', () => resolve(0));
+    req.end();
+  });
+}
 
 const answer = tokens(200);
 
@@ -54,18 +76,21 @@ describe('SSE cleanup', () => {
         }),
       ],
       controllers: [CleanupController],
-    });
+    }, undefined, { forceCloseConnections: false });
     // a stream the client leaves (aborted), one that goes on without a client, one in its grace
     // period, and one still being read when the app closes
     const t0 = Date.now();
-    await read(`${base}/c/abort`, { stopAfter: 3 });
-    await read(`${base}/c/continue`, { stopAfter: 3 });
-    await read(`${base}/c/grace`, { stopAfter: 3 });
-    const open = read(`${base}/c/continue`, { timeoutMs: 5000 }).catch(() => undefined);
+    await readRaw(`${base}/c/abort`, 3);
+    await readRaw(`${base}/c/continue`, 3);
+    await readRaw(`${base}/c/grace`, 3);
+    const open = readRaw(`${base}/c/continue`);
     await waitFor(() => engine.requests.length === 4 && engine.lastRequest!.chunksSent > 2);
     expect(engine.requests.filter((r) => r.state === 'running').length).toBe(3);
+    const closing = Date.now();
     await app.close();
     await open;
+    // nothing kept the server open: the streams were ended before it closed
+    expect(Date.now() - closing).toBeLessThan(2000);
     expect(engine.requests.every((r) => r.state !== 'running')).toBe(true);
     await sleep(50);
     const after = resources();

@@ -17,7 +17,7 @@ class ChatController {
   ) {}
 
   @Get('stream')
-  @SseStream({ onDisconnect: { graceMs: 1500 } })
+  @SseStream({ onDisconnect: { graceMs: 800 } })
   stream(@Query('engine') engine?: string) {
     return this.engine.stream([{ role: 'user', content: 'count to 100' }], { engine });
   }
@@ -59,9 +59,9 @@ describe.each<[Platform, Platform]>([
   let b: Instance;
 
   async function instance(platform: Platform) {
-    const driver = new OfflineDriver('counter', { tokenDelayMs: 8, chunks: hundred.chunks });
+    const driver = new OfflineDriver('counter', { tokenDelayMs: 5, chunks: hundred.chunks });
     const fast = new OfflineDriver('fast', { tokenDelayMs: 0, chunks: hundred.chunks.slice(0, 10) });
-    const slow = new OfflineDriver('slow', { tokenDelayMs: 25, chunks: hundred.chunks });
+    const slow = new OfflineDriver('slow', { tokenDelayMs: 13, chunks: hundred.chunks });
     const started = await startApp(platform, {
       imports: [
         BuppleEngineModule.forRoot({
@@ -113,12 +113,12 @@ describe.each<[Platform, Platform]>([
   });
 
   it('B keeps A generating past the grace period while its client follows', async () => {
-    // 100 tokens at 25 ms: the grace period (1.5 s) passes while B's client follows; A must not abort
+    // 100 tokens at 13 ms: the grace period (0.8 s) passes while B's client follows; A must not abort
     const first = await read(`${a.base}/chat/stream?engine=slow`, { stopAfter: 5 });
     const rest = await read(`${b.base}/chat/stream`, { lastEventId: first.events.at(-1)!.id });
     expect(textOf([...first.events, ...rest.events])).toBe(hundred.text);
     expect(a.slow.lastRequest!.state).toBe('completed');
-    expect(a.slow.lastRequest!.endedAt! - a.slow.lastRequest!.startedAt).toBeGreaterThan(1500);
+    expect(a.slow.lastRequest!.endedAt! - a.slow.lastRequest!.startedAt).toBeGreaterThan(800);
   });
 
   it('replays a finished stream from B (after A completed it) through the resume route', async () => {
