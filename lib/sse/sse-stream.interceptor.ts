@@ -72,8 +72,8 @@ export class SseStreamInterceptor implements NestInterceptor {
         outer.next(undefined);
         outer.complete();
       };
-      let session: SseSession | undefined;
-      const connection = new SseConnection(raw, response, options, this.logger, () => session?.streamId ?? 'resume');
+      const label = { streamId: 'resume' };
+      const connection = new SseConnection(raw, response, options, this.logger, () => label.streamId);
       const resume = (streamId: string, lastEventId: string | undefined, scope: string | undefined) => {
         const parsed = parseSseEventId(lastEventId);
         const afterSeq = parsed && parsed.streamId === streamId ? parsed.seq : 0;
@@ -90,7 +90,7 @@ export class SseStreamInterceptor implements NestInterceptor {
         resume(parsed?.streamId ?? '', lastEventId, options.scope?.(request));
         return undefined;
       }
-      session = new SseSession(
+      const session = new SseSession(
         request,
         connection,
         options,
@@ -103,11 +103,11 @@ export class SseStreamInterceptor implements NestInterceptor {
         },
         this.logger,
       );
-      const started = session;
-      started.run(() => next.handle());
+      label.streamId = session.streamId;
+      session.run(() => next.handle());
       // Once committed, the session owns the stream until the client goes.
       return () => {
-        if (!started.committed) started.dispose();
+        if (!session.committed) session.dispose();
       };
     });
   }

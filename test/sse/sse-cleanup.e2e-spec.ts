@@ -79,7 +79,6 @@ describe('SSE cleanup', () => {
     }, undefined, { forceCloseConnections: false });
     // a stream the client leaves (aborted), one that goes on without a client, one in its grace
     // period, and one still being read when the app closes
-    const t0 = Date.now();
     await readRaw(`${base}/c/abort`, 3);
     await readRaw(`${base}/c/continue`, 3);
     await readRaw(`${base}/c/grace`, 3);

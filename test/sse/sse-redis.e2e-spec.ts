@@ -44,7 +44,7 @@ async function redisOrExplain(): Promise<Redis> {
     return client;
   } catch (error) {
     client.disconnect();
-    throw new Error(`These tests need the real Redis on ${REDIS_URL}: ${(error as Error).message}`);
+    throw new Error(`These tests need the real Redis on ${REDIS_URL}: ${(error as Error).message}`, { cause: error });
   }
 }
 
