@@ -5,9 +5,10 @@ import { engineOptionsFromEnv } from './config.js';
 import { ConversationsController } from './conversations.controller.js';
 import { DiagnosticsController, testHooksEnabled } from './diagnostics.controller.js';
 import { PageController } from './page.controller.js';
+import { StreamsController } from './streams.controller.js';
 
 @Module({
   imports: [BuppleEngineModule.forRootAsync({ useFactory: () => engineOptionsFromEnv() })],
-  controllers: [ChatController, ConversationsController, PageController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
+  controllers: [ChatController, StreamsController, ConversationsController, PageController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
 })
 export class AppModule {}
