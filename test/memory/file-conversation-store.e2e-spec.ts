@@ -139,6 +139,9 @@ describe('FileConversationStore', () => {
     const error = await store.append(k, { role: 'user', content: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MemoryStorageException);
     expect((error as Error).message).toMatch(/file conversation store could not .*EISDIR/);
+    // The message can reach clients: no absolute path of the server in it.
+    expect((error as Error).message).not.toContain(dir);
+    expect((error as Error).message).toContain('<memory.file.path>/chat/');
     const fine = key();
     await store.append(fine, { role: 'user', content: 'still fine' });
     expect(await store.list(fine)).toHaveLength(1);
@@ -182,7 +185,9 @@ describe('FileConversationStore', () => {
     writeFileSync(lock, `${process.pid}\nanother-host\nsomeone-else\n`);
     const impatient = new FileConversationStore({ path: dir, lockTimeoutMs: 300 });
     const started = Date.now();
-    await expect(impatient.append(k, { role: 'user', content: 'two' })).rejects.toThrow(/Could not lock conversation file .* 300 ms/);
+    await expect(impatient.append(k, { role: 'user', content: 'two' })).rejects.toThrow(
+      /Could not lock conversation file <memory\.file\.path>\/chat\/.* 300 ms/,
+    );
     expect(Date.now() - started).toBeLessThan(3000);
     // Once the holder lets go, appends go on where they were.
     rmSync(lock);

@@ -310,7 +310,9 @@ export class FileConversationStore extends ConversationStore {
       }
       if (await this.breakStaleLock(lockPath)) continue;
       if (Date.now() >= deadline) {
-        throw new MemoryStorageException(ErrorMessages.memoryLockTimeout(file, this.lockTimeoutMs), { store: this.name });
+        throw new MemoryStorageException(ErrorMessages.memoryLockTimeout(this.hidePath(file), this.lockTimeoutMs), {
+          store: this.name,
+        });
       }
       await sleep(delay + Math.random() * delay);
       delay = Math.min(delay * 2, 25);
@@ -363,10 +365,17 @@ export class FileConversationStore extends ConversationStore {
     }
   }
 
+  /** Replaces the store's directory in a text with `<memory.file.path>`. */
+  private hidePath(text: string): string {
+    return text.split(this.directory).join('<memory.file.path>');
+  }
+
   private storageError(action: string, error: unknown): MemoryException {
     if (error instanceof MemoryException) return error;
     const e = error as NodeJS.ErrnoException;
-    const detail = e.code ? `${e.code} ${e.message.replace(/^[A-Z]+: /, '')}` : String(e?.message ?? error);
+    const raw = e.code ? `${e.code} ${e.message.replace(/^[A-Z]+: /, '')}` : String(e?.message ?? error);
+    // Messages can reach clients (stream_error events): name files relative to the store's directory.
+    const detail = this.hidePath(raw);
     return new MemoryStorageException(ErrorMessages.memoryStorage(this.name, action, detail), {
       store: this.name,
       cause: error,
