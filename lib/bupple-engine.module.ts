@@ -3,6 +3,7 @@ import { BuppleEngineConfigurableModule, ENGINE_MODULE_OPTIONS } from './bupple-
 import { createDrivers } from './engine/create-drivers.js';
 import { EngineService } from './engine.service.js';
 import { ENGINE_DRIVERS } from './engine.tokens.js';
+import { ConversationStore } from './memory/conversation-store.js';
 import { MemoryService } from './memory/memory.service.js';
 import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
 import { validateEngineOptions } from './options/validate-engine-options.js';
@@ -26,9 +27,10 @@ import { SseStreams } from './sse/sse-streams.service.js';
     },
     EngineService,
     MemoryService,
+    { provide: ConversationStore, inject: [MemoryService], useFactory: (memory: MemoryService) => memory.store },
     SseStreams,
     SseStreamInterceptor,
   ],
-  exports: [EngineService, MemoryService, SseStreams, SseStreamInterceptor, ENGINE_MODULE_OPTIONS],
+  exports: [EngineService, MemoryService, ConversationStore, SseStreams, SseStreamInterceptor, ENGINE_MODULE_OPTIONS],
 })
 export class BuppleEngineModule extends BuppleEngineConfigurableModule {}

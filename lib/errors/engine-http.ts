@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { EngineException } from './engine.exception.js';
+import { ErrorMessages } from './error-messages.js';
 import { redactSecrets } from './redact.js';
 
 /** The HTTP status a client gets for an engine failure that happened before any byte was sent. */
@@ -16,6 +17,15 @@ export function engineErrorStatus(error: EngineException): number {
       return HttpStatus.GATEWAY_TIMEOUT;
     case 'content_filter':
       return HttpStatus.UNPROCESSABLE_ENTITY;
+    case 'memory_invalid':
+      return HttpStatus.BAD_REQUEST;
+    case 'memory_connection':
+      return HttpStatus.SERVICE_UNAVAILABLE;
+    case 'memory_error':
+    case 'memory_storage':
+    case 'missing_package':
+    case 'invalid_configuration':
+      return HttpStatus.INTERNAL_SERVER_ERROR;
     default:
       // the provider rejected our key or failed: the fault is upstream, not the client's
       return HttpStatus.BAD_GATEWAY;
@@ -30,8 +40,12 @@ export function retryAfterSeconds(error: EngineException): number | undefined {
 
 /** What clients see of an engine error: no stack, no secret, no provider body. */
 export function publicEngineError(error: EngineException): { code: string; message: string; retryable: boolean } {
-  return { code: error.code, message: redactSecrets(error.message), retryable: error.retryable };
+  // server-side faults name hosts, paths or packages: clients get a generic message, logs the detail
+  const message = INTERNAL_CODES.has(error.code) ? ErrorMessages.internalFailure(error.code) : redactSecrets(error.message);
+  return { code: error.code, message, retryable: error.retryable };
 }
+
+const INTERNAL_CODES = new Set(['memory_error', 'memory_connection', 'memory_storage', 'missing_package', 'invalid_configuration']);
 
 /** Turns an EngineException into an HttpException with the right status and a safe body. */
 export function toHttpException(error: EngineException): HttpException {

@@ -23,6 +23,21 @@ export const ErrorMessages = {
   contentFilter: (provider: string) => `${provider} stopped the answer because of its content policy.`,
   unsupportedPart: (provider: string, part: string) => `${provider} cannot take a message part of type "${part}".`,
   streamFailed: () => 'The stream failed.',
+  internalFailure: (code: string) =>
+    code === 'memory_connection' ? 'The conversation store is unreachable; try again later.' : 'The server could not complete the request.',
+  memoryInvalidId: (field: string, why: string) => `Invalid ${field}: ${why}.`,
+  memoryInvalidMessage: (why: string) => `Invalid conversation message: ${why}.`,
+  memoryInvalidOption: (path: string, why: string) => `memory.${path}: ${why}`,
+  memoryUnreachable: (store: string, target: string, detail: string, hint?: string) =>
+    `The ${store} conversation store at ${target} is unreachable: ${detail}.${hint ? ` ${hint}` : ''}`,
+  memoryConnectionLost: (store: string, detail: string) => `The ${store} conversation store failed: ${detail}.`,
+  memoryStorage: (store: string, action: string, detail: string) =>
+    `The ${store} conversation store could not ${action}: ${detail}.`,
+  memoryLockTimeout: (file: string, ms: number) =>
+    `Could not lock conversation file ${file} within ${ms} ms (another writer holds it).`,
+  memoryTableMissing: (table: string) =>
+    `Table ${table} does not exist. Run migrations/engine_memory.sql or set memory.database.createTable: true.`,
+  memoryClosed: (store: string) => `The ${store} conversation store is closed.`,
   partNotAllowedForRole: (provider: string, role: string, part: string) =>
     `${provider} takes only text in ${role} messages, not a part of type "${part}".`,
   imagePartWithoutSource: () => 'an image part needs a url, or base64 data with its mimeType.',
@@ -45,19 +60,6 @@ export const ErrorMessages = {
     `${provider} refused the request for a billing reason${detail ? `: ${detail}` : '.'} Check the account's plan and credit.`,
   promptBlocked: (provider: string, reason: string, detail?: string) =>
     `${provider} blocked the prompt (${reason})${detail ? `: ${detail}` : '.'}`,
-  memoryInvalidId: (field: string, why: string) => `Invalid ${field}: ${why}.`,
-  memoryInvalidMessage: (why: string) => `Invalid conversation message: ${why}.`,
-  memoryInvalidOption: (path: string, why: string) => `memory.${path}: ${why}`,
-  memoryUnreachable: (store: string, target: string, detail: string, hint?: string) =>
-    `The ${store} conversation store at ${target} is unreachable: ${detail}.${hint ? ` ${hint}` : ''}`,
-  memoryConnectionLost: (store: string, detail: string) => `The ${store} conversation store failed: ${detail}.`,
-  memoryStorage: (store: string, action: string, detail: string) =>
-    `The ${store} conversation store could not ${action}: ${detail}.`,
-  memoryLockTimeout: (file: string, ms: number) =>
-    `Could not lock conversation file ${file} within ${ms} ms (another writer holds it).`,
-  memoryTableMissing: (table: string) =>
-    `Table ${table} does not exist. Run migrations/engine_memory.sql or set memory.database.createTable: true.`,
-  memoryClosed: (store: string) => `The ${store} conversation store is closed.`,
   audioWithoutMimeType: () => 'an audio part needs its mimeType (e.g. audio/wav).',
   sseResync: () => 'The missed events of this stream are no longer held; ask again.',
   sseReplayUnreachable: (target: string, detail: string) =>
