@@ -170,7 +170,7 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
       '--disable-component-update',
       '--disable-sync',
     ],
-    viewport: { width: 900, height: 900 },
+    viewport: { width: 900, height: 680 },
     locale: 'en-GB',
     timezoneId: 'UTC',
   });
