@@ -107,10 +107,28 @@ export type {
 } from './memory/index.js';
 
 // SSE
-export { SseStream } from './sse/sse-stream.decorator.js';
-export { SseStreamInterceptor } from './sse/sse-stream.interceptor.js';
-export { sseEvent } from './sse/sse-event.js';
-export type { SseEvent } from './sse/sse-event.js';
-export { encodeSseEvent } from './sse/sse-encoder.js';
-export type { EncodableSseEvent } from './sse/sse-encoder.js';
-export type { SseStreamOptions, SseModuleOptions } from './sse/sse-options.interface.js';
+export {
+  SseStream,
+  SseStreamInterceptor,
+  SseProgressInterceptor,
+  SseKeepaliveInterceptor,
+  SseTransformInterceptor,
+  SseDisconnectInterceptor,
+  SseStreams,
+  sseEvent,
+  encodeSseEvent,
+} from './sse/index.js';
+export type {
+  SseStopResult,
+  SseResumeRequest,
+  SseEvent,
+  EncodableSseEvent,
+  SseStreamOptions,
+  SseModuleOptions,
+  SseProgressOptions,
+  SseDisconnectPolicy,
+  SseReplayOptions,
+  SseRequest,
+  SseStreamInfo,
+  SseStreamState,
+} from './sse/index.js';

@@ -46,7 +46,7 @@ describe('README examples', () => {
     try {
       execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(outDir, 'tsconfig.json')], { encoding: 'utf8' });
     } catch (error) {
-      throw new Error(`README examples do not compile:\n${(error as { stdout?: string }).stdout}`);
+      throw new Error(`README examples do not compile:\n${(error as { stdout?: string }).stdout}`, { cause: error });
     }
   }, 60_000);
 

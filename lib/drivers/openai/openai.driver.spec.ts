@@ -108,12 +108,11 @@ interface Outcome {
 function run(stream: Observable<DriverStreamPart>, timeoutMs = 5000): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const outcome: Outcome = { parts: [], completed: false };
-    let subscription: Subscription | undefined;
     const timer = setTimeout(() => {
       subscription?.unsubscribe();
       reject(new Error(`the driver stream did not end within ${timeoutMs} ms; parts so far: ${JSON.stringify(outcome.parts)}`));
     }, timeoutMs);
-    subscription = stream.subscribe({
+    const subscription: Subscription = stream.subscribe({
       next: (part) => outcome.parts.push(part),
       error: (error: unknown) => {
         clearTimeout(timer);
