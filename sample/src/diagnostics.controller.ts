@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Logger, ParseIntPipe, Post, Query, type OnModuleInit } from '@nestjs/common';
-import { EngineService, OfflineDriver, type EngineChunk } from '@bupple/nestjs-ai-engine';
+import { EngineService, OfflineDriver, ProviderServerException, type EngineChunk } from '@bupple/nestjs-ai-engine';
 import { Observable } from 'rxjs';
 import { engineOptionsFromEnv } from './config.js';
 
@@ -23,19 +23,22 @@ interface Faults {
   chunkErrorAt?: number;
   /** After this many content chunks, nothing is sent for `ms` (the stream idles: keepalives go out). */
   stall?: { after: number; ms: number };
+  /** After this many content chunks, the stream fails as a provider error would (`stream_error`). */
+  failAfter?: number;
 }
 
 let armed: Faults = {};
 
 /**
  * With the hooks on and faults armed (`POST /diagnostics/chunk-error?at=N`,
- * `POST /diagnostics/stall?after=N&ms=M`), applies them to the next stream, once: marks the
- * N-th content chunk for `failMarkedChunk`, holds the chunks after the N-th for M ms. With
- * nothing armed (always, without hooks) it returns the source as it is.
+ * `POST /diagnostics/stall?after=N&ms=M`, `POST /diagnostics/stream-error?after=N`), applies
+ * them to the next stream, once: marks the N-th content chunk for `failMarkedChunk`, holds the
+ * chunks after the N-th for M ms, fails the stream after the N-th. With nothing armed (always,
+ * without hooks) it returns the source as it is.
  */
 export function withInjectedFaults<T>(source: Observable<T>): Observable<T> {
   const faults = armed;
-  if (faults.chunkErrorAt === undefined && faults.stall === undefined) return source;
+  if (faults.chunkErrorAt === undefined && faults.stall === undefined && faults.failAfter === undefined) return source;
   armed = {};
   return new Observable<T>((subscriber) => {
     let contentChunks = 0;
@@ -50,6 +53,11 @@ export function withInjectedFaults<T>(source: Observable<T>): Observable<T> {
         if (isContent) contentChunks++;
         const out = isContent && contentChunks === faults.chunkErrorAt ? ({ ...(value as object), [FAIL_HERE]: true } as T) : value;
         forward(() => subscriber.next(out));
+        if (isContent && contentChunks === faults.failAfter) {
+          // the provider request is aborted as the subscription ends
+          forward(() => subscriber.error(new ProviderServerException('offline failed on its side (injected by a sample test hook).', { provider: 'offline', status: 500 })));
+          return;
+        }
         if (isContent && faults.stall && contentChunks === faults.stall.after) {
           stalled = true;
           timer = setTimeout(() => {
@@ -121,6 +129,14 @@ export class DiagnosticsController implements OnModuleInit {
   @HttpCode(200)
   armChunkError(@Query('at', ParseIntPipe) at: number) {
     armed = { ...armed, chunkErrorAt: Math.max(1, at) };
+    return { armed };
+  }
+
+  /** Makes the next stream fail after its `after`-th content chunk, as a provider error would. */
+  @Post('stream-error')
+  @HttpCode(200)
+  armStreamError(@Query('after', ParseIntPipe) after: number) {
+    armed = { ...armed, failAfter: Math.max(1, after) };
     return { armed };
   }
 

@@ -225,6 +225,27 @@ describe('sample chat page (Chromium)', () => {
     await page.close();
   }, 30_000);
 
+  it('a stream_error shows the sanitised message and Retry asks again', async () => {
+    const question = 'Fail for me';
+    const armed = await fetch(`${sample.url}/diagnostics/stream-error?after=6`, { method: 'POST' });
+    expect(armed.status).toBe(200);
+    const page = await openChat();
+    await ask(page, question);
+    expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('error');
+    expect(await page.isVisible('#error')).toBe(true);
+    // the server's public message, nothing else (no stack, no internals)
+    expect(await page.textContent('#error-message')).toBe('offline failed on its side (injected by a sample test hook).');
+    expect(await lastAnswer(page).locator('.note').textContent()).toBe('The answer failed.');
+    expect((await answerText(page)).trim().split(/\s+/)).toHaveLength(6);
+    await screenshot(page, '4-stream-error');
+
+    await page.click('#retry');
+    expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('done');
+    expect(await answerText(page)).toMatch(new RegExp(`^This is the offline engine answering "${question}"\\. .+ so far\\.$`));
+    expect(await page.isHidden('#error')).toBe(true);
+    await page.close();
+  }, 30_000);
+
   it('going offline for two seconds mid-answer reconnects and finishes the same answer, no text twice', async () => {
     const question = 'Survive a network drop';
     const expected = await expectedAnswer(question);
@@ -249,7 +270,7 @@ describe('sample chat page (Chromium)', () => {
     const requests = await waitFor('the generation to end', offlineRequests, (list) => list.at(-1)?.state !== 'running');
     expect(requests).toHaveLength(before + 1);
     expect(requests.at(-1)!.state).toBe('completed');
-    await screenshot(page, '4-resumed-after-offline');
+    await screenshot(page, '5-resumed-after-offline');
     await page.close();
   }, 40_000);
 
@@ -271,7 +292,7 @@ describe('sample chat page (Chromium)', () => {
     const attempts = (await logText(page)).match(/Reconnecting \(attempt/g)?.length ?? 0;
     expect(attempts).toBeGreaterThanOrEqual(1);
     expect(attempts).toBeLessThanOrEqual(RECONNECT_ATTEMPTS);
-    await screenshot(page, '5-interrupted-after-restart');
+    await screenshot(page, '6-interrupted-after-restart');
 
     // it stays put: no further attempt
     const logBefore = await logText(page);
@@ -311,7 +332,7 @@ describe('sample chat page (Chromium)', () => {
     );
     expect(unlabeled).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-    await screenshot(page, '6-history-phone-width');
+    await screenshot(page, '7-history-phone-width');
 
     await page.click('#clear');
     await waitForState(page, ['cleared']);
