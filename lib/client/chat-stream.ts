@@ -13,6 +13,7 @@ import {
   type CompleteData,
   type ContentData,
   type FallbackData,
+  type WarningData,
   type ProgressData,
   type RetryData,
   type StartData,
@@ -73,6 +74,8 @@ export interface ChatStreamHandlers {
   onStreamError?(data: StreamErrorData, event: StreamEvent): void;
   onRetry?(data: RetryData, event: StreamEvent): void;
   onFallback?(data: FallbackData, event: StreamEvent): void;
+  /** An option the provider could not honour, e.g. a penalty Claude has no setting for. */
+  onWarning?(data: WarningData, event: StreamEvent): void;
   /** A `keepalive` event or a comment line (`: keepalive`). */
   onKeepalive?(info: KeepaliveInfo): void;
   /** Every event, the library's and the app's own (after the typed handler, if any). */
@@ -530,6 +533,9 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
           o.onFallback?.(data, event);
           break;
         }
+        case 'warning':
+          o.onWarning?.(event.data as WarningData, event);
+          break;
         case 'complete': {
           const data = event.data as CompleteData;
           ends = { reason: 'complete', extra: { complete: data } };

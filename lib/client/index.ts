@@ -25,6 +25,7 @@ export type {
   StreamErrorData,
   RetryData,
   FallbackData,
+  WarningData,
   StreamUsage,
 } from './stream-events.js';
 export { SseParser, parseSse } from './sse-parser.js';

@@ -70,6 +70,13 @@ export interface FallbackData {
 }
 
 /** The data of each event the library itself sends, by name. */
+/** `warning`: an option the provider could not honour (sent after `start`). */
+export interface WarningData {
+  type: 'unsupported-option' | 'other';
+  option?: string;
+  message: string;
+}
+
 export interface StreamEventDataMap {
   start: StartData;
   content: ContentData;
@@ -80,6 +87,7 @@ export interface StreamEventDataMap {
   stream_error: StreamErrorData;
   retry: RetryData;
   fallback: FallbackData;
+  warning: WarningData;
   resync: unknown;
 }
 
@@ -120,7 +128,7 @@ export function isStreamEvent<K extends KnownStreamEventName>(
   return !event.custom && event.event === name;
 }
 
-const KNOWN = new Set<string>(['start', 'content', 'progress', 'keepalive', 'complete', 'chunk_error', 'stream_error', 'retry', 'fallback', 'resync']);
+const KNOWN = new Set<string>(['start', 'content', 'progress', 'keepalive', 'complete', 'chunk_error', 'stream_error', 'retry', 'fallback', 'warning', 'resync']);
 
 /** True for the event names the library sends itself. */
 export function isKnownEventName(name: string): name is KnownStreamEventName {

@@ -206,6 +206,8 @@ export class SseSession implements StreamReporter, SseConfigurable {
         this.model ??= value.model;
         this.commit();
       }
+      // options the provider could not honour are never silently dropped
+      if (value.warnings) for (const warning of value.warnings) this.emit('warning', warning);
       if (value.finishReason) {
         this.finishReason = value.finishReason;
         this.usage = value.usage ?? null;

@@ -67,7 +67,7 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
   const expectWholeAnswer = (result: SseReadResult) => {
     expect(result.status).toBe(200);
     expect(result.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(names(result)).toEqual(['start', ...DELTAS.map(() => 'content'), 'complete']);
+    expect(names(result).filter((name) => name !== 'warning')).toEqual(['start', ...DELTAS.map(() => 'content'), 'complete']);
     expect(dataOf(result, 'start')[0]).toMatchObject({ engine, model: wire.model });
     expect(contentOf(result)).toEqual(DELTAS);
     expect(contentOf(result).join('')).toBe(TEXT);
@@ -158,7 +158,7 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
     if (wire.unsupportedOptions.length > 0) {
       // KNOWN GAP (see the report): SseSession emits `content` with {content, index} only, so the
       // warnings of the first chunk never reach an SSE client. Flip to `it` once they do.
-      it.failing('POST /chat/stream: the warning for an unsupported option reaches the SSE client', async () => {
+      it('POST /chat/stream: the warning for an unsupported option reaches the SSE client', async () => {
         provider.script(provider.answer(DELTAS, USAGE, false));
         const { base } = await sample();
         const result = await readSse(`${base}/chat/stream`, {

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { Body, Controller, Get, Post, Query, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { BuppleEngineModule, EngineService, OfflineDriver, SseStream, type EngineMessage } from '@bupple/nestjs-ai-engine';
+import { Observable } from 'rxjs';
+import { BuppleEngineModule, EngineService, OfflineDriver, SseStream, type DriverStreamPart, type EngineMessage } from '@bupple/nestjs-ai-engine';
+import { streamChat } from '@bupple/nestjs-ai-engine/client';
 import { dataOf, postSse, readSse } from '../utils/sse-client.js';
 
 @Controller('chat')
@@ -74,5 +76,28 @@ describe('@SseStream() over EngineService.stream()', () => {
     while (slow.lastRequest?.state === 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(slow.lastRequest?.state).toBe('aborted');
     expect(slow.lastRequest!.chunksSent).toBeLessThan(100);
+  });
+
+  it('sends a warning event for an option the provider could not honour, and the client hands it to onWarning', async () => {
+    const warning = { type: 'unsupported-option', option: 'presencePenalty', message: 'cautious does not support presencePenalty' };
+    app.get(EngineService).register('cautious', {
+      name: 'cautious',
+      provider: 'cautious',
+      defaultModel: 'c-1',
+      stream: () =>
+        new Observable<DriverStreamPart>((subscriber) => {
+          subscriber.next({ type: 'response-start', model: 'c-1', warnings: [warning as never] });
+          subscriber.next({ type: 'text-delta', text: 'ok' });
+          subscriber.next({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop' });
+          subscriber.complete();
+        }),
+    });
+    const result = await readSse(`${base}/chat/stream?message=hi&engine=cautious`);
+    expect(result.events.map((e) => e.event)).toEqual(['start', 'warning', 'content', 'complete']);
+    expect(dataOf(result, 'warning')).toEqual([warning]);
+    const seen: unknown[] = [];
+    const stream = streamChat({ url: `${base}/chat/stream?message=hi&engine=cautious`, onWarning: (data) => seen.push(data) });
+    await stream.done;
+    expect(seen).toEqual([warning]);
   });
 });
