@@ -120,7 +120,7 @@ export function renderReadmeSection(report, { chartPath = 'bench/results/chart.s
   lines.push('Scenarios:');
   for (const s of report.scenarios) lines.push(`- **${s.id}**: ${s.title}`);
   lines.push('');
-  lines.push(`Medians of ${info.runs} run${info.runs === 1 ? "" : "s"} on ${info.cpuModel}, ${info.cores} cores, ${info.memTotalGiB} GiB, Node ${info.node} (${info.taskset}; the machine is shared, so latencies carry noise). Command: \`${info.command}\` (${info.durationSeconds} s).`);
+  lines.push(`Medians of ${info.runs} run${info.runs === 1 ? "" : "s"} on ${info.cpuModel}, ${info.cores} cores, ${info.memTotalGiB} GiB, Node ${info.node} (${info.taskset}). Command: \`${info.command}\` (${info.durationSeconds} s). The machine was shared: CPU pressure ${Number.isFinite(info.cpuPressurePct) ? `${info.cpuPressurePct} %` : 'unknown'} during the run (share of the time some task waited for a CPU), so the latencies carry noise; CPU per token and RSS much less.`);
   lines.push('');
   lines.push(...renderTable(report));
   lines.push('');
