@@ -31,7 +31,7 @@ describe('README examples', () => {
     mkdirSync(outDir, { recursive: true });
     blocks.forEach((block, i) => writeFileSync(join(outDir, `example-${i + 1}.ts`), block));
     // examples that import './app.module.js' get the quick start's module
-    writeFileSync(join(outDir, 'app.module.ts'), blockWith('export class ChatController'));
+    writeFileSync(join(outDir, 'app.module.ts'), blockWith("// Browser: new EventSource('/chat/stream?message=Hello')"));
     writeFileSync(
       join(outDir, 'tsconfig.json'),
       JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { rootDir: '../..', noEmit: true }, include: ['./*.ts'] }),
@@ -75,7 +75,7 @@ describe('README examples', () => {
     try {
       const modules = blocks
         .map((block, i) => ({ block, file: join(outDir, `example-${i + 1}.ts`) }))
-        .filter(({ block }) => /@Module\(/.test(block) && !block.includes('export class ChatController'));
+        .filter(({ block }) => /@Module\(/.test(block) && !block.includes("// Browser: new EventSource('/chat/stream?message=Hello')"));
       expect(modules.length).toBeGreaterThanOrEqual(4);
       for (const { block, file } of modules) {
         const name = /export class (\w+Module)\b(?![\s\S]*export class \w+Module\b)/.exec(block)![1];
