@@ -120,6 +120,40 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: outputPath(`${name}.png`), fullPage: true });
 }
 
+describe('sample page routes', () => {
+  it('serves the page, its assets and the built client with their content types, and nothing else', async () => {
+    const get = (path: string) => fetch(`${sample.url}${path}`, { signal: AbortSignal.timeout(5000) });
+    const page = await get('/');
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    expect(await page.text()).toContain('<script type="module" src="/assets/chat.js">');
+    for (const [path, type] of [
+      ['/assets/chat.js', 'text/javascript; charset=utf-8'],
+      ['/assets/chat.css', 'text/css; charset=utf-8'],
+      ['/client/index.js', 'text/javascript; charset=utf-8'],
+      ['/client/chat-stream.js', 'text/javascript; charset=utf-8'],
+    ]) {
+      const response = await get(path);
+      expect([path, response.status, response.headers.get('content-type')]).toEqual([path, 200, type]);
+      await response.body?.cancel();
+    }
+    // only files of those two folders, by plain name: no path, no other extension
+    for (const path of [
+      '/client/..%2F..%2Fpackage.json',
+      '/client/%2e%2e%2fpackage.json',
+      '/assets/..%2Fsrc%2Fmain.ts',
+      '/assets/index.html',
+      '/client/index.d.ts',
+      '/client/.hidden.js',
+      '/client/nope.js',
+    ]) {
+      const response = await get(path);
+      expect([path, response.status]).toEqual([path, 404]);
+      await response.body?.cancel();
+    }
+  });
+});
+
 describe('sample chat page (Chromium)', () => {
   afterEach(() => {
     // nothing the page loaded came from anywhere but the sample
