@@ -148,7 +148,7 @@ class EngineStreamRun {
         if (!part.text) return;
         if (!this.started) this.onStarted(this.model, []);
         this.contentSent = true;
-        this.answer += part.text;
+        if (this.plan.options.conversation) this.answer += part.text;
         const chunk: EngineChunk = {
           content: part.text,
           role: 'assistant',

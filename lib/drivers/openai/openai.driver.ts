@@ -103,12 +103,26 @@ export class OpenAIDriver implements EngineDriver {
   stream(request: DriverRequest): Observable<DriverStreamPart> {
     return new Observable<DriverStreamPart>((subscriber) => {
       const controller = new AbortController();
-      void this.run(request, controller.signal, subscriber);
-      return () => controller.abort();
+      let settled = false;
+      void this.run(request, controller.signal, {
+        next: (part) => subscriber.next(part),
+        error: (error: unknown) => {
+          settled = true;
+          subscriber.error(error);
+        },
+        complete: () => {
+          settled = true;
+          subscriber.complete();
+        },
+      });
+      // aborting a finished request would only cost an AbortError per stream
+      return () => {
+        if (!settled) controller.abort();
+      };
     });
   }
 
-  private async run(request: DriverRequest, signal: AbortSignal, subscriber: Subscriber<DriverStreamPart>): Promise<void> {
+  private async run(request: DriverRequest, signal: AbortSignal, subscriber: Pick<Subscriber<DriverStreamPart>, 'next' | 'error' | 'complete'>): Promise<void> {
     try {
       const body = this.buildRequestBody(request);
       const { data } = await this.client.chat.completions.create(body, { signal }).withResponse();
