@@ -1,7 +1,6 @@
-import { inspect } from 'node:util';
-import { Logger } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import { ConnectionException, ValidationException } from '../../errors/engine.exception.js';
+import { sdkLogger } from '../sdk-logger.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import type { DriverCallOptions } from '../../interfaces/engine-call-options.interface.js';
@@ -150,19 +149,6 @@ export class ClaudeDriver implements EngineDriver {
   }
 }
 
-/** What the SDK logs (warnings by default, more with `ANTHROPIC_LOG=debug`), through Nest's Logger, with the key scrubbed. */
-function sdkLogger(name: string, secrets: readonly string[]) {
-  const logger = new Logger(`ClaudeDriver:${name}`);
-  const text = (args: unknown[]) =>
-    redactSecrets(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 4, breakLength: Infinity }))).join(' '), secrets);
-  return {
-    error: (...args: unknown[]) => logger.error(text(args)),
-    warn: (...args: unknown[]) => logger.warn(text(args)),
-    info: (...args: unknown[]) => logger.log(text(args)),
-    debug: (...args: unknown[]) => logger.debug(text(args)),
-  };
-}
-
 /**
  * Creates the `claude` engine, loading `@anthropic-ai/sdk` on first use (a missing package is a
  * `MissingPackageException` naming `npm install @anthropic-ai/sdk`). Only the engine's config
@@ -178,7 +164,7 @@ export async function createClaudeDriver(name: string, config: ClaudeEngineConfi
       apiKey: config.apiKey,
       baseURL: config.baseURL || null,
       maxRetries: 0,
-      logger: sdkLogger(name, [config.apiKey]),
+      logger: sdkLogger(`ClaudeDriver:${name}`, [config.apiKey]),
     });
   } catch (error) {
     throw new ValidationException(ErrorMessages.invalidOptions([redactSecrets(`engine.${name}: ${(error as Error).message}`, [config.apiKey])]), {

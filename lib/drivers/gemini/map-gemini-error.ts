@@ -8,7 +8,7 @@ import {
   ValidationException,
 } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
-import { redactSecrets } from '../../errors/redact.js';
+import { redactBody, redactSecrets, rootCauseMessage } from '../../errors/redact.js';
 import { parseRetryAfter } from '../../utils/retry-after.js';
 import type { GeminiExchange } from './gemini-api.types.js';
 
@@ -29,30 +29,6 @@ interface GoogleErrorBody {
     status?: string;
     details?: { '@type'?: string; reason?: string; retryDelay?: string }[];
   };
-}
-
-/** The provider's error body with every secret-looking string redacted. */
-function redactBody(body: unknown, secrets: (string | undefined)[]): unknown {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return redactSecrets(body, secrets);
-  try {
-    return JSON.parse(redactSecrets(JSON.stringify(body), secrets));
-  } catch {
-    return undefined;
-  }
-}
-
-/** The innermost message of an error's cause chain, duck-typed (Node's network errors may come from another realm). */
-function rootCauseMessage(error: unknown): string {
-  let current: unknown = error;
-  let message = 'unknown error';
-  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
-    const { message: text, code, errors, cause } = current as { message?: unknown; code?: unknown; errors?: unknown; cause?: unknown };
-    if (typeof text === 'string' && text) message = text;
-    else if (typeof code === 'string') message = code;
-    current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
-  }
-  return message;
 }
 
 /**

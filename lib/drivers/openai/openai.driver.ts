@@ -1,7 +1,6 @@
-import { Logger } from '@nestjs/common';
-import { inspect } from 'node:util';
 import { Observable, type Subscriber } from 'rxjs';
 import { ConnectionException, ValidationException } from '../../errors/engine.exception.js';
+import { sdkLogger } from '../sdk-logger.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import type { DriverCallOptions } from '../../interfaces/engine-call-options.interface.js';
@@ -163,19 +162,6 @@ export class OpenAIDriver implements EngineDriver {
   }
 }
 
-/** What the SDK logs (warnings by default, more with `OPENAI_LOG=debug`), through Nest's Logger, with the key scrubbed. */
-function sdkLogger(name: string, secrets: readonly string[]) {
-  const logger = new Logger(`OpenAIDriver:${name}`);
-  const text = (args: unknown[]) =>
-    redactSecrets(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 4, breakLength: Infinity }))).join(' '), secrets);
-  return {
-    error: (...args: unknown[]) => logger.error(text(args)),
-    warn: (...args: unknown[]) => logger.warn(text(args)),
-    info: (...args: unknown[]) => logger.log(text(args)),
-    debug: (...args: unknown[]) => logger.debug(text(args)),
-  };
-}
-
 /**
  * Creates the OpenAI driver, loading the `openai` package on first use (a missing package
  * is a `MissingPackageException` naming `npm install openai`). Only the engine's config is
@@ -195,7 +181,7 @@ export async function createOpenAIDriver(name: string, config: OpenAIEngineConfi
       maxRetries: 0,
       timeout: OPENAI_CLIENT_TIMEOUT_MS,
       fetch: captureErrorBodies(),
-      logger: sdkLogger(name, [config.apiKey]),
+      logger: sdkLogger(`OpenAIDriver:${name}`, [config.apiKey]),
     });
   } catch (error) {
     // e.g. "Missing credentials" for an empty key
