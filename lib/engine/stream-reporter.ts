@@ -43,3 +43,22 @@ export interface StreamReporter {
 
 /** Internal: the reporter of the SSE stream being set up, if any. */
 export const streamReporterStorage = new AsyncLocalStorage<StreamReporter>();
+
+let settingUp = 0;
+
+/**
+ * Internal: marks one SSE stream as being set up, during which the engine may look its
+ * reporter up in `streamReporterStorage`. Call the returned function once the engine stream
+ * has picked the reporter up (or never will). When no stream is being set up, the storage
+ * is disabled: an enabled AsyncLocalStorage adds a hook to every promise of the process,
+ * a cost a streaming server would otherwise pay on every token.
+ */
+export function holdReporterStorage(): () => void {
+  settingUp++;
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--settingUp === 0) streamReporterStorage.disable();
+  };
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
 import type { StreamAcceptedInfo, StreamFallbackInfo, StreamReporter, StreamRetryInfo } from '../engine/stream-reporter.js';
-import { streamReporterStorage } from '../engine/stream-reporter.js';
+import { holdReporterStorage, streamReporterStorage } from '../engine/stream-reporter.js';
 import { EngineException } from '../errors/engine.exception.js';
 import { publicEngineError } from '../errors/engine-http.js';
 import { ErrorMessages } from '../errors/error-messages.js';
@@ -71,6 +71,8 @@ export class SseSession implements StreamReporter, SseConfigurable {
   private usage: EngineUsage | null = null;
   private held: [string, unknown][] = [];
   private subscription?: Subscription;
+  /** Lets the reporter storage go once the engine has picked this session up (see holdReporterStorage). */
+  private releaseReporterStorage: () => void = () => undefined;
   private connections: SseConnection[] = [];
   /** Followers on other instances (Redis), counted from attach/detach messages. */
   private remoteFollowers = 0;
@@ -117,6 +119,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   /** Subscribes to the source with this session installed as the engine's reporter. */
   run(source: () => Observable<unknown>): void {
     if (this.options.startImmediately) this.commit();
+    this.releaseReporterStorage = holdReporterStorage();
     this.subscription = streamReporterStorage.run(this, () =>
       source().subscribe({
         next: (value) => this.onValue(value),
@@ -128,6 +131,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   }
 
   accepted(info: StreamAcceptedInfo): void {
+    this.releaseReporterStorage();
     this.engine = info.engine;
     this.model = info.model;
     this.commit();
@@ -200,6 +204,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
 
   private onValue(value: unknown): void {
     if (this.ended) return;
+    this.releaseReporterStorage();
     if (isEngineChunk(value)) {
       if (!this.committed) {
         this.engine ??= value.engine;
@@ -267,6 +272,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   }
 
   private onComplete(): void {
+    this.releaseReporterStorage();
     if (this.ended) return;
     this.commit();
     if (this.progress) this.emit('progress', { processed: this.processed, total: this.progress.total, percent: 100 });
@@ -275,6 +281,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   }
 
   private onError(error: unknown): void {
+    this.releaseReporterStorage();
     if (this.ended) return;
     if (!this.committed) {
       this.ended = true;
@@ -305,6 +312,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   }
 
   private finish(state: SseStreamState, closeSockets = false): void {
+    this.releaseReporterStorage();
     if (this.ended) return;
     this.ended = true;
     this.clearGrace();
@@ -350,6 +358,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
 
   /** Server shutdown, or the interceptor's subscriber went away before commit. */
   dispose(): void {
+    this.releaseReporterStorage();
     if (this.ended) return;
     this.subscription?.unsubscribe();
     if (this.committed) this.finish('aborted', true);
