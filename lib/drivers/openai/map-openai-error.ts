@@ -236,6 +236,21 @@ function isNetworkError(error: unknown): boolean {
 }
 
 /**
+ * An error object the provider sent inside a 200 stream (`data: {"error": {...}}`), mapped by
+ * its code or type; the key is scrubbed from its message and body.
+ */
+export function mapOpenAIStreamError(errorObject: unknown, headers: Headers | undefined, context: OpenAIErrorContext): EngineException {
+  const body = redactDeep({ error: errorObject }, context.secrets);
+  const kind = statusOfStreamError(errorObject);
+  if (kind !== undefined) return fromStatus(kind, undefined, body, headers, context);
+  const detail = detailOf(body);
+  return new ProviderServerException(
+    ErrorMessages.providerReportedError(context.label, detail ? clip(redactSecrets(detail, context.secrets)) : 'unknown error'),
+    { provider: context.provider, engine: context.engine, body },
+  );
+}
+
+/**
  * Turns whatever the SDK (or fetch under it) threw into the engine's typed errors. HTTP
  * statuses map to their classes; an error object sent inside the stream (the SDK raises an
  * `APIError` without status for it) maps by its code or type; network failures and
@@ -268,17 +283,7 @@ export function mapOpenAIError(error: unknown, context: OpenAIErrorContext): Eng
     return new ConnectionException(ErrorMessages.connection(context.label, detail), { ...base, cause: error });
   }
 
-  if (isA(error, 'APIError') && sdk.error !== undefined) {
-    // `data: {"error": {...}}` inside a 200 stream
-    const body = redactDeep({ error: sdk.error }, context.secrets);
-    const kind = statusOfStreamError(sdk.error);
-    if (kind !== undefined) return fromStatus(kind, undefined, body, headers, context);
-    const detail = detailOf(body);
-    return new ProviderServerException(
-      ErrorMessages.providerReportedError(context.label, detail ? clip(redactSecrets(detail, context.secrets)) : 'unknown error'),
-      { ...base, body },
-    );
-  }
+  if (isA(error, 'APIError') && sdk.error !== undefined) return mapOpenAIStreamError(sdk.error, headers, context);
 
   if (error instanceof SyntaxError) {
     return new ProviderServerException(ErrorMessages.malformedStream(context.label), base);

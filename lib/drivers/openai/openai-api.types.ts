@@ -71,7 +71,7 @@ export interface OpenAIChatClient {
       create(
         body: OpenAIChatRequestBody,
         options: { signal: AbortSignal },
-      ): { withResponse(): Promise<OpenAIStreamWithResponse> };
+      ): { asResponse(): Promise<Response> };
     };
   };
 }

@@ -372,7 +372,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
     });
 
     it('fails with a ProviderServerException on a chunk that is not JSON', async () => {
-      // the SDK logs the bad line, through Nest's Logger
+      // the driver logs the bad line, through Nest's Logger
       const errorLog = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       try {
         server.respond(async (_req, res) => {

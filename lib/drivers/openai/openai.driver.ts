@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import { ConnectionException, ValidationException } from '../../errors/engine.exception.js';
 import { sdkLogger } from '../sdk-logger.js';
@@ -9,9 +10,10 @@ import type { EngineUsage } from '../../interfaces/engine-usage.interface.js';
 import { loadPackage } from '../../utils/load-package.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
-import { captureErrorBodies, mapOpenAIError, type OpenAIErrorContext } from './map-openai-error.js';
+import { SseParser } from '../../client/sse-parser.js';
+import { captureErrorBodies, mapOpenAIError, mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
-import type { OpenAIChatClient, OpenAIChatRequestBody, OpenAIUsage } from './openai-api.types.js';
+import type { OpenAIChatChunk, OpenAIChatClient, OpenAIChatRequestBody, OpenAIUsage } from './openai-api.types.js';
 
 /** The model used when neither the call nor the engine's config names one. */
 export const OPENAI_DEFAULT_MODEL = 'gpt-4o-mini';
@@ -40,6 +42,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export class OpenAIDriver implements EngineDriver {
   readonly provider = 'openai';
+  private readonly logger: Logger;
   readonly defaultModel: string;
   readonly defaults: Partial<Omit<DriverCallOptions, 'model'>>;
   private readonly errorContext: OpenAIErrorContext;
@@ -58,6 +61,7 @@ export class OpenAIDriver implements EngineDriver {
     if (config.temperature !== undefined) defaults.temperature = config.temperature;
     if (config.maxTokens !== undefined) defaults.maxTokens = config.maxTokens;
     this.defaults = defaults;
+    this.logger = new Logger(`OpenAIDriver:${name}`);
     this.errorContext = {
       provider: this.provider,
       engine: name,
@@ -122,26 +126,60 @@ export class OpenAIDriver implements EngineDriver {
   }
 
   private async run(request: DriverRequest, signal: AbortSignal, subscriber: Pick<Subscriber<DriverStreamPart>, 'next' | 'error' | 'complete'>): Promise<void> {
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {
       const body = this.buildRequestBody(request);
-      const { data } = await this.client.chat.completions.create(body, { signal }).withResponse();
+      // The SDK makes the request and turns error statuses into its errors; the body is read
+      // here, with the library's own SSE parser (cheaper per token than the SDK's iterator).
+      const response = await this.client.chat.completions.create(body, { signal }).asResponse();
       if (signal.aborted) return;
       // the provider answered 200: the chunks' `model` (often a dated snapshot) is not known yet
       subscriber.next({ type: 'response-start', model: body.model, warnings: [] });
 
       let rawFinishReason: string | undefined;
       let usage: OpenAIUsage | undefined;
-      for await (const chunk of data) {
+      let done = false;
+      let failure: unknown;
+      const parser = new SseParser({
+        onEvent: ({ event, data }) => {
+          if (done || failure !== undefined) return;
+          if (data.startsWith('[DONE]')) {
+            done = true;
+            return;
+          }
+          let chunk: OpenAIChatChunk & { error?: unknown; message?: unknown };
+          try {
+            chunk = JSON.parse(data);
+          } catch (error) {
+            failure = error; // a SyntaxError: a malformed stream
+            this.logger.error(`Could not parse message into JSON: ${redactSecrets(data.slice(0, 200), this.errorContext.secrets)}`);
+            return;
+          }
+          if (typeof chunk !== 'object' || chunk === null) return;
+          if (event === 'error' || (chunk.error !== undefined && chunk.error !== null)) {
+            failure = mapOpenAIStreamError(chunk.error ?? chunk.message ?? chunk, response.headers, this.errorContext);
+            return;
+          }
+          if (isRecord(chunk.usage)) usage = chunk.usage;
+          const choices = chunk.choices;
+          const choice = choices && ((choices[0]?.index ?? 0) === 0 ? choices[0] : choices.find((c) => (c.index ?? 0) === 0));
+          if (!choice) return;
+          const text = choice.delta?.content;
+          if (typeof text === 'string' && text.length > 0) subscriber.next({ type: 'text-delta', text });
+          else subscriber.next({ type: 'activity' }); // e.g. reasoning_content: alive, no answer text
+          if (choice.finish_reason) rawFinishReason = choice.finish_reason;
+        },
+      });
+      if (!response.body) throw new ConnectionException(ErrorMessages.streamEndedEarly(this.name), { provider: this.provider, engine: this.name });
+      reader = response.body.getReader();
+      while (!done && failure === undefined) {
+        const { done: ended, value } = await reader.read();
         if (signal.aborted) return;
-        if (isRecord(chunk.usage)) usage = chunk.usage;
-        const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);
-        if (!choice) continue;
-        const text = choice.delta?.content;
-        if (typeof text === 'string' && text.length > 0) subscriber.next({ type: 'text-delta', text });
-        else subscriber.next({ type: 'activity' }); // e.g. reasoning_content: alive, no answer text
-        if (choice.finish_reason) rawFinishReason = choice.finish_reason;
+        if (ended) break;
+        parser.feed(value);
       }
-      if (signal.aborted) return;
+      if (failure !== undefined) throw failure;
+      parser.end();
       // a body that ends without a finish reason was cut off: never pass it off as a whole answer
       if (rawFinishReason === undefined) {
         throw new ConnectionException(ErrorMessages.streamEndedEarly(this.name), { provider: this.provider, engine: this.name });
@@ -158,8 +196,12 @@ export class OpenAIDriver implements EngineDriver {
       // an abort caused by unsubscribing is not a failure
       if (signal.aborted) return;
       subscriber.error(mapOpenAIError(error, this.errorContext));
+    } finally {
+      // stop reading what is left (after [DONE], or a failure) and free the connection
+      if (reader && !signal.aborted) reader.cancel().catch(() => undefined);
     }
   }
+
 }
 
 /**
