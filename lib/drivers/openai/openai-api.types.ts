@@ -55,12 +55,6 @@ export interface OpenAIChatChunk {
   usage?: OpenAIUsage | null;
 }
 
-/** What the driver needs of a response with a stream body (the SDK's `.withResponse()` result). */
-export interface OpenAIStreamWithResponse {
-  data: AsyncIterable<OpenAIChatChunk>;
-  response: { headers: Headers; status: number };
-}
-
 /**
  * The slice of the `openai` client the driver uses. The SDK's `OpenAI` (and `AzureOpenAI`)
  * client fits it; a test or an app may pass any object that does.

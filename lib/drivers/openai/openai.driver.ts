@@ -49,7 +49,7 @@ export class OpenAIDriver implements EngineDriver {
 
   /**
    * @param client the SDK's `OpenAI` client, or anything with the same
-   *   `chat.completions.create(body, { signal }).withResponse()`.
+   *   `chat.completions.create(body, { signal }).asResponse()` (a fetch `Response` whose body streams the events).
    */
   constructor(
     readonly name: string,
