@@ -1,4 +1,4 @@
-import { Observable, type Subscriber } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { ConnectionException, ValidationException } from '../../errors/engine.exception.js';
 import { sdkLogger } from '../sdk-logger.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
@@ -8,6 +8,7 @@ import type { ClaudeEngineConfig } from '../../interfaces/engine-module-options.
 import type { EngineUsage } from '../../interfaces/engine-usage.interface.js';
 import type { EngineWarning } from '../../interfaces/engine-warning.interface.js';
 import { loadPackage } from '../../utils/load-package.js';
+import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import type { ClaudeRequestBody, ClaudeStreamEvent, ClaudeStreamOpener, ClaudeUsage } from './claude-api.types.js';
 import { convertToClaudeMessages } from './convert-to-claude-messages.js';
@@ -85,14 +86,10 @@ export class ClaudeDriver implements EngineDriver {
   }
 
   stream(request: DriverRequest): Observable<DriverStreamPart> {
-    return new Observable<DriverStreamPart>((subscriber) => {
-      const controller = new AbortController();
-      void this.run(request, subscriber, controller.signal);
-      return () => controller.abort();
-    });
+    return abortableStream((sink, signal) => this.run(request, sink, signal));
   }
 
-  private async run(request: DriverRequest, subscriber: Subscriber<DriverStreamPart>, signal: AbortSignal): Promise<void> {
+  private async run(request: DriverRequest, subscriber: DriverPartSink, signal: AbortSignal): Promise<void> {
     try {
       const { body, warnings } = buildClaudeRequest(request, this.config);
       const events = await this.open(body, signal);

@@ -1,4 +1,4 @@
-import { Observable, type Subscriber } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { ConnectionException, ContentFilterException, ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
@@ -7,6 +7,7 @@ import type { GeminiEngineConfig } from '../../interfaces/engine-module-options.
 import type { EngineUsage } from '../../interfaces/engine-usage.interface.js';
 import type { EngineWarning } from '../../interfaces/engine-warning.interface.js';
 import { loadPackage } from '../../utils/load-package.js';
+import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import { convertToGeminiContents } from './convert-to-gemini-contents.js';
 import type { GeminiChunk, GeminiExchange, GeminiGenerateConfig, GeminiRequest, GeminiStreamOpener, GeminiUsageMetadata } from './gemini-api.types.js';
@@ -78,14 +79,10 @@ export class GeminiDriver implements EngineDriver {
   }
 
   stream(request: DriverRequest): Observable<DriverStreamPart> {
-    return new Observable<DriverStreamPart>((subscriber) => {
-      const controller = new AbortController();
-      void this.run(request, subscriber, controller.signal);
-      return () => controller.abort();
-    });
+    return abortableStream((sink, signal) => this.run(request, sink, signal));
   }
 
-  private async run(request: DriverRequest, subscriber: Subscriber<DriverStreamPart>, signal: AbortSignal): Promise<void> {
+  private async run(request: DriverRequest, subscriber: DriverPartSink, signal: AbortSignal): Promise<void> {
     const exchange: GeminiExchange = { requestSent: false };
     try {
       const { request: params, warnings } = buildGeminiRequest(request, this.config);

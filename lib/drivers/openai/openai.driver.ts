@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Observable, type Subscriber } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { ConnectionException, ValidationException } from '../../errors/engine.exception.js';
 import { sdkLogger } from '../sdk-logger.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
@@ -8,6 +8,7 @@ import type { DriverCallOptions } from '../../interfaces/engine-call-options.int
 import type { OpenAIEngineConfig } from '../../interfaces/engine-module-options.interface.js';
 import type { EngineUsage } from '../../interfaces/engine-usage.interface.js';
 import { loadPackage } from '../../utils/load-package.js';
+import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
 import { SseParser } from '../../client/sse-parser.js';
@@ -104,28 +105,10 @@ export class OpenAIDriver implements EngineDriver {
   }
 
   stream(request: DriverRequest): Observable<DriverStreamPart> {
-    return new Observable<DriverStreamPart>((subscriber) => {
-      const controller = new AbortController();
-      let settled = false;
-      void this.run(request, controller.signal, {
-        next: (part) => subscriber.next(part),
-        error: (error: unknown) => {
-          settled = true;
-          subscriber.error(error);
-        },
-        complete: () => {
-          settled = true;
-          subscriber.complete();
-        },
-      });
-      // aborting a finished request would only cost an AbortError per stream
-      return () => {
-        if (!settled) controller.abort();
-      };
-    });
+    return abortableStream((sink, signal) => this.run(request, signal, sink));
   }
 
-  private async run(request: DriverRequest, signal: AbortSignal, subscriber: Pick<Subscriber<DriverStreamPart>, 'next' | 'error' | 'complete'>): Promise<void> {
+  private async run(request: DriverRequest, signal: AbortSignal, subscriber: DriverPartSink): Promise<void> {
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {
       const body = this.buildRequestBody(request);
