@@ -8,6 +8,7 @@ import type { ClaudeEngineConfig } from '../../interfaces/engine-module-options.
 import type { EngineUsage } from '../../interfaces/engine-usage.interface.js';
 import type { EngineWarning } from '../../interfaces/engine-warning.interface.js';
 import { loadPackage } from '../../utils/load-package.js';
+import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import type { ClaudeRequestBody, ClaudeStreamEvent, ClaudeStreamOpener, ClaudeUsage } from './claude-api.types.js';
@@ -79,10 +80,7 @@ export class ClaudeDriver implements EngineDriver {
     private readonly open: ClaudeStreamOpener,
   ) {
     this.defaultModel = config.model ?? CLAUDE_DEFAULT_MODEL;
-    this.defaults = {
-      ...(config.temperature !== undefined && { temperature: config.temperature }),
-      ...(config.maxTokens !== undefined && { maxTokens: config.maxTokens }),
-    };
+    this.defaults = engineDefaults(config);
   }
 
   stream(request: DriverRequest): Observable<DriverStreamPart> {

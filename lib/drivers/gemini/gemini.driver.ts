@@ -7,6 +7,7 @@ import type { GeminiEngineConfig } from '../../interfaces/engine-module-options.
 import type { EngineUsage } from '../../interfaces/engine-usage.interface.js';
 import type { EngineWarning } from '../../interfaces/engine-warning.interface.js';
 import { loadPackage } from '../../utils/load-package.js';
+import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import { convertToGeminiContents } from './convert-to-gemini-contents.js';
@@ -72,10 +73,7 @@ export class GeminiDriver implements EngineDriver {
     private readonly open: GeminiStreamOpener,
   ) {
     this.defaultModel = config.model ?? GEMINI_DEFAULT_MODEL;
-    this.defaults = {
-      ...(config.temperature !== undefined && { temperature: config.temperature }),
-      ...(config.maxTokens !== undefined && { maxTokens: config.maxTokens }),
-    };
+    this.defaults = engineDefaults(config);
   }
 
   stream(request: DriverRequest): Observable<DriverStreamPart> {

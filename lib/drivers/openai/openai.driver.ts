@@ -8,6 +8,7 @@ import type { DriverCallOptions } from '../../interfaces/engine-call-options.int
 import type { OpenAIEngineConfig } from '../../interfaces/engine-module-options.interface.js';
 import type { EngineUsage } from '../../interfaces/engine-usage.interface.js';
 import { loadPackage } from '../../utils/load-package.js';
+import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
@@ -58,10 +59,7 @@ export class OpenAIDriver implements EngineDriver {
     private readonly client: OpenAIChatClient,
   ) {
     this.defaultModel = config.model || OPENAI_DEFAULT_MODEL;
-    const defaults: Partial<Omit<DriverCallOptions, 'model'>> = {};
-    if (config.temperature !== undefined) defaults.temperature = config.temperature;
-    if (config.maxTokens !== undefined) defaults.maxTokens = config.maxTokens;
-    this.defaults = defaults;
+    this.defaults = engineDefaults(config);
     this.logger = new Logger(`OpenAIDriver:${name}`);
     this.errorContext = {
       provider: this.provider,
