@@ -166,6 +166,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
   });
 
   afterAll(async () => {
+    driver.close();
     await server.stop();
   });
 
@@ -653,6 +654,20 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       expect(error.retryable).toBe(true);
     });
 
+    it('a redirect is not followed: an error naming the status, not retryable', async () => {
+      server.respond((_req, res) => {
+        res.writeHead(307, { location: 'http://127.0.0.1:9/v1/chat/completions' });
+        res.end();
+      });
+      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      expect(outcome.parts).toEqual([]);
+      const error = outcome.error as EngineException;
+      expect(error.status).toBe(307);
+      expect(error.retryable).toBe(false);
+      expect(error.message).toContain('HTTP 307');
+      expect(server.requests).toHaveLength(1);
+    });
+
     it('500 → ProviderServerException, retryable', async () => {
       const error = await failWith(500, {
         error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null },
@@ -826,6 +841,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       expect((failed.error as EngineException).engine).toBe('ollama');
       expect((failed.error as EngineException).provider).toBe('openai');
       expect((failed.error as Error).message).toBe('ollama rejected the request: model "llama9" not found, try pulling it first');
+      ollama.close();
     });
   });
 });

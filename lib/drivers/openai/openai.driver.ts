@@ -13,6 +13,7 @@ import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
 import { SseParser } from '../../client/sse-parser.js';
+import { createNodeHttpFetch, readResponseBody } from '../node-http-fetch.js';
 import { captureErrorBodies, mapOpenAIError, mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import type { OpenAIChatChunk, OpenAIChatClient, OpenAIChatRequestBody, OpenAIUsage } from './openai-api.types.js';
@@ -57,6 +58,7 @@ export class OpenAIDriver implements EngineDriver {
     readonly name: string,
     config: OpenAIEngineConfig,
     private readonly client: OpenAIChatClient,
+    private readonly onClose?: () => void,
   ) {
     this.defaultModel = config.model || OPENAI_DEFAULT_MODEL;
     this.defaults = engineDefaults(config);
@@ -107,7 +109,6 @@ export class OpenAIDriver implements EngineDriver {
   }
 
   private async run(request: DriverRequest, signal: AbortSignal, subscriber: DriverPartSink): Promise<void> {
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {
       const body = this.buildRequestBody(request);
       // The SDK makes the request and turns error statuses into its errors; the body is read
@@ -151,14 +152,11 @@ export class OpenAIDriver implements EngineDriver {
           if (choice.finish_reason) rawFinishReason = choice.finish_reason;
         },
       });
-      if (!response.body) throw new ConnectionException(ErrorMessages.streamEndedEarly(this.name), { provider: this.provider, engine: this.name });
-      reader = response.body.getReader();
-      while (!done && failure === undefined) {
-        const { done: ended, value } = await reader.read();
-        if (signal.aborted) return;
-        if (ended) break;
-        parser.feed(value);
-      }
+      await readResponseBody(response, (bytes) => {
+        parser.feed(bytes);
+        return !done && failure === undefined;
+      });
+      if (signal.aborted) return;
       if (failure !== undefined) throw failure;
       parser.end();
       // a body that ends without a finish reason was cut off: never pass it off as a whole answer
@@ -177,10 +175,12 @@ export class OpenAIDriver implements EngineDriver {
       // an abort caused by unsubscribing is not a failure
       if (signal.aborted) return;
       subscriber.error(mapOpenAIError(error, this.errorContext));
-    } finally {
-      // stop reading what is left (after [DONE], or a failure) and free the connection
-      if (reader && !signal.aborted) reader.cancel().catch(() => undefined);
     }
+  }
+
+  /** Closes the kept-alive connections to the provider. */
+  close(): void {
+    this.onClose?.();
   }
 
 }
@@ -195,6 +195,7 @@ export class OpenAIDriver implements EngineDriver {
 export async function createOpenAIDriver(name: string, config: OpenAIEngineConfig): Promise<OpenAIDriver> {
   const { OpenAI } = await loadPackage('openai', 'the OpenAI engine', () => import('openai'));
   let client: InstanceType<typeof OpenAI>;
+  const transport = createNodeHttpFetch();
   try {
     client = new OpenAI({
       apiKey: config.apiKey,
@@ -203,15 +204,16 @@ export async function createOpenAIDriver(name: string, config: OpenAIEngineConfi
       project: null,
       maxRetries: 0,
       timeout: OPENAI_CLIENT_TIMEOUT_MS,
-      fetch: captureErrorBodies(),
+      fetch: captureErrorBodies(transport.fetch),
       logger: sdkLogger(`OpenAIDriver:${name}`, [config.apiKey]),
     });
   } catch (error) {
+    transport.close();
     // e.g. "Missing credentials" for an empty key
     throw new ValidationException(ErrorMessages.invalidOptions([redactSecrets(`engine.${name}: ${(error as Error).message}`, [config.apiKey])]), {
       provider: 'openai',
       engine: name,
     });
   }
-  return new OpenAIDriver(name, config, client);
+  return new OpenAIDriver(name, config, client, () => transport.close());
 }
