@@ -99,7 +99,7 @@ const RELAYS = [
     skip: !build.ok ? build.why : build.features ? null : 'SseStreamOptions in dist/ has no progress/keepalive options yet: plain variant only',
   },
   { id: 'nest-sdk', label: 'NestJS @Sse() + openai SDK', detail: '`@Sse()` returning `new Observable` over the SDK stream', file: 'relays/nest-sdk.mjs', env: {} },
-  { id: 'node-http', label: 'node:http + fetch', detail: 'plain `node:http`, `fetch` upstream, one `write()` per token', file: 'relays/node-http.mjs', env: {} },
+  { id: 'node-http', label: 'node:http', detail: 'plain `node:http` both ways (`http.request` upstream over a keep-alive agent), one `write()` per token', file: 'relays/node-http.mjs', env: {} },
   {
     id: 'direct',
     label: 'no relay (harness floor)',

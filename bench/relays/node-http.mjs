@@ -1,8 +1,21 @@
-// Relay (c), the practical floor: plain node:http. For GET /stream?m=<model> it asks the
-// upstream with fetch, reads the SSE lines itself, and writes one `data:` line per token.
-// The upstream request is aborted when the client goes away.
+// Relay (c), the practical floor: plain node:http on both sides. For GET /stream?m=<model>
+// it asks the upstream with http.request (a keep-alive agent), reads the SSE lines itself,
+// and writes one `data:` line per token. The upstream request is aborted when the client
+// goes away. (Reading the upstream with fetch instead costs about half as much again per
+// token under many streams: WHATWG streams and undici's fetch layer.)
 import http from 'node:http';
 import { dieWithParent, fail, relayReady } from '../lib/ipc-child.mjs';
+
+const agent = new http.Agent({ keepAlive: true });
+
+/** POSTs `body` and resolves with the response (an IncomingMessage); `signal` aborts it. */
+function post(url, headers, body, signal) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent, signal }, resolve);
+    request.on('error', reject);
+    request.end(body);
+  });
+}
 
 const upstream = process.env.UPSTREAM_URL;
 if (!upstream) fail(new Error('UPSTREAM_URL is not set'));
@@ -18,20 +31,22 @@ async function relay(req, res) {
   const onClose = () => controller.abort();
   res.on('close', onClose);
   try {
-    const response = await fetch(`${upstream}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer bench-key', 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } }),
-      signal: controller.signal,
-    });
-    if (!response.ok) {
-      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ status: response.status, body: await response.text() }));
+    const response = await post(
+      `${upstream}/v1/chat/completions`,
+      { authorization: 'Bearer bench-key', 'content-type': 'application/json', accept: 'text/event-stream' },
+      JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } }),
+      controller.signal,
+    );
+    if (response.statusCode !== 200) {
+      let text = '';
+      for await (const bytes of response) text += bytes;
+      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ status: response.statusCode, body: text }));
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const decoder = new TextDecoder();
     let buffer = '';
-    for await (const bytes of response.body) {
+    for await (const bytes of response) {
       buffer += decoder.decode(bytes, { stream: true });
       let start = 0;
       let end;
