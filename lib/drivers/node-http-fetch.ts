@@ -98,13 +98,14 @@ function webBody(body: NodeBody): ReadableStream<Uint8Array> {
  * A streaming driver reads the body with `readResponseBody()`, straight from the Node stream:
  * under many concurrent streams that costs a third less CPU per token than fetch's WHATWG
  * streams (see bench/). Redirects are not followed, and nothing is decompressed (no
- * `accept-encoding` is sent). A request it does not handle (a `Request` object, a streamed
+ * `accept-encoding` is sent). `tls.ca` adds trusted certificates (tests; in production
+ * `NODE_EXTRA_CA_CERTS` does it). A request it does not handle (a `Request` object, a streamed
  * or form body, a URL that is not http or https) goes to the global `fetch`.
  */
-export function createNodeHttpFetch(): NodeHttpFetch {
+export function createNodeHttpFetch(options: { tls?: Pick<https.AgentOptions, 'ca'> } = {}): NodeHttpFetch {
   const agents = {
     'http:': new http.Agent({ keepAlive: true }),
-    'https:': new https.Agent({ keepAlive: true }),
+    'https:': new https.Agent({ ...options.tls, keepAlive: true }),
   };
 
   const nodeFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
