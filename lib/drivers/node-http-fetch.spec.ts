@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo, Socket } from 'node:net';
 import { getEventListeners } from 'node:events';
+import { closedPort } from '../../test/utils/driver-outcome.js';
 import { createNodeHttpFetch, readResponseBody, type NodeHttpFetch } from './node-http-fetch.js';
 
 interface SeenRequest {
@@ -149,10 +150,7 @@ describe('createNodeHttpFetch()', () => {
     });
 
     it('rejects like fetch when the connection is refused: TypeError "fetch failed" with the cause', async () => {
-      const closed = createServer();
-      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-      const { port } = closed.address() as AddressInfo;
-      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const port = await closedPort();
       const error = await transport.fetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TypeError);
       expect((error as TypeError).message).toBe('fetch failed');

@@ -1,9 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { inspect } from 'node:util';
-import type { Observable } from 'rxjs';
 import {
   cutsInside,
   FakeProviderServer,
@@ -15,6 +13,7 @@ import {
   writeCuts,
   writeSplit,
 } from '../../../test/utils/fake-provider-server.js';
+import { closedPort, collect, texts, within } from '../../../test/utils/driver-outcome.js';
 import {
   AuthenticationException,
   ConnectionException,
@@ -53,53 +52,6 @@ function textOf(events: RecordedEvent[]): string {
     .filter((delta) => delta?.type === 'text_delta')
     .map((delta) => delta!.text)
     .join('');
-}
-
-interface Outcome {
-  parts: DriverStreamPart[];
-  error?: unknown;
-  completed: boolean;
-}
-
-/** Subscribes and waits (at most `ms`) for completion or an error. */
-function collect(source: Observable<DriverStreamPart>, ms = 5000): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const outcome: Outcome = { parts: [], completed: false };
-    const timer = setTimeout(() => {
-      subscription.unsubscribe();
-      reject(new Error(`the stream neither completed nor failed within ${ms} ms`));
-    }, ms);
-    const subscription = source.subscribe({
-      next: (part) => outcome.parts.push(part),
-      error: (error) => {
-        clearTimeout(timer);
-        resolve({ ...outcome, error });
-      },
-      complete: () => {
-        clearTimeout(timer);
-        resolve({ ...outcome, completed: true });
-      },
-    });
-  });
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const texts = (parts: DriverStreamPart[]) => parts.flatMap((p) => (p.type === 'text-delta' ? [p.text] : []));
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('ClaudeDriver against a local Anthropic Messages API', () => {

@@ -1,12 +1,10 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import type { Observable, Subscription } from 'rxjs';
 import {
   AuthenticationException,
   ConnectionException,
@@ -24,9 +22,11 @@ import {
   sendJsonError,
   sleep,
   startEventStream,
+  writeCuts,
   writeSplit,
   type RecordedRequest,
 } from '../../../test/utils/fake-provider-server.js';
+import { closedPort, collect, texts, within } from '../../../test/utils/driver-outcome.js';
 import type { DriverStreamPart } from '../engine-driver.interface.js';
 import type { OpenAIChatChunk } from './openai-api.types.js';
 import { createOpenAIDriver, type OpenAIDriver } from './openai.driver.js';
@@ -68,18 +68,6 @@ function expectedFromFixture(name: string) {
   };
 }
 
-/** Writes `payload` cut at the given byte offsets, pausing between pieces so they travel apart. */
-async function writeAtCuts(res: ServerResponse, payload: Buffer, cuts: number[], pauseMs = 2): Promise<void> {
-  const points = [...new Set(cuts)].filter((c) => c > 0 && c < payload.length).sort((a, b) => a - b);
-  let from = 0;
-  for (const cut of [...points, payload.length]) {
-    if (res.destroyed) return;
-    res.write(payload.subarray(from, cut));
-    from = cut;
-    await sleep(pauseMs);
-  }
-}
-
 /** Byte offsets that fall inside multi-byte UTF-8 characters: every interior position of each. */
 function cutsInsideMultiByteCharacters(payload: Buffer): number[] {
   const cuts: number[] = [];
@@ -98,49 +86,7 @@ function replay(name: string, pieceSize = 257, headers: Record<string, string> =
   };
 }
 
-interface Outcome {
-  parts: DriverStreamPart[];
-  error?: unknown;
-  completed: boolean;
-}
-
-/** Subscribes and waits for the end, failing clearly (rather than hanging) after `timeoutMs`. */
-function run(stream: Observable<DriverStreamPart>, timeoutMs = 5000): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const outcome: Outcome = { parts: [], completed: false };
-    const timer = setTimeout(() => {
-      subscription?.unsubscribe();
-      reject(new Error(`the driver stream did not end within ${timeoutMs} ms; parts so far: ${JSON.stringify(outcome.parts)}`));
-    }, timeoutMs);
-    const subscription: Subscription = stream.subscribe({
-      next: (part) => outcome.parts.push(part),
-      error: (error: unknown) => {
-        clearTimeout(timer);
-        outcome.error = error;
-        resolve(outcome);
-      },
-      complete: () => {
-        clearTimeout(timer);
-        outcome.completed = true;
-        resolve(outcome);
-      },
-    });
-  });
-}
-
-function textOf(parts: DriverStreamPart[]): string {
-  return parts.map((p) => (p.type === 'text-delta' ? p.text : '')).join('');
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-    }),
-  ]);
-}
+const textOf = (parts: DriverStreamPart[]): string => texts(parts).join('');
 
 /** An error must hold the key nowhere: not in its message, its JSON, or its inspected form (with causes). */
 function expectNoKey(error: unknown): void {
@@ -187,7 +133,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       const stream = driver.stream({ messages: HELLO, options: OPTIONS });
       await sleep(50);
       expect(server.requests).toHaveLength(0);
-      const outcome = await run(stream);
+      const outcome = await collect(stream);
       expect(outcome.completed).toBe(true);
       expect(server.requests).toHaveLength(1);
     });
@@ -195,8 +141,8 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
     it('starts a new request on every subscription (cold)', async () => {
       server.respond(replay('hello'));
       const stream = driver.stream({ messages: HELLO, options: OPTIONS });
-      await run(stream);
-      await run(stream);
+      await collect(stream);
+      await collect(stream);
       expect(server.requests).toHaveLength(2);
     });
   });
@@ -204,7 +150,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
   describe('streaming', () => {
     it('emits response-start, the text deltas, and one finish with normalised usage', async () => {
       server.respond(replay('hello', 13));
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       const expected = expectedFromFixture('hello');
 
       expect(outcome.error).toBeUndefined();
@@ -273,10 +219,10 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         const cuts = [...cutsInsideMultiByteCharacters(payload), rocket + 1, rocket + 2, rocket + 3, 3, 7];
         const blank = payload.indexOf('\n\n');
         cuts.push(blank + 1);
-        await writeAtCuts(res, payload, cuts, 1);
+        await writeCuts(res, payload, cuts, 1);
         res.end();
       });
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.error).toBeUndefined();
       expect(textOf(outcome.parts)).toBe(expectedFromFixture('multibyte').text);
       expect(textOf(outcome.parts)).toBe('Grüße aus Köln! 日本語でこんにちは。 🚀✨ 👩‍💻 naïve café — ok');
@@ -291,10 +237,10 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         // fine pieces around the emoji's event, big ones elsewhere, to keep the test fast
         const cuts: number[] = [];
         for (let at = rocket - 40; at < rocket + 40; at += pieceSize) cuts.push(at);
-        await writeAtCuts(res, payload, cuts, 1);
+        await writeCuts(res, payload, cuts, 1);
         res.end();
       });
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(textOf(outcome.parts)).toBe(expectedFromFixture('multibyte').text);
     });
 
@@ -304,14 +250,14 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         await writeSplit(res, sseFromFixture('hello', { eol: '\r\n' }), 29, 1);
         res.end();
       });
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(textOf(outcome.parts)).toBe(expectedFromFixture('hello').text);
       expect(outcome.completed).toBe(true);
     });
 
     it('maps finish_reason length', async () => {
       server.respond(replay('length'));
-      const outcome = await run(driver.stream({ messages: HELLO, options: { ...OPTIONS, maxTokens: 7 } }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: { ...OPTIONS, maxTokens: 7 } }));
       expect(textOf(outcome.parts)).toBe(expectedFromFixture('length').text);
       expect(outcome.parts.at(-1)).toEqual({
         type: 'finish',
@@ -323,7 +269,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
 
     it('maps finish_reason content_filter to a finish, not an error', async () => {
       server.respond(replay('content-filter'));
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.error).toBeUndefined();
       expect(outcome.completed).toBe(true);
       expect(textOf(outcome.parts)).toBe(expectedFromFixture('content-filter').text);
@@ -337,7 +283,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         await writeSplit(res, lines.map((l) => `data: ${l}\n\n`).join('') + 'data: [DONE]\n\n', 64, 1);
         res.end();
       });
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.completed).toBe(true);
       const finish = outcome.parts.at(-1);
       expect(finish).toEqual({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop' });
@@ -350,7 +296,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         await writeSplit(res, lines.map((l) => `data: ${l}\n\n`).join(''), 64, 1);
         res.end();
       });
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(textOf(outcome.parts).length).toBeGreaterThan(0);
       expect(outcome.error).toBeInstanceOf(ConnectionException);
       expect((outcome.error as ConnectionException).message).toBe('openai ended the stream before the answer was finished.');
@@ -365,7 +311,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         await sleep(5);
         res.socket?.destroy();
       });
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(textOf(outcome.parts)).toBe('Hello! How');
       expect(outcome.error).toBeInstanceOf(ConnectionException);
       expect((outcome.error as ConnectionException).retryable).toBe(true);
@@ -382,7 +328,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
           await sleep(5);
           res.end();
         });
-        const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+        const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
         expect(outcome.error).toBeInstanceOf(ProviderServerException);
         expect((outcome.error as Error).message).toBe('openai sent a stream event that is not valid JSON.');
         expect(errorLog.mock.calls.flat().join(' ')).toContain('Could not parse message into JSON');
@@ -395,7 +341,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
   describe('the request it sends', () => {
     it('posts to {baseURL}/chat/completions with the key, organization and a streaming body with usage', async () => {
       server.respond(replay('hello'));
-      await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       const request = server.lastRequest;
       expect(request.method).toBe('POST');
       expect(request.url).toBe('/v1/chat/completions');
@@ -412,7 +358,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
 
     it('maps every call option to its Chat Completions field', async () => {
       server.respond(replay('hello'));
-      await run(
+      await collect(
         driver.stream({
           messages: HELLO,
           options: {
@@ -444,15 +390,15 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
 
     it('sends stop as an array even when handed a single string, and leaves an empty one out', async () => {
       server.respond(replay('hello'));
-      await run(driver.stream({ messages: HELLO, options: { ...OPTIONS, stop: 'END' as unknown as string[] } }));
+      await collect(driver.stream({ messages: HELLO, options: { ...OPTIONS, stop: 'END' as unknown as string[] } }));
       expect(server.lastRequest.body.stop).toEqual(['END']);
-      await run(driver.stream({ messages: HELLO, options: { ...OPTIONS, stop: [] } }));
+      await collect(driver.stream({ messages: HELLO, options: { ...OPTIONS, stop: [] } }));
       expect('stop' in server.lastRequest.body).toBe(false);
     });
 
     it('merges providerOptions into the body, but keeps the stream with usage', async () => {
       server.respond(replay('hello'));
-      await run(
+      await collect(
         driver.stream({
           messages: HELLO,
           options: {
@@ -480,7 +426,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
 
     it('converts roles and content parts (text, image by URL and base64, wav and mp3 audio)', async () => {
       server.respond(replay('hello'));
-      await run(
+      await collect(
         driver.stream({
           messages: [
             { role: 'system', content: 'You are terse.' },
@@ -519,7 +465,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
 
     it('rejects a part the API cannot take with a ValidationException, without sending anything', async () => {
       server.respond(replay('hello'));
-      const outcome = await run(
+      const outcome = await collect(
         driver.stream({
           messages: [{ role: 'user', content: [{ type: 'audio', data: 'T2dnUw==', mimeType: 'audio/ogg' }] }],
           options: OPTIONS,
@@ -544,7 +490,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
 
     async function failWith(status: number, body: unknown, headers: Record<string, string> = {}): Promise<EngineException> {
       server.respond((_req, res) => sendJsonError(res, status, body, headers));
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.parts).toEqual([]);
       expect(EngineException.isInstance(outcome.error)).toBe(true);
       const error = outcome.error as EngineException;
@@ -659,7 +605,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         res.writeHead(307, { location: 'http://127.0.0.1:9/v1/chat/completions' });
         res.end();
       });
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.parts).toEqual([]);
       const error = outcome.error as EngineException;
       expect(error.status).toBe(307);
@@ -683,7 +629,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         res.writeHead(502, { 'content-type': 'text/html' });
         res.end('<html><body>502 Bad Gateway</body></html>');
       });
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.error).toBeInstanceOf(ProviderServerException);
       expect((outcome.error as EngineException).status).toBe(502);
       expect((outcome.error as EngineException).body).toBe('<html><body>502 Bad Gateway</body></html>');
@@ -698,12 +644,9 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
     });
 
     it('connection refused → ConnectionException, retryable, no key', async () => {
-      const closed = createServer();
-      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-      const port = (closed.address() as AddressInfo).port;
-      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const port = await closedPort();
       const refused = await createOpenAIDriver('openai', { apiKey: API_KEY, baseURL: `http://127.0.0.1:${port}/v1` });
-      const outcome = await run(refused.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(refused.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.parts).toEqual([]);
       expect(outcome.error).toBeInstanceOf(ConnectionException);
       const error = outcome.error as ConnectionException;
@@ -720,7 +663,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         await writeSplit(res, sseFromFixture('mid-stream-error', { done: false }), 29, 1);
         res.end();
       });
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.parts[0]).toMatchObject({ type: 'response-start' });
       expect(textOf(outcome.parts)).toBe(expectedFromFixture('mid-stream-error').text);
       expect(textOf(outcome.parts)).toBe('The answer is');
@@ -747,7 +690,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         res.write(`data: ${JSON.stringify({ error: errorObject })}\n\n`);
         res.end();
       });
-      const outcome = await run(driver.stream({ messages: HELLO, options: OPTIONS }));
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(textOf(outcome.parts)).toBe('Hello');
       expect(outcome.error).toBeInstanceOf(expected);
       expect((outcome.error as EngineException).body).toEqual({ error: errorObject });
@@ -828,7 +771,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
         await writeSplit(res, sseFromFixture('ollama'), 17, 1);
         res.end();
       });
-      const outcome = await run(ollama.stream({ messages: HELLO, options: { model: 'llama3.2' } }));
+      const outcome = await collect(ollama.stream({ messages: HELLO, options: { model: 'llama3.2' } }));
       const expected = expectedFromFixture('ollama');
       expect(outcome.parts[0]).toEqual({ type: 'response-start', model: 'llama3.2', warnings: [] });
       expect(textOf(outcome.parts)).toBe(expected.text);
@@ -836,7 +779,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       expect(server.lastRequest.headers['openai-organization']).toBeUndefined();
 
       server.respond((_req, res) => sendJsonError(res, 404, { error: { message: 'model "llama9" not found, try pulling it first', type: 'api_error', param: null, code: null } }));
-      const failed = await run(ollama.stream({ messages: HELLO, options: { model: 'llama9' } }));
+      const failed = await collect(ollama.stream({ messages: HELLO, options: { model: 'llama9' } }));
       expect(failed.error).toBeInstanceOf(ValidationException);
       expect((failed.error as EngineException).engine).toBe('ollama');
       expect((failed.error as EngineException).provider).toBe('openai');
