@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo, Socket } from 'node:net';
 import { getEventListeners } from 'node:events';
-import { closedPort } from '../../test/utils/driver-outcome.js';
+import { freePort } from '../../test/utils/tcp-proxy.js';
 import { createNodeHttpFetch, readResponseBody, type NodeHttpFetch } from './node-http-fetch.js';
 
 interface SeenRequest {
@@ -150,7 +150,7 @@ describe('createNodeHttpFetch()', () => {
     });
 
     it('rejects like fetch when the connection is refused: TypeError "fetch failed" with the cause', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const error = await transport.fetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TypeError);
       expect((error as TypeError).message).toBe('fetch failed');

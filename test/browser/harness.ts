@@ -1,27 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { TcpProxy } from '../utils/tcp-proxy.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SAMPLE_MAIN = join(ROOT, 'sample/dist/main.js');
 export const OUTPUT_DIR = join(ROOT, 'test-output/browser');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** A port that was free a moment ago (bound to 0, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../utils/tcp-proxy.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -102,51 +92,21 @@ export class SampleProcess {
  * already streaming go on, so going offline also cuts the open connections here, as a real
  * network loss would. When the sample is down, connections are cut as they come.
  */
-export class NetworkLink {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-
-  constructor(
-    readonly port: number,
-    private readonly targetPort: number,
-  ) {}
+export class NetworkLink extends TcpProxy {
+  constructor(port: number, targetPort: number) {
+    super('127.0.0.1', targetPort, port);
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = createConnection({ host: '127.0.0.1', port: this.targetPort });
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
+  open(): Promise<void> {
+    return this.up();
   }
 
-  /** Drops every open connection (both ends see a reset). */
-  cut(): number {
-    const count = this.sockets.size;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    return count;
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.down();
   }
 }
 

@@ -16,7 +16,7 @@ import {
   type MemoryModuleOptions,
 } from '../../lib/memory/index.js';
 import { REDIS_URL, requireRedis, uniqueSuffix } from './services.js';
-import { closedPort } from './tcp-proxy.js';
+import { freePort } from '../utils/tcp-proxy.js';
 
 async function createApp(memory?: MemoryModuleOptions) {
   const options: BuppleEngineModuleOptions = { engine: { offline: true }, memory };
@@ -132,7 +132,7 @@ describe('MemoryService', () => {
   });
 
   it('fails startup fast with a MemoryConnectionException when Redis is unreachable', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { app } = await createApp({ driver: 'redis', redis: { url: `redis://127.0.0.1:${port}` } });
     const started = Date.now();
     const error = await app.init().catch((e: unknown) => e);

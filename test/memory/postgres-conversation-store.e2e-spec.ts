@@ -10,7 +10,7 @@ import {
 import { runAppendChild } from './child-process.js';
 import { conversationStoreContract } from './conversation-store.contract.js';
 import { requirePostgres, uniqueSuffix } from './services.js';
-import { closedPort, TcpProxy } from './tcp-proxy.js';
+import { freePort, TcpProxy } from '../utils/tcp-proxy.js';
 
 /** Tables of this run; all dropped at the end. */
 const suffix = uniqueSuffix();
@@ -128,7 +128,7 @@ describe('PostgresConversationStore', () => {
   });
 
   it('an unreachable server gives a MemoryConnectionException quickly, naming the server and the option, without the password', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const store = open({ url: `postgres://postgres:s3cret-password@127.0.0.1:${port}/test` });
     const started = Date.now();
     const error = await store.connect().catch((e: unknown) => e);

@@ -9,7 +9,7 @@ import {
 import { runAppendChild } from './child-process.js';
 import { conversationStoreContract } from './conversation-store.contract.js';
 import { REDIS_URL, requireRedis, uniqueSuffix } from './services.js';
-import { closedPort, TcpProxy } from './tcp-proxy.js';
+import { freePort, TcpProxy } from '../utils/tcp-proxy.js';
 
 /** Every key of this run starts with this prefix; all are deleted at the end. */
 const runPrefix = `bupple_test_${uniqueSuffix()}:`;
@@ -82,7 +82,7 @@ describe('RedisConversationStore', () => {
   });
 
   it('an unreachable Redis gives a MemoryConnectionException quickly, naming the server and the option', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const store = open({ url: `redis://:s3cret-password@127.0.0.1:${port}` });
     const started = Date.now();
     const error = await store.connect().catch((e: unknown) => e);

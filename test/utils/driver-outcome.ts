@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { Observable } from 'rxjs';
 import type { DriverStreamPart } from '../../lib/drivers/engine-driver.interface.js';
 
@@ -41,13 +40,4 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
     timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A port on 127.0.0.1 nothing listens on. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

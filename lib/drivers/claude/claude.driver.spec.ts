@@ -13,7 +13,8 @@ import {
   writeCuts,
   writeSplit,
 } from '../../../test/utils/fake-provider-server.js';
-import { closedPort, collect, texts, within } from '../../../test/utils/driver-outcome.js';
+import { collect, texts, within } from '../../../test/utils/driver-outcome.js';
+import { freePort } from '../../../test/utils/tcp-proxy.js';
 import {
   AuthenticationException,
   ConnectionException,
@@ -403,7 +404,7 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
     });
 
     it('a refused connection → ConnectionException naming the cause', async () => {
-      const offline = await createClaudeDriver('claude', { apiKey: KEY, baseURL: `http://127.0.0.1:${await closedPort()}` });
+      const offline = await createClaudeDriver('claude', { apiKey: KEY, baseURL: `http://127.0.0.1:${await freePort()}` });
       const { error } = await collect(call(hello, {}, offline));
       expect(error).toBeInstanceOf(ConnectionException);
       expect(error).toMatchObject({ provider: 'claude', engine: 'claude', retryable: true });

@@ -26,7 +26,8 @@ import {
   writeSplit,
   type RecordedRequest,
 } from '../../../test/utils/fake-provider-server.js';
-import { closedPort, collect, texts, within } from '../../../test/utils/driver-outcome.js';
+import { collect, texts, within } from '../../../test/utils/driver-outcome.js';
+import { freePort } from '../../../test/utils/tcp-proxy.js';
 import type { DriverStreamPart } from '../engine-driver.interface.js';
 import type { OpenAIChatChunk } from './openai-api.types.js';
 import { createOpenAIDriver, type OpenAIDriver } from './openai.driver.js';
@@ -644,7 +645,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
     });
 
     it('connection refused → ConnectionException, retryable, no key', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const refused = await createOpenAIDriver('openai', { apiKey: API_KEY, baseURL: `http://127.0.0.1:${port}/v1` });
       const outcome = await collect(refused.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.parts).toEqual([]);

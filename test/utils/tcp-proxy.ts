@@ -1,18 +1,19 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy in front of a real service, to take it "down" in the middle of a test: `down()`
- * cuts every connection and stops listening (clients get refused), `up()` listens again on the
- * same port.
+ * A TCP proxy in front of a real service, to take it "down" in the middle of a test: `cut()`
+ * drops every open connection (both ends see a reset), `down()` also stops listening (clients
+ * get refused), `up()` listens again on the same port.
  */
 export class TcpProxy {
-  port = 0;
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
+  /** @param port where to listen; 0 picks a free port on the first `up()` and keeps it. */
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    public port = 0,
   ) {}
 
   async up(): Promise<void> {
@@ -35,17 +36,24 @@ export class TcpProxy {
     this.server = server;
   }
 
+  /** Drops every open connection; returns how many sockets it cut. */
+  cut(): number {
+    const count = this.sockets.size;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    return count;
+  }
+
   async down(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
+    this.cut();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
 
-/** A port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
+/** A port nothing listens on, free a moment ago (bound to 0, then released). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as { port: number };
