@@ -20,7 +20,7 @@ interface NodeBody {
 const nodeBodies = new WeakMap<Response, NodeBody>();
 
 /** Statuses whose Response may not carry a body (the Response constructor rejects one). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+export const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 103, 204, 205, 304]);
 
 /** The error fetch raises when the network fails before a response: `TypeError: fetch failed`. */
 function fetchFailed(cause: unknown): TypeError {

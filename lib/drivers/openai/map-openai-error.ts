@@ -11,6 +11,7 @@ import {
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import { parseRetryAfter } from '../../utils/retry-after.js';
+import { NULL_BODY_STATUSES } from '../node-http-fetch.js';
 
 /** Who failed, and what must never appear in the error. */
 export interface OpenAIErrorContext {
@@ -36,9 +37,6 @@ const MAX_DETAIL = 500;
  * body here and the mapper finds it again. Weak, so nothing outlives the error.
  */
 const errorBodies = new WeakMap<object, string>();
-
-/** Statuses whose Response may not carry a body (the Response constructor rejects one). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
  * Wraps `fetch` so that the body of an error response is remembered for `mapOpenAIError`.
