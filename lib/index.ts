@@ -16,12 +16,31 @@ export { EngineConfigurationException } from './options/validate-engine-options.
 // Engine
 export { EngineService } from './engine.service.js';
 export type { Engine } from './engine.service.js';
-export type { EngineMessage, EngineRole, ContentPart, TextPart, ImagePart, AudioPart } from './interfaces/engine-message.interface.js';
+export type {
+  EngineMessage,
+  EngineRole,
+  ContentPart,
+  TextPart,
+  ImagePart,
+  AudioPart,
+  FilePart,
+  ReasoningPart,
+  ToolCallPart,
+  ToolResultPart,
+} from './interfaces/engine-message.interface.js';
+export type { JsonSchema, DriverToolDefinition, ToolChoice, ToolCall, ToolCallDelta, ToolResult, EngineSource, StepResult } from './interfaces/tool.interface.js';
 export type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.interface.js';
 export type { EngineUsage } from './interfaces/engine-usage.interface.js';
 export type { EngineWarning } from './interfaces/engine-warning.interface.js';
 export type { FinishReason } from './interfaces/finish-reason.type.js';
-export type { EngineCallOptions, RetryOptions, TimeoutOptions, DriverCallOptions } from './interfaces/engine-call-options.interface.js';
+export type {
+  EngineCallOptions,
+  RetryOptions,
+  TimeoutOptions,
+  DriverCallOptions,
+  ReasoningOptions,
+  ResponseFormat,
+} from './interfaces/engine-call-options.interface.js';
 export type { ConversationLike, RecordedAnswer } from './interfaces/conversation-like.interface.js';
 export type { StreamReporter, StreamAcceptedInfo, StreamRetryInfo, StreamFallbackInfo } from './engine/stream-reporter.js';
 

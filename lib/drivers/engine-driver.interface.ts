@@ -14,15 +14,33 @@ export interface DriverRequest {
 /**
  * The parts a driver's stream emits, in this order:
  * one `response-start` as soon as the provider has accepted the request (HTTP 2xx headers),
- * any number of `text-delta` (and `activity` for data that carries no answer text, so that a
- * long reasoning phase is not taken for a stall), then one `finish`, then completion.
- * Failures are `EngineException` errors on the Observable (a provider's mid-stream error
- * events included).
+ * then any number of content parts (`text-delta`, `reasoning-delta` / `reasoning-end`,
+ * `tool-call-start` / `tool-call-delta` / `tool-call-end`, `source`, `provider-metadata`;
+ * `activity` for data that carries none of these, so that a long silent phase is not taken
+ * for a stall), then one `finish`, then completion. Failures are `EngineException` errors on
+ * the Observable (a provider's mid-stream error events included).
+ *
+ * Tool calls: `tool-call-start` once per call (its `id` and `name` known), its argument
+ * text in `tool-call-delta` pieces, then `tool-call-end` with the whole argument text.
+ * Calls may interleave (parallel calls); `id` ties the parts together.
  */
 export type DriverStreamPart =
-  | { type: 'response-start'; model: string; warnings: EngineWarning[] }
+  | { type: 'response-start'; model: string; warnings: EngineWarning[]; responseId?: string }
   | { type: 'text-delta'; text: string }
-  /** Data arrived that is not part of the answer (reasoning, metadata): the stream is alive. */
+  /** Reasoning ("thinking") text, apart from the answer. */
+  | { type: 'reasoning-delta'; text: string }
+  /**
+   * A reasoning block ended. Claude: `signature` (or `redactedData` for a redacted block) must
+   * be sent back unchanged with the block in a later turn.
+   */
+  | { type: 'reasoning-end'; signature?: string; redactedData?: string }
+  | { type: 'tool-call-start'; id: string; name: string }
+  | { type: 'tool-call-delta'; id: string; argsTextDelta: string }
+  | { type: 'tool-call-end'; id: string; name: string; argsText: string; providerMetadata?: Record<string, unknown> }
+  | { type: 'source'; url: string; title?: string }
+  /** Provider-specific data about the answer (e.g. Gemini safety ratings), for logs and callers. */
+  | { type: 'provider-metadata'; metadata: Record<string, unknown> }
+  /** Data arrived that is none of the above (pings, metadata): the stream is alive. */
   | { type: 'activity' }
   | { type: 'finish'; finishReason: FinishReason; rawFinishReason: string | null; usage?: EngineUsage };
 

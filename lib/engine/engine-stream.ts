@@ -14,6 +14,7 @@ import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
 import type { EngineMessage } from '../interfaces/engine-message.interface.js';
 import type { EngineUsage } from '../interfaces/engine-usage.interface.js';
 import type { FinishReason } from '../interfaces/finish-reason.type.js';
+import type { ToolCall } from '../interfaces/tool.interface.js';
 import { backoffDelay, type ResolvedRetryOptions } from './backoff.js';
 import type { StreamReporter } from './stream-reporter.js';
 
@@ -50,9 +51,20 @@ export function driverOptions(driver: EngineDriver, options: EngineCallOptions, 
     ['frequencyPenalty', options.frequencyPenalty],
     ['user', options.user],
     ['providerOptions', options.providerOptions],
+    ['reasoning', options.reasoning],
   ];
   for (const [key, value] of entries) if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
   return resolved;
+}
+
+/** A tool call's argument text, parsed; the raw text when it is not JSON (the tool loop reports that to the model). */
+function parseToolArgs(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 function asEngineException(error: unknown, driver: EngineDriver): EngineException {
@@ -87,6 +99,8 @@ class EngineStreamRun {
   private finish?: { finishReason: FinishReason; rawFinishReason: string | null; usage?: EngineUsage };
   private warnings?: EngineChunk['warnings'];
   private inner?: Subscription;
+  /** Tool names by call id, for the argument deltas of the attempt under way. */
+  private readonly toolNames = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private readonly startedAt = Date.now();
   private readonly onAbortSignal = () => this.stopByCaller();
@@ -129,6 +143,7 @@ class EngineStreamRun {
     const driver = this.driver;
     this.started = false;
     this.finish = undefined;
+    this.toolNames.clear();
     const options = driverOptions(driver, this.plan.options, this.engineIndex === 0);
     this.model = options.model;
     const request = { messages: this.plan.messages, options };
@@ -146,27 +161,33 @@ class EngineStreamRun {
     switch (part.type) {
       case 'text-delta': {
         if (!part.text) return;
-        if (!this.started) this.onStarted(this.model, []);
-        this.contentSent = true;
         if (this.plan.options.conversation) this.answer += part.text;
-        const chunk: EngineChunk = {
-          content: part.text,
-          role: 'assistant',
-          engine: this.driver.name,
-          model: this.model,
-          index: this.chunkIndex++,
-          finishReason: null,
-        };
-        if (this.warnings) {
-          chunk.warnings = this.warnings;
-          this.warnings = undefined;
-        }
-        this.subscriber.next(chunk);
+        this.emit({ content: part.text }, true);
         return;
       }
+      case 'reasoning-delta':
+        if (part.text) this.emit({ reasoning: part.text }, false);
+        return;
+      case 'tool-call-start':
+        this.toolNames.set(part.id, part.name);
+        return;
+      case 'tool-call-delta':
+        if (part.argsTextDelta) this.emit({ toolCallDelta: { id: part.id, name: this.toolNames.get(part.id) ?? '', argsTextDelta: part.argsTextDelta } }, true);
+        return;
+      case 'tool-call-end': {
+        const toolCall: ToolCall = { id: part.id, name: part.name, args: parseToolArgs(part.argsText) };
+        if (part.providerMetadata) toolCall.providerMetadata = part.providerMetadata;
+        this.emit({ toolCall }, true);
+        return;
+      }
+      case 'source':
+        this.emit({ source: part.title === undefined ? { url: part.url } : { url: part.url, title: part.title } }, false);
+        return;
       case 'response-start':
         this.onStarted(part.model || this.model, part.warnings);
         return;
+      case 'reasoning-end':
+      case 'provider-metadata':
       case 'activity':
         return;
       case 'finish':
@@ -174,6 +195,26 @@ class EngineStreamRun {
         this.finish = { finishReason: part.finishReason, rawFinishReason: part.rawFinishReason, usage: part.usage };
         return;
     }
+  }
+
+  /** Sends one chunk; `answer` marks what a restart must take back (answer text, tool calls). */
+  private emit(fields: Partial<EngineChunk>, answer: boolean): void {
+    if (!this.started) this.onStarted(this.model, []);
+    if (answer) this.contentSent = true;
+    const chunk: EngineChunk = {
+      content: '',
+      role: 'assistant',
+      engine: this.driver.name,
+      model: this.model,
+      index: this.chunkIndex++,
+      finishReason: null,
+      ...fields,
+    };
+    if (this.warnings) {
+      chunk.warnings = this.warnings;
+      this.warnings = undefined;
+    }
+    this.subscriber.next(chunk);
   }
 
   private onStarted(model: string, warnings: EngineChunk['warnings'] & object): void {

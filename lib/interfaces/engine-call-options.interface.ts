@@ -1,4 +1,25 @@
 import type { ConversationLike } from './conversation-like.interface.js';
+import type { DriverToolDefinition, JsonSchema, ToolChoice } from './tool.interface.js';
+
+/** Opt-in reasoning ("thinking"): OpenAI `reasoning_effort`, Claude `thinking`, Gemini `thinkingConfig`. */
+export interface ReasoningOptions {
+  effort?: 'low' | 'medium' | 'high';
+  /** Token budget for reasoning (Claude `budget_tokens`, Gemini `thinkingBudget`). */
+  budgetTokens?: number;
+}
+
+/**
+ * What shape the answer text must have, as a driver maps it: `json` with a `schema` asks for
+ * the provider's native structured output (OpenAI `json_schema` strict, Claude
+ * `output_format`, Gemini `responseSchema`); `json` without one asks for JSON mode.
+ */
+export interface ResponseFormat {
+  type: 'json';
+  schema?: JsonSchema;
+  /** Schema name where the provider wants one (OpenAI). */
+  name?: string;
+  description?: string;
+}
 
 /** Retry policy for retryable provider errors (408/409/429/5xx, connection failures). */
 export interface RetryOptions {
@@ -47,6 +68,8 @@ export interface EngineCallOptions {
   conversation?: ConversationLike;
   /** Aborts the call, like unsubscribing. */
   signal?: AbortSignal;
+  /** Opt-in reasoning; reasoning text streams apart from the answer. */
+  reasoning?: ReasoningOptions;
 }
 
 /** Options after defaults are applied, as a driver receives them. */
@@ -60,4 +83,10 @@ export interface DriverCallOptions {
   frequencyPenalty?: number;
   user?: string;
   providerOptions?: Record<string, unknown>;
+  /** Tools the model may call, already converted to JSON Schema. */
+  tools?: DriverToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  reasoning?: ReasoningOptions;
+  responseFormat?: ResponseFormat;
 }

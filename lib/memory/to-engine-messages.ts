@@ -109,7 +109,9 @@ export function fromEngineMessage(message: EngineMessage, index = 0): NewConvers
     throw new MemoryValidationException(ErrorMessages.badMessage(index, why));
   };
   if (!isObject(message)) fail('must be an object { role, content }');
-  if (typeof message.content === 'string') return { role: message.role, content: message.content, type: 'text' };
+  if (message.role === 'tool') return fail('role "tool" cannot be stored');
+  const role = message.role;
+  if (typeof message.content === 'string') return { role, content: message.content, type: 'text' };
   if (!Array.isArray(message.content)) fail('content must be a string or an array of parts');
   const texts: string[] = [];
   const media: ContentPart[] = [];
@@ -131,7 +133,7 @@ export function fromEngineMessage(message: EngineMessage, index = 0): NewConvers
     }
   });
   const content = texts.join('\n');
-  if (media.length === 0) return { role: message.role, content, type: 'text' };
+  if (media.length === 0) return { role, content, type: 'text' };
   const type: MessageType = media[0]!.type === 'audio' ? 'audio' : 'image';
   let metadata: MessageMetadata;
   if (media.length === 1) {
@@ -140,5 +142,5 @@ export function fromEngineMessage(message: EngineMessage, index = 0): NewConvers
   } else {
     metadata = { parts: media.map((part) => ({ ...part })) };
   }
-  return { role: message.role, content, type, metadata };
+  return { role, content, type, metadata };
 }

@@ -91,9 +91,11 @@ export function convertToClaudeMessages(messages: EngineMessage[]): ClaudePrompt
     }
     const blocks = toBlocks(message, index);
     if (blocks.length === 0) return;
+    // tool results travel in user turns
+    const role = message.role === 'tool' ? 'user' : message.role;
     const last = turns[turns.length - 1];
-    if (last && last.role === message.role) last.blocks.push(...blocks);
-    else turns.push({ role: message.role, blocks });
+    if (last && last.role === role) last.blocks.push(...blocks);
+    else turns.push({ role, blocks });
   });
   if (turns.length === 0) throw new ValidationException(ErrorMessages.noConversationTurns(PROVIDER), { provider: PROVIDER });
   if (turns[0].role !== 'user') throw new ValidationException(ErrorMessages.firstTurnNotUser(PROVIDER), { provider: PROVIDER });
