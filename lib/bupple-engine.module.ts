@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { BuppleEngineConfigurableModule, ENGINE_MODULE_OPTIONS } from './bupple-engine.module-definition.js';
 import { createDrivers } from './engine/create-drivers.js';
 import { EngineService } from './engine.service.js';
+import { EngineHealthIndicator } from './health/engine-health.indicator.js';
 import { ENGINE_DRIVERS } from './engine.tokens.js';
 import { ConversationStore } from './memory/conversation-store.js';
 import { MemoryService } from './memory/memory.service.js';
@@ -30,7 +31,8 @@ import { SseStreams } from './sse/sse-streams.service.js';
     { provide: ConversationStore, inject: [MemoryService], useFactory: (memory: MemoryService) => memory.store },
     SseStreams,
     SseStreamInterceptor,
+    EngineHealthIndicator,
   ],
-  exports: [EngineService, MemoryService, ConversationStore, SseStreams, SseStreamInterceptor, ENGINE_MODULE_OPTIONS],
+  exports: [EngineService, MemoryService, ConversationStore, SseStreams, SseStreamInterceptor, EngineHealthIndicator, ENGINE_MODULE_OPTIONS],
 })
 export class BuppleEngineModule extends BuppleEngineConfigurableModule {}

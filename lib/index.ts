@@ -151,3 +151,10 @@ export type {
   SseStreamInfo,
   SseStreamState,
 } from './sse/index.js';
+
+// operations: health and OpenAPI
+export { EngineHealthIndicator } from './health/engine-health.indicator.js';
+export type { EngineHealthCheckOptions, EngineHealthResult, DependencyHealth } from './health/engine-health.indicator.js';
+export { ApiSseResponse } from './openapi/api-sse-response.decorator.js';
+export type { ApiSseResponseOptions } from './openapi/api-sse-response.decorator.js';
+export { SSE_EVENT_DATA_SCHEMAS } from './openapi/sse-event-schemas.js';

@@ -106,6 +106,17 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     this.redis = undefined;
   }
 
+  /** Where finished streams are kept for resumption: `memory` (this process) or `redis`. */
+  get replayDriver(): 'memory' | 'redis' {
+    return this.replay.driver === 'redis' ? 'redis' : 'memory';
+  }
+
+  /** Resolves when the Redis replay store answers a PING; rejects when it is not connected or fails. */
+  async pingReplay(): Promise<void> {
+    if (!this.redis) throw new Error('The Redis replay store is not connected');
+    await this.redis.ping();
+  }
+
   /** Number of streams generating in this process. */
   get running(): number {
     return this.sessions.size;

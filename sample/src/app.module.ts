@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { BuppleEngineModule } from '@bupple/nestjs-ai-engine';
 import { ChatController } from './chat.controller.js';
 import { engineOptionsFromEnv } from './config.js';
 import { ConversationsController } from './conversations.controller.js';
 import { DiagnosticsController, testHooksEnabled } from './diagnostics.controller.js';
+import { HealthController } from './health.controller.js';
 import { PageController } from './page.controller.js';
 import { StreamsController } from './streams.controller.js';
 
 @Module({
-  imports: [BuppleEngineModule.forRootAsync({ useFactory: () => engineOptionsFromEnv() })],
-  controllers: [ChatController, StreamsController, ConversationsController, PageController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
+  imports: [BuppleEngineModule.forRootAsync({ useFactory: () => engineOptionsFromEnv() }), TerminusModule],
+  controllers: [ChatController, StreamsController, ConversationsController, PageController, HealthController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
 })
 export class AppModule {}

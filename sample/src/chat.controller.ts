@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage } from '@bupple/nestjs-ai-engine';
+import { ApiSseResponse, EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage } from '@bupple/nestjs-ai-engine';
 import { ChatRequestDto, ChatStreamQueryDto } from './chat.dto.js';
 import { failMarkedChunk, testHooksEnabled, withInjectedFaults } from './diagnostics.controller.js';
 
@@ -16,6 +16,7 @@ export class ChatController {
   /** For the browser's EventSource: one question in the query string. */
   @Get('stream')
   @SseStream(streamOptions)
+  @ApiSseResponse()
   streamGet(@Query() query: ChatStreamQueryDto) {
     const options = this.callOptions(query.engine, { maxTokens: query.maxTokens }, query.conversationId);
     return withInjectedFaults(this.engine.stream([{ role: 'user', content: query.message }], options));
@@ -24,6 +25,7 @@ export class ChatController {
   /** For fetch-based clients: a whole conversation in a JSON body. */
   @Post('stream')
   @SseStream(streamOptions)
+  @ApiSseResponse()
   streamPost(@Body() body: ChatRequestDto) {
     return withInjectedFaults(this.engine.stream(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId)));
   }

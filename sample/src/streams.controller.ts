@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, Headers, HttpCode, NotFoundException, Param, Query } from '@nestjs/common';
-import { SseStream, SseStreams } from '@bupple/nestjs-ai-engine';
+import { ApiSseResponse, SseStream, SseStreams } from '@bupple/nestjs-ai-engine';
 
 /** Stream ids are 16 URL-safe characters; anything else cannot be one of ours. */
 const STREAM_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -15,6 +15,7 @@ export class StreamsController {
 
   @Get(':streamId')
   @SseStream()
+  @ApiSseResponse({ description: 'The events of the stream after Last-Event-ID, then the live ones' })
   resume(@Param('streamId') streamId: string, @Query('lastEventId') lastEventId?: string, @Headers('last-event-id') header?: string) {
     return this.streams.resume(streamId, header || lastEventId);
   }

@@ -128,6 +128,12 @@ export class RedisReplayStore {
     this.subscriber = subscriber;
   }
 
+  /** One PING on the command connection (callers bound the wait). */
+  async ping(): Promise<void> {
+    if (!this.client || this.closed) throw new Error('The Redis replay store is closed');
+    await this.client.ping();
+  }
+
   get ready(): boolean {
     return this.client !== undefined && !this.closed;
   }
