@@ -25,7 +25,14 @@ export interface DriverRequest {
  * Calls may interleave (parallel calls); `id` ties the parts together.
  */
 export type DriverStreamPart =
-  | { type: 'response-start'; model: string; warnings: EngineWarning[]; responseId?: string }
+  | {
+      type: 'response-start';
+      model: string;
+      warnings: EngineWarning[];
+      responseId?: string;
+      /** How `responseFormat` is honoured, when one was asked for. */
+      structuredOutputMode?: 'json_schema' | 'json_object' | 'prompt' | 'native' | 'tool';
+    }
   | { type: 'text-delta'; text: string }
   /** Reasoning ("thinking") text, apart from the answer. */
   | { type: 'reasoning-delta'; text: string }

@@ -61,6 +61,11 @@ export const ErrorMessages = {
   promptBlocked: (provider: string, reason: string, detail?: string) =>
     `${provider} blocked the prompt (${reason})${detail ? `: ${detail}` : '.'}`,
   audioWithoutMimeType: () => 'an audio part needs its mimeType (e.g. audio/wav).',
+  toolArgsNotObject: (provider: string) => `${provider} takes the arguments of a tool call as a JSON object.`,
+  schemaNotConvertible: (provider: string, what: string, field: string, why: string) =>
+    `${provider} cannot take the JSON Schema of ${what}: ${field || '(root)'}: ${why}.`,
+  toolChoiceUnknown: (provider: string, name: string) => `toolChoice names the tool "${name}", which is not among the tools given to ${provider}.`,
+  vertexOnlyOption: (field: string) => `${field} parameter is only supported in Vertex AI, not in the Gemini Developer API`,
   sseResync: () => 'The missed events of this stream are no longer held; ask again.',
   sseReplayUnreachable: (target: string, detail: string) =>
     `The Redis SSE replay store at ${target} is unreachable: ${detail}. Is Redis running? Check sse.replay.redis.url (BUPPLE_SSE_REPLAY_REDIS_URL); streams keep working, resumption stays within this instance.`,

@@ -1,6 +1,6 @@
 import { ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
-import type { ContentPart, EngineMessage } from '../../interfaces/engine-message.interface.js';
+import type { ContentPart, EngineMessage, ToolResultPart } from '../../interfaces/engine-message.interface.js';
 import type { GeminiContent, GeminiPart } from './gemini-api.types.js';
 
 const PROVIDER = 'gemini';
@@ -21,13 +21,28 @@ function parseDataUrl(url: string): { mimeType?: string; data: string } | undefi
   return match ? { mimeType: match[1] || undefined, data: match[2] } : undefined;
 }
 
-function toPart(part: ContentPart, index: number, where: string): GeminiPart | undefined {
+/** `{ output }` unless the result is already a JSON object: Gemini's `response` must be one. */
+function responseOf(part: ToolResultPart): Record<string, unknown> {
+  if (part.error) return { error: { message: part.error.message } };
+  const result = part.result;
+  return typeof result === 'object' && result !== null && !Array.isArray(result) ? (result as Record<string, unknown>) : { output: result ?? null };
+}
+
+/** Arguments as Gemini's `functionCall.args` (a JSON object). */
+function argsOf(args: unknown, index: number, where: string): Record<string, unknown> {
+  if (args === undefined || args === null) return {};
+  if (typeof args === 'object' && !Array.isArray(args)) return args as Record<string, unknown>;
+  throw invalid(index, `${where}: ${ErrorMessages.toolArgsNotObject(PROVIDER)}`);
+}
+
+function toPart(part: ContentPart, index: number, where: string, role: EngineMessage['role']): GeminiPart | undefined {
   switch (part.type) {
     case 'text':
       return part.text ? { text: part.text } : undefined;
     case 'image':
-    case 'audio': {
-      const url = part.type === 'image' ? part.url : undefined;
+    case 'audio':
+    case 'file': {
+      const url = part.type === 'audio' ? undefined : part.url;
       const inline =
         part.data !== undefined
           ? (parseDataUrl(part.data) ?? { mimeType: part.mimeType, data: part.data })
@@ -37,7 +52,7 @@ function toPart(part: ContentPart, index: number, where: string): GeminiPart | u
       if (inline) {
         const mimeType = part.mimeType ?? inline.mimeType;
         if (!mimeType) {
-          const why = part.type === 'image' ? ErrorMessages.imageDataWithoutMimeType() : ErrorMessages.audioWithoutMimeType();
+          const why = part.type === 'audio' ? ErrorMessages.audioWithoutMimeType() : ErrorMessages.imageDataWithoutMimeType();
           throw invalid(index, `${where}: ${why}`);
         }
         return { inlineData: { mimeType, data: inline.data } };
@@ -49,6 +64,24 @@ function toPart(part: ContentPart, index: number, where: string): GeminiPart | u
       }
       throw invalid(index, `${where}: ${ErrorMessages.imagePartWithoutSource()}`);
     }
+    case 'reasoning': {
+      if (role !== 'assistant') throw invalid(index, `${where}: ${ErrorMessages.partNotAllowedForRole(PROVIDER, role, part.type)}`);
+      // A thought summary goes back as one, with its signature; a signature alone (Gemini puts
+      // it on a text part, often an empty one at the end) goes back on an empty text part.
+      if (part.text) return { text: part.text, thought: true, ...(part.signature && { thoughtSignature: part.signature }) };
+      return part.signature ? { text: '', thoughtSignature: part.signature } : undefined;
+    }
+    case 'tool-call': {
+      if (role !== 'assistant') throw invalid(index, `${where}: ${ErrorMessages.partNotAllowedForRole(PROVIDER, role, part.type)}`);
+      const signature = part.providerMetadata?.thoughtSignature;
+      return {
+        functionCall: { name: part.name, args: argsOf(part.args, index, where) },
+        ...(typeof signature === 'string' && { thoughtSignature: signature }),
+      };
+    }
+    case 'tool-result':
+      if (role !== 'tool') throw invalid(index, `${where}: ${ErrorMessages.partNotAllowedForRole(PROVIDER, role, part.type)}`);
+      return { functionResponse: { name: part.name, response: responseOf(part) } };
     default:
       throw invalid(index, `${where}: ${ErrorMessages.unsupportedPart(PROVIDER, (part as { type: string }).type)}`);
   }
@@ -71,8 +104,12 @@ function systemText(message: EngineMessage, index: number): string {
  * - every system message goes to `systemInstruction`, in order, joined by blank lines;
  * - `assistant` becomes `model`; consecutive turns of the same role are merged (their parts
  *   concatenated), as Gemini wants alternating turns;
- * - images and audio given as base64 become `inlineData`; an image by URL becomes `fileData`,
- *   which needs its `mimeType` (`ValidationException` otherwise, naming the part).
+ * - images, audio and files given as base64 become `inlineData`; an image or file by URL
+ *   becomes `fileData`, which needs its `mimeType` (`ValidationException` otherwise, naming the part);
+ * - an assistant's `tool-call` parts become `functionCall` parts (with the `thoughtSignature`
+ *   Gemini gave them, from `providerMetadata`), its `reasoning` parts thought parts with their
+ *   signature; `tool` messages become `functionResponse` parts of a user turn (Gemini matches
+ *   them to the calls by name and order).
  */
 export function convertToGeminiContents(messages: EngineMessage[]): GeminiPrompt {
   const system: string[] = [];
@@ -88,7 +125,7 @@ export function convertToGeminiContents(messages: EngineMessage[]): GeminiPrompt
         ? message.content
           ? [{ text: message.content }]
           : []
-        : message.content.flatMap((part, p) => toPart(part, index, `.content[${p}]`) ?? []);
+        : message.content.flatMap((part, p) => toPart(part, index, `.content[${p}]`, message.role) ?? []);
     if (parts.length === 0) return;
     const role = message.role === 'assistant' ? 'model' : 'user';
     const last = contents[contents.length - 1];

@@ -1,15 +1,52 @@
 /**
- * The parts of the Gemini Developer API (`v1beta`, through `@google/genai` 2.x) that this
- * driver writes and reads. Declared here rather than imported from the SDK, so that the
- * package's public declarations never name the optional SDK.
+ * The parts of the Gemini Developer API (`v1beta` REST, `models/{model}:streamGenerateContent?alt=sse`)
+ * that this driver writes and reads. Declared here: the driver speaks the REST wire format
+ * itself and needs no SDK.
  */
+
+/** Gemini's OpenAPI-style `Schema` (function parameters, `responseSchema`). */
+export interface GeminiSchema {
+  type?: string;
+  format?: string;
+  title?: string;
+  description?: string;
+  nullable?: boolean;
+  enum?: string[];
+  items?: GeminiSchema;
+  properties?: Record<string, GeminiSchema>;
+  required?: string[];
+  anyOf?: GeminiSchema[];
+  minItems?: number;
+  maxItems?: number;
+  minProperties?: number;
+  maxProperties?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+  example?: unknown;
+  propertyOrdering?: string[];
+}
+
+export interface GeminiFunctionCall {
+  /** Sent by some Gemini APIs (Vertex, Live); the Developer API usually leaves it out. */
+  id?: string;
+  name: string;
+  args?: Record<string, unknown>;
+}
 
 export interface GeminiPart {
   text?: string;
   /** True for a thought summary (thinking models with `includeThoughts`): not part of the answer. */
   thought?: boolean;
+  /** Opaque signature of the model's reasoning: must go back unchanged with its part. */
+  thoughtSignature?: string;
   inlineData?: { mimeType: string; data: string };
   fileData?: { fileUri: string; mimeType: string };
+  functionCall?: GeminiFunctionCall;
+  functionResponse?: { id?: string; name: string; response: Record<string, unknown> };
 }
 
 export interface GeminiContent {
@@ -17,23 +54,21 @@ export interface GeminiContent {
   parts: GeminiPart[];
 }
 
-/** `GenerateContentConfig` as far as the driver sets it; `providerOptions` add any other field of it. */
-export interface GeminiGenerateConfig {
-  systemInstruction?: { parts: { text: string }[] };
-  temperature?: number;
-  topP?: number;
-  maxOutputTokens?: number;
-  stopSequences?: string[];
-  presencePenalty?: number;
-  frequencyPenalty?: number;
-  [field: string]: unknown;
+export interface GeminiFunctionDeclaration {
+  name: string;
+  description?: string;
+  parameters?: GeminiSchema;
 }
 
-/** What `models.generateContentStream()` is given (the SDK adds the abort signal and HTTP options). */
-export interface GeminiRequest {
-  model: string;
+/** The JSON body of `streamGenerateContent`. `providerOptions` may add any other field of it. */
+export interface GeminiRequestBody {
   contents: GeminiContent[];
-  config: GeminiGenerateConfig;
+  systemInstruction?: { parts: { text: string }[] };
+  tools?: Record<string, unknown>[];
+  toolConfig?: { functionCallingConfig?: { mode: 'AUTO' | 'ANY' | 'NONE' | 'VALIDATED'; allowedFunctionNames?: string[] } } & Record<string, unknown>;
+  safetySettings?: unknown[];
+  generationConfig?: Record<string, unknown>;
+  [field: string]: unknown;
 }
 
 export interface GeminiUsageMetadata {
@@ -42,35 +77,40 @@ export interface GeminiUsageMetadata {
   thoughtsTokenCount?: number;
   totalTokenCount?: number;
   cachedContentTokenCount?: number;
+  toolUsePromptTokenCount?: number;
 }
 
-/** One `data:` event of `streamGenerateContent?alt=sse`. */
+export interface GeminiGroundingMetadata {
+  groundingChunks?: { web?: { uri?: string; title?: string }; retrievedContext?: { uri?: string; title?: string } }[];
+  [field: string]: unknown;
+}
+
+export interface GeminiCitationSource {
+  uri?: string;
+  title?: string;
+  startIndex?: number;
+  endIndex?: number;
+  license?: string;
+}
+
+export interface GeminiCandidate {
+  content?: { parts?: GeminiPart[]; role?: string };
+  finishReason?: string;
+  finishMessage?: string;
+  /** The candidate's number; absent in some streams (then its position in the array). */
+  index?: number;
+  safetyRatings?: unknown[];
+  /** Gemini Developer API: `citationSources`; Vertex AI: `citations`. */
+  citationMetadata?: { citationSources?: GeminiCitationSource[]; citations?: GeminiCitationSource[] };
+  groundingMetadata?: GeminiGroundingMetadata;
+}
+
+/** One `data:` event of `streamGenerateContent?alt=sse`, or an error object sent instead. */
 export interface GeminiChunk {
-  candidates?: {
-    content?: { parts?: GeminiPart[]; role?: string };
-    finishReason?: string;
-    finishMessage?: string;
-    index?: number;
-  }[];
-  promptFeedback?: { blockReason?: string; blockReasonMessage?: string };
+  candidates?: GeminiCandidate[];
+  promptFeedback?: { blockReason?: string; blockReasonMessage?: string; safetyRatings?: unknown[] };
   usageMetadata?: GeminiUsageMetadata;
   modelVersion?: string;
   responseId?: string;
+  error?: unknown;
 }
-
-/**
- * What the opener saw of the HTTP exchange, for error mapping: whether a request went out at
- * all (the SDK rejects some configurations before sending), and the response status and
- * headers (the SDK's `ApiError` keeps neither `Retry-After` nor any other header).
- */
-export interface GeminiExchange {
-  requestSent: boolean;
-  status?: number;
-  headers?: Headers;
-}
-
-/**
- * Sends one streaming request and resolves once the response headers are in (status 2xx),
- * with the chunks still to be read. Rejects with the SDK's error otherwise.
- */
-export type GeminiStreamOpener = (request: GeminiRequest, signal: AbortSignal, exchange: GeminiExchange) => Promise<AsyncIterable<GeminiChunk>>;

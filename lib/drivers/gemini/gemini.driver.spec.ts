@@ -245,14 +245,14 @@ describe('GeminiDriver against a local Gemini Developer API', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('rejects a configuration the SDK refuses (a Vertex-only field) as a ValidationException, before any request', async () => {
+  it('rejects a Vertex-only field as a ValidationException, before any request', async () => {
     const { error } = await collect(call(hello, { providerOptions: { routingConfig: { autoMode: {} } } }));
     expect(error).toBeInstanceOf(ValidationException);
     expect((error as Error).message).toMatch(/^gemini rejected the request: routingConfig parameter is only supported/);
     expect(server.requests).toHaveLength(0);
   });
 
-  it('streams only the answer of a thinking model, counts thinking tokens as completion, reports MAX_TOKENS as length', async () => {
+  it('streams a thinking model’s thought summary as reasoning apart from the answer, counts thinking tokens as completion (and as reasoningTokens), reports MAX_TOKENS as length', async () => {
     const chunks = fixture('thinking-stream.jsonl');
     server.respond(async (_req, res) => {
       startEventStream(res);
@@ -261,11 +261,17 @@ describe('GeminiDriver against a local Gemini Developer API', () => {
     });
     const { parts } = await collect(call());
     expect(texts(parts).join('')).toBe('Waves fold into foam,\nsalt wind');
+    expect(parts.filter((p) => p.type.startsWith('reasoning'))).toEqual([
+      { type: 'reasoning-delta', text: '**Planning the haiku**\nFive, seven, five syllables about the sea.' },
+      { type: 'reasoning-end' },
+    ]);
+    // the reasoning block ends when the answer starts
+    expect(parts.map((p) => p.type).slice(0, 4)).toEqual(['response-start', 'reasoning-delta', 'reasoning-end', 'text-delta']);
     expect(parts[parts.length - 1]).toEqual({
       type: 'finish',
       finishReason: 'length',
       rawFinishReason: 'MAX_TOKENS',
-      usage: { promptTokens: 9, completionTokens: 64, totalTokens: 73 },
+      usage: { promptTokens: 9, completionTokens: 64, totalTokens: 73, reasoningTokens: 56 },
     });
   });
 

@@ -1,172 +1,269 @@
 import type { Observable } from 'rxjs';
-import { ConnectionException, ContentFilterException, ValidationException } from '../../errors/engine.exception.js';
+import { SseParser } from '../../client/sse-parser.js';
+import { ProviderServerException, ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
-import { redactSecrets } from '../../errors/redact.js';
-import type { DriverCallOptions } from '../../interfaces/engine-call-options.interface.js';
 import type { GeminiEngineConfig } from '../../interfaces/engine-module-options.interface.js';
-import type { EngineUsage } from '../../interfaces/engine-usage.interface.js';
-import type { EngineWarning } from '../../interfaces/engine-warning.interface.js';
-import { loadPackage } from '../../utils/load-package.js';
 import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
-import { convertToGeminiContents } from './convert-to-gemini-contents.js';
-import type { GeminiChunk, GeminiExchange, GeminiGenerateConfig, GeminiRequest, GeminiStreamOpener, GeminiUsageMetadata } from './gemini-api.types.js';
-import { mapGeminiError } from './map-gemini-error.js';
-import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
+import { createNodeHttpFetch, readResponseBody, type NodeHttpFetch } from '../node-http-fetch.js';
+import { buildGeminiRequest, GEMINI_DEFAULT_BASE_URL } from './build-gemini-request.js';
+import type { GeminiChunk } from './gemini-api.types.js';
+import { GeminiStreamMapper } from './gemini-stream-mapper.js';
+import { mapGeminiError, mapGeminiErrorBody, parseGeminiErrorBody, type GeminiErrorContext } from './map-gemini-error.js';
+
+export { buildGeminiRequest, GEMINI_DEFAULT_BASE_URL };
 
 /** Model used when neither the call nor the engine configuration names one. */
 export const GEMINI_DEFAULT_MODEL = 'gemini-flash-latest';
-/** The Gemini Developer API, used when the configuration has no `baseURL`. */
-export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/';
 
 const PROVIDER = 'gemini';
+const LF = 10;
+const CR = 13;
+const OPEN_BRACE = 123;
+/** The most of an error body kept (HTTP errors, a bare error object in the stream). */
+const ERROR_BODY_LIMIT = 64 * 1024;
 
-/** The `generateContentStream` parameters for one call, and what could not be honoured. */
-export function buildGeminiRequest(
-  request: DriverRequest,
-  config: Pick<GeminiEngineConfig, 'temperature' | 'maxTokens'> = {},
-): { request: GeminiRequest; warnings: EngineWarning[] } {
-  const options: DriverCallOptions = request.options;
-  const { systemInstruction, contents } = convertToGeminiContents(request.messages);
-  const warnings: EngineWarning[] = [];
-  if (options.user !== undefined) {
-    warnings.push({ type: 'unsupported-option', option: 'user', message: ErrorMessages.optionNotSupported(PROVIDER, 'user') });
-  }
-  const temperature = options.temperature ?? config.temperature;
-  const maxOutputTokens = options.maxTokens ?? config.maxTokens;
-  const generateConfig: GeminiGenerateConfig = {
-    ...(systemInstruction && { systemInstruction }),
-    ...(temperature !== undefined && { temperature }),
-    ...(options.topP !== undefined && { topP: options.topP }),
-    ...(maxOutputTokens !== undefined && { maxOutputTokens }),
-    ...(options.stop?.length && { stopSequences: options.stop }),
-    ...(options.presencePenalty !== undefined && { presencePenalty: options.presencePenalty }),
-    ...(options.frequencyPenalty !== undefined && { frequencyPenalty: options.frequencyPenalty }),
-    ...options.providerOptions,
-  };
-  return { request: { model: options.model, contents, config: generateConfig }, warnings };
-}
+/** An HTTP transport: `fetch` over a keep-alive pool, and how to close it. */
+export type GeminiTransport = Pick<NodeHttpFetch, 'fetch' | 'close'>;
 
-/** Usage normalised: completion tokens include thinking tokens, as they are billed as output. */
-function usageOf(metadata: GeminiUsageMetadata | undefined): EngineUsage | undefined {
-  if (!metadata) return undefined;
-  const promptTokens = metadata.promptTokenCount ?? 0;
-  const completionTokens = (metadata.candidatesTokenCount ?? 0) + (metadata.thoughtsTokenCount ?? 0);
-  return { promptTokens, completionTokens, totalTokens: metadata.totalTokenCount ?? promptTokens + completionTokens };
+/** The first `limit` bytes of a response body, as text. */
+async function readText(response: Response, limit: number): Promise<string> {
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  await readResponseBody(response, (bytes) => {
+    pieces.push(bytes);
+    size += bytes.byteLength;
+    return size < limit;
+  });
+  return Buffer.concat(pieces).subarray(0, limit).toString('utf8');
 }
 
 /**
- * The `gemini` engine: the Gemini Developer API through `@google/genai`, streamed
- * (`streamGenerateContent?alt=sse`). Create it with {@link createGeminiDriver}; the
- * constructor takes the function that opens a stream, so that the class never names the
- * optional SDK.
+ * Reads the `alt=sse` body: `data:` events through the library's SSE parser, each event's JSON
+ * to the mapper. Vertex AI may end a stream with an error object written bare (pretty
+ * printed, no `data:`): a line that starts with `{` begins it, and from there the bytes are
+ * kept until they parse as JSON. Both are decided line by line, so the outcome does not
+ * depend on where the bytes were split.
+ */
+class GeminiBodyReader {
+  /** Set once the stream has failed (an error event, a malformed event, a blocked prompt). */
+  failure: unknown;
+  private readonly parser: SseParser;
+  private atLineStart = true;
+  private bare: Uint8Array[] | undefined;
+  private bareSize = 0;
+
+  constructor(
+    private readonly mapper: GeminiStreamMapper,
+    private readonly onError: (body: unknown) => unknown,
+  ) {
+    this.parser = new SseParser({ onEvent: ({ data }) => this.onData(data) });
+  }
+
+  /** Feeds bytes; false once nothing more is needed (a failure, or the bare error object is complete). */
+  feed(bytes: Uint8Array): boolean {
+    if (this.bare) return this.keepBare(bytes);
+    const start = this.bareStart(bytes);
+    if (start === -1) {
+      this.parser.feed(bytes);
+      return this.failure === undefined;
+    }
+    if (start > 0) this.parser.feed(bytes.subarray(0, start));
+    if (this.failure !== undefined) return false;
+    this.bare = [];
+    return this.keepBare(bytes.subarray(start));
+  }
+
+  /** The body ended. */
+  end(): void {
+    if (this.failure !== undefined) return;
+    if (this.bare) {
+      // an error object that never became whole JSON
+      this.failure = this.bareFailure() ?? new ProviderServerException(ErrorMessages.malformedStream(PROVIDER), { provider: PROVIDER, body: this.bareText() });
+      return;
+    }
+    this.parser.end();
+  }
+
+  private onData(data: string): void {
+    if (this.failure !== undefined) return;
+    let chunk: GeminiChunk;
+    try {
+      chunk = JSON.parse(data) as GeminiChunk;
+    } catch (error) {
+      this.failure = error; // a SyntaxError: a malformed stream
+      return;
+    }
+    if (typeof chunk !== 'object' || chunk === null) return;
+    if (chunk.error !== undefined && chunk.error !== null) {
+      this.failure = this.onError(chunk);
+      return;
+    }
+    try {
+      this.mapper.push(chunk);
+    } catch (error) {
+      this.failure = error;
+    }
+  }
+
+  /** Where a line starting with `{` begins in `bytes` (-1: none); remembers whether the next chunk starts a line. */
+  private bareStart(bytes: Uint8Array): number {
+    const length = bytes.length;
+    let pos = 0;
+    if (!this.atLineStart) {
+      const lf = bytes.indexOf(LF);
+      if (lf === -1) return -1;
+      pos = lf + 1;
+    }
+    for (;;) {
+      if (pos >= length) {
+        this.atLineStart = true;
+        return -1;
+      }
+      const byte = bytes[pos];
+      if (byte === OPEN_BRACE) return pos;
+      if (byte === LF || byte === CR) {
+        pos++;
+        continue;
+      }
+      const lf = bytes.indexOf(LF, pos);
+      if (lf === -1) {
+        this.atLineStart = false;
+        return -1;
+      }
+      pos = lf + 1;
+    }
+  }
+
+  private keepBare(bytes: Uint8Array): boolean {
+    this.bare!.push(bytes);
+    this.bareSize += bytes.byteLength;
+    const failure = this.bareFailure();
+    if (failure !== undefined) {
+      this.failure = failure;
+      return false;
+    }
+    if (this.bareSize > ERROR_BODY_LIMIT) {
+      this.failure = new ProviderServerException(ErrorMessages.malformedStream(PROVIDER), { provider: PROVIDER });
+      return false;
+    }
+    return true;
+  }
+
+  private bareText(): string {
+    return Buffer.concat(this.bare ?? []).toString('utf8');
+  }
+
+  /** The error the bare object stands for, once it is whole JSON (a prefix of an object never parses). */
+  private bareFailure(): unknown {
+    let body: unknown;
+    try {
+      body = JSON.parse(this.bareText());
+    } catch {
+      return undefined;
+    }
+    if (typeof body === 'object' && body !== null && (body as { error?: unknown }).error !== undefined) return this.onError(body);
+    return new ProviderServerException(ErrorMessages.malformedStream(PROVIDER), { provider: PROVIDER, body });
+  }
+}
+
+/**
+ * The `gemini` engine: the Gemini Developer API's `models/{model}:streamGenerateContent?alt=sse`,
+ * spoken directly (no SDK): the request goes over the library's `node:http` keep-alive
+ * transport with the key in `x-goog-api-key` (`projectId`, if any, in `x-goog-user-project`),
+ * and the body is read with the library's own SSE parser. Create it with {@link createGeminiDriver}.
  */
 export class GeminiDriver implements EngineDriver {
   readonly provider = PROVIDER;
   readonly defaultModel: string;
   readonly defaults: { temperature?: number; maxTokens?: number };
+  private readonly errorContext: GeminiErrorContext;
+  private readonly headers: Record<string, string>;
 
   constructor(
     readonly name: string,
     private readonly config: GeminiEngineConfig,
-    private readonly open: GeminiStreamOpener,
+    private readonly transport: GeminiTransport,
   ) {
     this.defaultModel = config.model ?? GEMINI_DEFAULT_MODEL;
     this.defaults = engineDefaults(config);
+    this.errorContext = { engine: name, apiKey: config.apiKey };
+    this.headers = {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      'x-goog-api-key': config.apiKey,
+      ...(config.projectId && { 'x-goog-user-project': config.projectId }),
+    };
   }
 
   stream(request: DriverRequest): Observable<DriverStreamPart> {
     return abortableStream((sink, signal) => this.run(request, sink, signal));
   }
 
-  private async run(request: DriverRequest, subscriber: DriverPartSink, signal: AbortSignal): Promise<void> {
-    const exchange: GeminiExchange = { requestSent: false };
-    try {
-      const { request: params, warnings } = buildGeminiRequest(request, this.config);
-      const chunks = await this.open(params, signal, exchange);
-      // The SDK resolves once the response headers are in, with status 2xx: the provider accepted.
-      subscriber.next({ type: 'response-start', model: params.model, warnings });
+  /** Closes the kept-alive connections to Gemini. */
+  close(): void {
+    this.transport.close();
+  }
 
-      let finishReason: string | undefined;
-      let usage: GeminiUsageMetadata | undefined;
-      for await (const chunk of chunks) {
-        if (signal.aborted) return;
-        const blocked = chunk.promptFeedback?.blockReason;
-        if (blocked) {
-          const detail = chunk.promptFeedback?.blockReasonMessage;
-          throw new ContentFilterException(ErrorMessages.promptBlocked(PROVIDER, blocked, detail && redactSecrets(detail, [this.config.apiKey])), {
-            provider: PROVIDER,
-            body: { promptFeedback: chunk.promptFeedback },
-          });
-        }
-        if (chunk.usageMetadata) usage = chunk.usageMetadata;
-        const candidate = chunk.candidates?.[0];
-        let answered = false;
-        for (const part of candidate?.content?.parts ?? []) {
-          // Thought summaries are not the answer.
-          if (typeof part.text === 'string' && part.text && !part.thought) {
-            subscriber.next({ type: 'text-delta', text: part.text });
-            answered = true;
-          }
-        }
-        if (!answered) subscriber.next({ type: 'activity' }); // alive, no answer text (thoughts, metadata)
-        if (candidate?.finishReason) finishReason = candidate.finishReason;
-      }
+  private async run(request: DriverRequest, sink: DriverPartSink, signal: AbortSignal): Promise<void> {
+    try {
+      const call = buildGeminiRequest(request, this.config);
+      const response = await this.transport.fetch(call.url, {
+        method: 'POST',
+        headers: { ...call.headers, ...this.headers },
+        body: JSON.stringify(call.body),
+        signal,
+      });
       if (signal.aborted) return;
-      if (!finishReason) throw new ConnectionException(ErrorMessages.streamEndedEarly(PROVIDER), { provider: PROVIDER });
-      subscriber.next({ type: 'finish', finishReason: mapGeminiFinishReason(finishReason), rawFinishReason: finishReason, usage: usageOf(usage) });
-      subscriber.complete();
+      if (response.status < 200 || response.status > 299) {
+        const body = parseGeminiErrorBody(await readText(response, ERROR_BODY_LIMIT));
+        throw mapGeminiErrorBody(response.status, body, response.headers, this.errorContext);
+      }
+      // Gemini accepted the request; the chunks' modelVersion is not known yet
+      sink.next({
+        type: 'response-start',
+        model: call.model,
+        warnings: call.warnings,
+        ...(call.structuredOutputMode && { structuredOutputMode: call.structuredOutputMode }),
+      });
+
+      const mapper = new GeminiStreamMapper((part) => sink.next(part), this.config.apiKey);
+      const reader = new GeminiBodyReader(mapper, (body) => mapGeminiErrorBody(0, body, response.headers, this.errorContext));
+      await readResponseBody(response, (bytes) => reader.feed(bytes));
+      if (signal.aborted) return;
+      reader.end();
+      if (reader.failure !== undefined) throw reader.failure;
+      mapper.finish();
+      sink.complete();
     } catch (error) {
       // An abort by unsubscribing is the caller leaving, not a failure.
       if (signal.aborted) return;
-      subscriber.error(mapGeminiError(error, { engine: this.name, apiKey: this.config.apiKey, exchange }));
+      sink.error(mapGeminiError(error, this.errorContext));
     }
   }
 }
 
 /**
- * Creates the `gemini` engine, loading `@google/genai` on first use (a missing package is a
- * `MissingPackageException` naming `npm install @google/genai`). It talks to the Gemini
- * Developer API (never Vertex AI, whatever `GOOGLE_GENAI_USE_VERTEXAI` says) at `baseURL`,
- * with the key in `x-goog-api-key` and `projectId`, if any, in `x-goog-user-project`. The SDK
- * does not retry and does not resume broken streams (`automaticContinuation: false`): the
- * engine retries, with backoff, and falls back.
+ * Creates the `gemini` engine: the Gemini Developer API (never Vertex AI) at `baseURL`, over a
+ * `node:http` keep-alive pool of its own (closed by `close()`). No SDK is needed. The driver does
+ * not retry and does not resume broken streams: the engine retries, with backoff, and falls back.
  */
-export async function createGeminiDriver(name: string, config: GeminiEngineConfig): Promise<GeminiDriver> {
-  const { GoogleGenAI } = await loadPackage('@google/genai', 'the Gemini engine', () => import('@google/genai'));
-  let ai: InstanceType<typeof GoogleGenAI>;
-  try {
-    ai = new GoogleGenAI({
-      vertexai: false,
-      apiKey: config.apiKey,
-      httpOptions: {
-        baseUrl: config.baseURL || GEMINI_DEFAULT_BASE_URL,
-        ...(config.projectId && { headers: { 'x-goog-user-project': config.projectId } }),
-      },
-    });
-  } catch (error) {
-    throw new ValidationException(ErrorMessages.invalidOptions([redactSecrets(`engine.${name}: ${(error as Error).message}`, [config.apiKey])]), {
-      provider: PROVIDER,
-      engine: name,
-    });
+export async function createGeminiDriver(name: string, config: GeminiEngineConfig, transport: GeminiTransport = createNodeHttpFetch()): Promise<GeminiDriver> {
+  const problems: string[] = [];
+  if (typeof config.apiKey !== 'string' || config.apiKey.trim() === '') problems.push(`engine.${name}.apiKey: an API key is needed`);
+  if (config.baseURL) {
+    let url: URL | undefined;
+    try {
+      url = new URL(config.baseURL);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) problems.push(`engine.${name}.baseURL: must be an http or https URL`);
   }
-  const open: GeminiStreamOpener = async (request, signal, exchange) => {
-    // Records the response status and headers: the SDK's ApiError keeps neither (e.g. Retry-After).
-    const recordingFetch: typeof fetch = async (input, init) => {
-      exchange.requestSent = true;
-      const response = await fetch(input, init);
-      exchange.status = response.status;
-      exchange.headers = response.headers;
-      return response;
-    };
-    const { httpOptions, ...rest } = request.config as GeminiGenerateConfig & { httpOptions?: Record<string, unknown> };
-    const params = {
-      model: request.model,
-      contents: request.contents,
-      config: { ...rest, abortSignal: signal, automaticContinuation: false, httpOptions: { ...httpOptions, fetch: recordingFetch } },
-    } as unknown as Parameters<typeof ai.models.generateContentStream>[0];
-    return (await ai.models.generateContentStream(params)) as unknown as AsyncIterable<GeminiChunk>;
-  };
-  return new GeminiDriver(name, config, open);
+  if (problems.length > 0) {
+    transport.close();
+    throw new ValidationException(ErrorMessages.invalidOptions(problems), { provider: PROVIDER, engine: name });
+  }
+  return new GeminiDriver(name, config, transport);
 }
