@@ -85,7 +85,7 @@ function convert(input: unknown, root: JsonSchema, path: string, refs: ReadonlyS
     throw new GeminiSchemaError(path, 'a schema that accepts any value has no equivalent (give it a type)');
   }
   if (!isObject(input)) throw new GeminiSchemaError(path, 'is not a schema object');
-  let schema = input;
+  const schema = input;
 
   if (typeof schema.$ref === 'string') {
     const ref = schema.$ref;
@@ -97,7 +97,7 @@ function convert(input: unknown, root: JsonSchema, path: string, refs: ReadonlyS
     const all = schema.allOf;
     if (!Array.isArray(all) || all.length !== 1) throw new GeminiSchemaError(join(path, 'allOf'), '"allOf" of several schemas has no equivalent');
     const { allOf: _allOf, ...siblings } = schema;
-    schema = { ...(all[0] as Record<string, unknown>), ...siblings };
+    return convert({ ...(all[0] as Record<string, unknown>), ...siblings }, root, path, refs);
   }
 
   for (const key of Object.keys(schema)) {
