@@ -3,7 +3,7 @@ import { cutsInside, FakeProviderServer, startEventStream, writeCuts } from '../
 import { collect, texts } from '../../../test/utils/driver-outcome.js';
 import { EngineService } from '../../engine.service.js';
 import { ConnectionException, ProviderOverloadedException, ValidationException } from '../../errors/engine.exception.js';
-import type { DriverCallOptions } from '../../interfaces/engine-call-options.interface.js';
+import type { DriverCallOptions, ReasoningOptions } from '../../interfaces/engine-call-options.interface.js';
 import type { EngineChunk } from '../../interfaces/engine-chunk.interface.js';
 import type { EngineMessage } from '../../interfaces/engine-message.interface.js';
 import type { DriverToolDefinition } from '../../interfaces/tool.interface.js';
@@ -108,7 +108,7 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
     [{ effort: 'high' }, { thinkingBudget: 24576, includeThoughts: true }],
     [{ effort: 'high', budgetTokens: 2048 }, { thinkingBudget: 2048, includeThoughts: true }],
     [{}, { includeThoughts: true }],
-  ])('maps reasoning %j to thinkingConfig %j; providerOptions.thinkingConfig wins field by field', async (reasoning, expected) => {
+  ] as [ReasoningOptions, Record<string, unknown>][])('maps reasoning %j to thinkingConfig %j; providerOptions.thinkingConfig wins field by field', async (reasoning, expected) => {
     answer(toolCallAnswer);
     await collect(call({ reasoning }));
     expect(server.lastRequest.body.generationConfig.thinkingConfig).toEqual(expected);
