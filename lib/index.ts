@@ -71,6 +71,12 @@ export type { EngineExceptionOptions } from './errors/engine.exception.js';
 export { EngineExceptionFilter } from './errors/engine-exception.filter.js';
 export { toHttpException } from './errors/engine-http.js';
 
+// Structured output: DTO class -> JSON Schema, validation of plain values as DTO instances
+export { dtoToJsonSchema, Describe, validateAs } from './schema/index.js';
+export type { DtoClass, Validated } from './schema/index.js';
+export { SchemaConversionException, ObjectValidationException, formatFieldError } from './errors/object.exception.js';
+export type { ObjectFieldError } from './errors/object.exception.js';
+
 // Memory
 export {
   MemoryService,

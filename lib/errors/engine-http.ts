@@ -25,6 +25,7 @@ export function engineErrorStatus(error: EngineException): number {
     case 'memory_storage':
     case 'missing_package':
     case 'invalid_configuration':
+    case 'invalid_schema':
       return HttpStatus.INTERNAL_SERVER_ERROR;
     default:
       // the provider rejected our key or failed: the fault is upstream, not the client's
@@ -45,7 +46,7 @@ export function publicEngineError(error: EngineException): { code: string; messa
   return { code: error.code, message, retryable: error.retryable };
 }
 
-const INTERNAL_CODES = new Set(['memory_error', 'memory_connection', 'memory_storage', 'missing_package', 'invalid_configuration']);
+const INTERNAL_CODES = new Set(['memory_error', 'memory_connection', 'memory_storage', 'missing_package', 'invalid_configuration', 'invalid_schema']);
 
 /** Turns an EngineException into an HttpException with the right status and a safe body. */
 export function toHttpException(error: EngineException): HttpException {

@@ -69,4 +69,8 @@ export const ErrorMessages = {
   sseResync: () => 'The missed events of this stream are no longer held; ask again.',
   sseReplayUnreachable: (target: string, detail: string) =>
     `The Redis SSE replay store at ${target} is unreachable: ${detail}. Is Redis running? Check sse.replay.redis.url (BUPPLE_SSE_REPLAY_REDIS_URL); streams keep working, resumption stays within this instance.`,
+  schemaProblems: (problems: string[]) =>
+    `Cannot convert to JSON Schema:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+  objectInvalid: (errors: string[]) =>
+    `The model's answer is not a valid object:\n${errors.map((e) => `  - ${e}`).join('\n')}`,
 } as const;
