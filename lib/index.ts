@@ -164,3 +164,6 @@ export type { EngineHealthCheckOptions, EngineHealthResult, DependencyHealth } f
 export { ApiSseResponse } from './openapi/api-sse-response.decorator.js';
 export type { ApiSseResponseOptions } from './openapi/api-sse-response.decorator.js';
 export { SSE_EVENT_DATA_SCHEMAS } from './openapi/sse-event-schemas.js';
+
+// Claude driver: prompt caching options (claude)
+export type { CacheControlOptions } from './interfaces/engine-call-options.interface.js';

@@ -52,6 +52,7 @@ export function driverOptions(driver: EngineDriver, options: EngineCallOptions, 
     ['user', options.user],
     ['providerOptions', options.providerOptions],
     ['reasoning', options.reasoning],
+    ['cacheControl', options.cacheControl],
   ];
   for (const [key, value] of entries) if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
   return resolved;

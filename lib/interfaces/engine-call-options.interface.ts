@@ -21,6 +21,16 @@ export interface ResponseFormat {
   description?: string;
 }
 
+/**
+ * Claude prompt caching: cache breakpoints (`cache_control: { type: 'ephemeral' }`) after the
+ * system prompt and after the tool definitions. Mark messages with `cacheControl: true` to cache
+ * the conversation up to them. Other providers ignore it.
+ */
+export interface CacheControlOptions {
+  system?: boolean;
+  tools?: boolean;
+}
+
 /** Retry policy for retryable provider errors (408/409/429/5xx, connection failures). */
 export interface RetryOptions {
   /** Retries after the first attempt, per engine. Default 2. */
@@ -70,6 +80,8 @@ export interface EngineCallOptions {
   signal?: AbortSignal;
   /** Opt-in reasoning; reasoning text streams apart from the answer. */
   reasoning?: ReasoningOptions;
+  /** Claude prompt caching of the system prompt and tools (see {@link CacheControlOptions}). */
+  cacheControl?: CacheControlOptions;
 }
 
 /** Options after defaults are applied, as a driver receives them. */
@@ -89,4 +101,5 @@ export interface DriverCallOptions {
   parallelToolCalls?: boolean;
   reasoning?: ReasoningOptions;
   responseFormat?: ResponseFormat;
+  cacheControl?: CacheControlOptions;
 }

@@ -70,4 +70,10 @@ export type ContentPart = TextPart | ImagePart | AudioPart | FilePart | Reasonin
 export interface EngineMessage {
   role: EngineRole;
   content: string | ContentPart[];
+  /**
+   * Claude prompt caching: a cache breakpoint after this message (`cache_control: { type:
+   * 'ephemeral' }` on its last block), so that the conversation up to here is cached.
+   * Other providers ignore it (they cache on their own).
+   */
+  cacheControl?: boolean;
 }

@@ -104,7 +104,8 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
         type: 'finish',
         finishReason: 'stop',
         rawFinishReason: 'end_turn',
-        usage: { promptTokens: 25, completionTokens: 17, totalTokens: 42 },
+        // cache reads are part of the prompt tokens, and reported apart
+        usage: { promptTokens: 25, completionTokens: 17, totalTokens: 42, cachedInputTokens: 4 },
       });
     });
 
@@ -258,7 +259,7 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('streams only the text of an answer that thinks first, and reports max_tokens as length', async () => {
+  it('streams the thinking apart from the text, with its signature, and reports max_tokens as length', async () => {
     const events = fixture('thinking-stream.jsonl');
     server.respond(async (_req, res) => {
       startEventStream(res);
@@ -267,11 +268,18 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
     });
     const { parts } = await collect(call());
     expect(texts(parts).join('')).toBe('Waves fold into foam,\nsalt wind');
+    expect(parts.filter((p) => p.type === 'reasoning-delta' || p.type === 'reasoning-end')).toEqual([
+      { type: 'reasoning-delta', text: 'The user wants a haiku about the sea.' },
+      { type: 'reasoning-end', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+    ]);
+    // the reasoning ends before the first text
+    expect(parts.findIndex((p) => p.type === 'reasoning-end')).toBeLessThan(parts.findIndex((p) => p.type === 'text-delta'));
     expect(parts[parts.length - 1]).toEqual({
       type: 'finish',
       finishReason: 'length',
       rawFinishReason: 'max_tokens',
-      usage: { promptTokens: 50, completionTokens: 64, totalTokens: 114 },
+      // cache writes are part of the prompt tokens, and reported apart
+      usage: { promptTokens: 50, completionTokens: 64, totalTokens: 114, cacheWriteTokens: 12 },
     });
   });
 
@@ -452,7 +460,7 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
     await within(server.lastRequest.aborted, 2000, 'closing the upstream connection');
     expect(server.lastRequest.wasAborted()).toBe(true);
     await sleep(20);
-    expect(seen).toEqual(['response-start', 'text-delta']);
+    expect(seen).toEqual(['response-start', 'activity', 'text-delta']); // activity: the ping
   });
 
   it('unsubscribing before the provider answers aborts the request and raises no error', async () => {

@@ -89,3 +89,28 @@ export function mapClaudeError(error: unknown, context: ClaudeErrorContext): Eng
   // 400, 404, 413, 422 and every other 4xx / request error type: the request itself is wrong.
   return new ValidationException(ErrorMessages.badRequest(PROVIDER, detail), options);
 }
+
+/**
+ * Maps an `event: error` sent inside a 200 stream (`{"type":"error","error":{"type":
+ * "overloaded_error",…}}`): its error `type` decides the class, as for an HTTP error.
+ */
+export function mapClaudeStreamError(data: unknown, headers: Headers, context: ClaudeErrorContext): EngineException {
+  const type = errorType({ error: data });
+  // an error type this mapping does not know, sent mid-stream, is the provider failing
+  const known = type !== undefined && KNOWN_ERROR_TYPES.has(type);
+  return mapClaudeError({ name: 'ClaudeStreamError', error: data, headers, ...(!known && { type: 'api_error' }) }, context);
+}
+
+/** Anthropic's documented error types. */
+const KNOWN_ERROR_TYPES: ReadonlySet<string> = new Set([
+  'invalid_request_error',
+  'authentication_error',
+  'billing_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+  'rate_limit_error',
+  'api_error',
+  'timeout_error',
+  'overloaded_error',
+]);
