@@ -85,6 +85,7 @@ interface Outcome {
   rawFinishReason?: string | null;
   usage?: unknown;
   error?: string;
+  message?: string;
 }
 
 function outcomeOf(chunks: EngineChunk[], error?: unknown): Outcome {
@@ -95,7 +96,7 @@ function outcomeOf(chunks: EngineChunk[], error?: unknown): Outcome {
     toolCalls: chunks.flatMap((c) => (c.toolCall ? [{ name: c.toolCall.name, args: c.toolCall.args }] : [])),
     sources: chunks.flatMap((c) => (c.source ? [c.source.url] : [])),
     ...(last?.finishReason && { finishReason: last.finishReason, rawFinishReason: last.rawFinishReason, usage: last.usage }),
-    ...(error !== undefined && { error: (error as Error).constructor.name }),
+    ...(error !== undefined && { error: (error as Error).constructor.name, message: (error as Error).message }),
   };
 }
 
@@ -208,6 +209,7 @@ function inProcessDriver(bytes: Buffer, size: number): ClaudeDriver {
       pieces = false;
       outcomes.push(await replay(overHttp.engine));
     }
+    expect(outcomes.map((o) => o.message)).toEqual([undefined, undefined]);
     // anthropic-text reports cache fields of 0: nothing cached, nothing reported apart
     expect(outcomes[0].usage).toEqual({ promptTokens: 12, completionTokens: 30, totalTokens: 42 });
     // 43 in message_start, 61 in message_delta: the later count wins
