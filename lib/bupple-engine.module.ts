@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { BuppleEngineConfigurableModule, ENGINE_MODULE_OPTIONS } from './bupple-engine.module-definition.js';
 import { createDrivers } from './engine/create-drivers.js';
 import { EngineService } from './engine.service.js';
@@ -10,6 +11,7 @@ import type { BuppleEngineModuleOptions } from './interfaces/engine-module-optio
 import { validateEngineOptions } from './options/validate-engine-options.js';
 import { SseStreamInterceptor } from './sse/sse-stream.interceptor.js';
 import { SseStreams } from './sse/sse-streams.service.js';
+import { ToolRegistry } from './tools/tool-registry.service.js';
 
 /**
  * Registers EngineService, MemoryService and SseStreams (and the SSE interceptor's settings) from `forRoot(options)` or
@@ -17,6 +19,7 @@ import { SseStreams } from './sse/sse-streams.service.js';
  * Options are validated when the app boots: bad ones stop it with one error listing them all.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: ENGINE_DRIVERS,
@@ -32,7 +35,8 @@ import { SseStreams } from './sse/sse-streams.service.js';
     SseStreams,
     SseStreamInterceptor,
     EngineHealthIndicator,
+    ToolRegistry,
   ],
-  exports: [EngineService, MemoryService, ConversationStore, SseStreams, SseStreamInterceptor, EngineHealthIndicator, ENGINE_MODULE_OPTIONS],
+  exports: [EngineService, MemoryService, ConversationStore, SseStreams, SseStreamInterceptor, EngineHealthIndicator, ToolRegistry, ENGINE_MODULE_OPTIONS],
 })
 export class BuppleEngineModule extends BuppleEngineConfigurableModule {}

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { defer, Observable, reduce } from 'rxjs';
 import { ENGINE_MODULE_OPTIONS } from './bupple-engine.module-definition.js';
 import type { EngineDriver } from './drivers/engine-driver.interface.js';
@@ -14,6 +14,10 @@ import type { EngineCallOptions } from './interfaces/engine-call-options.interfa
 import type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.interface.js';
 import type { EngineMessage } from './interfaces/engine-message.interface.js';
 import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
+import { ValidationException } from './errors/engine.exception.js';
+import { resolveTools } from './tools/resolve-tools.js';
+import { ToolRegistry } from './tools/tool-registry.service.js';
+import { ToolMessages } from './tools/tool-messages.js';
 
 /** The settings that are set: `{ a: undefined }` must not override a default. */
 function definedOnly<T extends object>(settings: T | undefined): Partial<T> {
@@ -38,6 +42,7 @@ export class EngineService implements OnApplicationShutdown {
   constructor(
     @Inject(ENGINE_MODULE_OPTIONS) private readonly options: BuppleEngineModuleOptions,
     @Inject(ENGINE_DRIVERS) private readonly drivers: Map<string, EngineDriver>,
+    @Optional() private readonly toolRegistry?: ToolRegistry,
   ) {}
 
   /** The engine used when a call names none. */
@@ -82,15 +87,24 @@ export class EngineService implements OnApplicationShutdown {
   send(messages: EngineMessage[], options: EngineCallOptions = {}): Observable<EngineResponse> {
     return defer(() => {
       let content = '';
+      let reasoning = '';
+      const sources: NonNullable<EngineResponse['sources']> = [];
+      const reset = () => {
+        content = '';
+        reasoning = '';
+        sources.length = 0;
+      };
       const reporter: StreamReporter = {
         accepted: () => undefined,
-        retry: (info) => info.reset && (content = ''),
-        fallback: (info) => info.reset && (content = ''),
+        retry: (info) => info.reset && reset(),
+        fallback: (info) => info.reset && reset(),
       };
       return this.plannedStream(messages, options, reporter, true).pipe(
         reduce<EngineChunk, EngineResponse | undefined>((previous, chunk) => {
           content += chunk.content;
-          return {
+          if (chunk.reasoning) reasoning += chunk.reasoning;
+          if (chunk.source) sources.push(chunk.source);
+          const response: EngineResponse = {
             role: 'assistant',
             content,
             engine: chunk.engine,
@@ -101,6 +115,14 @@ export class EngineService implements OnApplicationShutdown {
             // warnings ride on the first chunk of an answer
             warnings: chunk.warnings ?? (chunk.index === 0 ? [] : (previous?.warnings ?? [])),
           };
+          if (reasoning) response.reasoning = reasoning;
+          if (sources.length > 0) response.sources = [...sources];
+          if (chunk.steps) {
+            response.toolCalls = chunk.toolCalls ?? [];
+            response.toolResults = chunk.toolResults ?? [];
+            response.steps = chunk.steps;
+          }
+          return response;
         }, undefined),
         (source) => source as Observable<EngineResponse>,
       );
@@ -112,7 +134,11 @@ export class EngineService implements OnApplicationShutdown {
   }
 
   private plannedStream(messages: EngineMessage[], options: EngineCallOptions, reporter: StreamReporter | undefined, restartable: boolean) {
-    validateMessages(messages);
+    // a request that only carries approvals continues the conversation's pending calls
+    if (!(Array.isArray(messages) && messages.length === 0 && options.toolApprovals?.length)) validateMessages(messages);
+    const maxSteps = options.maxSteps ?? 1;
+    if (!Number.isInteger(maxSteps) || maxSteps < 1 || maxSteps > 100) throw new ValidationException(ToolMessages.badMaxSteps(options.maxSteps));
+    const tools = resolveTools(options.tools, this.toolRegistry);
     const first = options.engine ?? this.defaultEngine;
     const names = [first, ...(options.fallback ?? this.options.engine.fallback ?? []).filter((name) => name !== first)];
     const engineDefaults = this.options.engine;
@@ -124,6 +150,8 @@ export class EngineService implements OnApplicationShutdown {
       timeout: { ...DEFAULT_TIMEOUT, ...definedOnly(engineDefaults.timeout), ...definedOnly(options.timeout) },
       reporter,
       restartable,
+      tools,
+      maxSteps,
     });
   }
 

@@ -44,6 +44,17 @@ export type {
 export type { ConversationLike, RecordedAnswer } from './interfaces/conversation-like.interface.js';
 export type { StreamReporter, StreamAcceptedInfo, StreamRetryInfo, StreamFallbackInfo } from './engine/stream-reporter.js';
 
+// Tools (tool definitions, @Tool() discovery, the tool loop's options)
+export { Tool, TOOL_METADATA } from './tools/tool.decorator.js';
+export type { ToolOptions } from './tools/tool.decorator.js';
+export { ToolRegistry } from './tools/tool-registry.service.js';
+export { tool, DEFAULT_TOOL_TIMEOUT_MS } from './tools/tool-definition.interface.js';
+export type { ToolDefinition, ToolSet, ToolApproval, ToolExecutionContext, ToolParametersClass } from './tools/tool-definition.interface.js';
+export type { ToolsOption } from './tools/resolve-tools.js';
+export { ToolDefinitionException } from './tools/tool-definition.exception.js';
+export { validateJson } from './tools/json-schema-check.js';
+export { SSE_TOOL_EVENTS } from './sse/sse-tool-events.js';
+
 // Drivers
 export type { EngineDriver, DriverRequest, DriverStreamPart } from './drivers/engine-driver.interface.js';
 export { OfflineDriver, splitIntoTokens } from './drivers/offline/offline.driver.js';

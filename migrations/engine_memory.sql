@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS "engine_memory" (
   parent_type varchar(200) NOT NULL,
   parent_id   varchar(200) NOT NULL,
   message_id  varchar(200) NOT NULL,
-  role        varchar(16)  NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+  role        varchar(16)  NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
   content     text         NOT NULL,
   type        varchar(16)  NOT NULL DEFAULT 'text' CHECK (type IN ('text', 'image', 'audio', 'video')),
   metadata    jsonb        NOT NULL DEFAULT '{}'::jsonb,

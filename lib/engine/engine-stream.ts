@@ -11,12 +11,18 @@ import {
 import { ErrorMessages } from '../errors/error-messages.js';
 import type { EngineCallOptions, DriverCallOptions, TimeoutOptions } from '../interfaces/engine-call-options.interface.js';
 import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
-import type { EngineMessage } from '../interfaces/engine-message.interface.js';
+import type { ContentPart, EngineMessage, ReasoningPart } from '../interfaces/engine-message.interface.js';
 import type { EngineUsage } from '../interfaces/engine-usage.interface.js';
 import type { FinishReason } from '../interfaces/finish-reason.type.js';
-import type { ToolCall } from '../interfaces/tool.interface.js';
+import type { StepResult, ToolCall, ToolResult } from '../interfaces/tool.interface.js';
+import type { ReceivedToolCall } from '../tools/execute-tool-call.js';
+import type { ResolvedTool } from '../tools/resolve-tools.js';
+import { driverToolChoice, driverTools } from '../tools/resolve-tools.js';
+import { runToolCalls } from '../tools/run-tool-calls.js';
+import { continuePendingCalls } from '../tools/continue-pending-calls.js';
 import { backoffDelay, type ResolvedRetryOptions } from './backoff.js';
 import type { StreamReporter } from './stream-reporter.js';
+import { addUsage } from './sum-usage.js';
 
 export type ResolvedTimeoutOptions = Required<TimeoutOptions>;
 
@@ -33,12 +39,16 @@ export interface EngineStreamPlan {
   reporter?: StreamReporter;
   /** Nothing has reached a client yet (send()): a failure after content may always restart. */
   restartable?: boolean;
+  /** The call's tools, resolved (empty: no tools). */
+  tools?: Map<string, ResolvedTool>;
+  /** Model calls per answer (default 1). */
+  maxSteps?: number;
 }
 
 const logger = new Logger('BuppleEngine');
 
 /** Per-call options after the engine's defaults; `model` only applies to the first engine. */
-export function driverOptions(driver: EngineDriver, options: EngineCallOptions, first: boolean): DriverCallOptions {
+export function driverOptions(driver: EngineDriver, options: EngineCallOptions, first: boolean, tools?: Map<string, ResolvedTool>): DriverCallOptions {
   const pick = <T>(value: T | undefined, fallback: T | undefined) => (value === undefined ? fallback : value);
   const stop = options.stop === undefined ? undefined : Array.isArray(options.stop) ? options.stop : [options.stop];
   const resolved: DriverCallOptions = { model: (first && options.model) || driver.defaultModel };
@@ -55,16 +65,22 @@ export function driverOptions(driver: EngineDriver, options: EngineCallOptions, 
     ['cacheControl', options.cacheControl],
   ];
   for (const [key, value] of entries) if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
+  if (tools && tools.size > 0) {
+    resolved.tools = driverTools(tools);
+    const toolChoice = driverToolChoice(options.toolChoice, tools);
+    if (toolChoice !== undefined) resolved.toolChoice = toolChoice;
+    if (options.parallelToolCalls !== undefined) resolved.parallelToolCalls = options.parallelToolCalls;
+  }
   return resolved;
 }
 
-/** A tool call's argument text, parsed; the raw text when it is not JSON (the tool loop reports that to the model). */
-function parseToolArgs(text: string): unknown {
-  if (text.trim() === '') return {};
+/** A tool call's argument text, parsed; the raw text (and `argsJson: false`) when it is not JSON (the tool loop reports that to the model). */
+function parseToolArgs(text: string): { args: unknown; argsJson: boolean } {
+  if (text.trim() === '') return { args: {}, argsJson: true };
   try {
-    return JSON.parse(text) as unknown;
+    return { args: JSON.parse(text) as unknown, argsJson: true };
   } catch {
-    return text;
+    return { args: text, argsJson: false };
   }
 }
 
@@ -86,11 +102,26 @@ export function engineStream(plan: EngineStreamPlan): Observable<EngineChunk> {
   return new Observable<EngineChunk>((subscriber) => new EngineStreamRun(plan, subscriber).start());
 }
 
+/** What one model step gathered while it streamed. */
+interface StepState {
+  text: string;
+  reasoning: string;
+  /** Closed reasoning blocks (with Claude signatures), then the open one's text. */
+  reasoningParts: ReasoningPart[];
+  openReasoning: string;
+  toolCalls: ReceivedToolCall[];
+  /** Chunk index at the step's start: where a restart of the step takes the count back to. */
+  firstChunk: number;
+}
+
+function newStep(firstChunk: number): StepState {
+  return { text: '', reasoning: '', reasoningParts: [], openReasoning: '', toolCalls: [], firstChunk };
+}
+
 class EngineStreamRun {
   private engineIndex = 0;
   private attempt = 0;
   private chunkIndex = 0;
-  private answer = '';
   private contentSent = false;
   private accepted = false;
   private started = false;
@@ -105,11 +136,29 @@ class EngineStreamRun {
   private timer?: NodeJS.Timeout;
   private readonly startedAt = Date.now();
   private readonly onAbortSignal = () => this.stopByCaller();
+  private readonly tools: Map<string, ResolvedTool>;
+  private readonly maxSteps: number;
+  /** Fires on teardown: the signal of every tool under way. */
+  private readonly toolsAbort = new AbortController();
+  private step = newStep(0);
+  private readonly steps: StepResult[] = [];
+  private readonly toolCalls: ToolCall[] = [];
+  private readonly toolResults: ToolResult[] = [];
+  private continuedResults: ToolResult[] = [];
+  /** Results of calls continued from an earlier request (approvals), sent once the provider accepted. */
+  private heldResults: ToolResult[] = [];
+  /** The assistant and tool messages of this answer so far (tool steps), for the next step and the conversation. */
+  private readonly answerMessages: EngineMessage[] = [];
+  /** The step under way is already in `answerMessages` (it made tool calls). */
+  private stepStored = false;
 
   constructor(
     private readonly plan: EngineStreamPlan,
     private readonly subscriber: Subscriber<EngineChunk>,
-  ) {}
+  ) {
+    this.tools = plan.tools ?? new Map();
+    this.maxSteps = plan.maxSteps ?? 1;
+  }
 
   /** Starts the run; returns its teardown. */
   start(): () => void {
@@ -120,18 +169,27 @@ class EngineStreamRun {
       return () => undefined;
     }
     signal?.addEventListener('abort', this.onAbortSignal, { once: true });
-    if (conversation) {
-      void Promise.all([conversation.toEngineMessages(), conversation.recordInput(this.plan.messages)]).then(
-        ([history]) => {
-          if (this.finished || this.subscriber.closed) return;
-          this.plan.messages = [...history, ...this.plan.messages];
-          this.attemptNow();
-        },
-        (error: unknown) => this.fail(error),
-      );
-    } else {
-      this.attemptNow();
-    }
+    const history = conversation ? Promise.all([conversation.toEngineMessages(), conversation.recordInput(this.plan.messages)]).then(([h]) => h) : Promise.resolve([]);
+    void history
+      .then(async (earlier) => {
+        if (this.finished || this.subscriber.closed) return;
+        const messages = [...earlier, ...this.plan.messages];
+        const continued = await continuePendingCalls(messages, this.plan.options.toolApprovals, {
+          tools: this.tools,
+          signal: this.toolsAbort.signal,
+          messages,
+          step: 0,
+        });
+        if (this.finished || this.subscriber.closed) return;
+        this.plan.messages = continued.messages;
+        if (continued.results.length > 0) {
+          this.heldResults = continued.results;
+          this.continuedResults = continued.results;
+          this.answerMessages.push({ role: 'tool', content: continued.results.map((r) => ({ type: 'tool-result', ...r })) });
+        }
+        this.attemptNow();
+      })
+      .catch((error: unknown) => this.fail(error));
     return () => this.teardown();
   }
 
@@ -145,7 +203,14 @@ class EngineStreamRun {
     this.started = false;
     this.finish = undefined;
     this.toolNames.clear();
-    const options = driverOptions(driver, this.plan.options, this.engineIndex === 0);
+    this.step = newStep(this.step.firstChunk);
+    this.stepStored = false;
+    let options: DriverCallOptions;
+    try {
+      options = driverOptions(driver, this.plan.options, this.engineIndex === 0, this.tools);
+    } catch (error) {
+      return this.fail(error);
+    }
     this.model = options.model;
     const request = { messages: this.plan.messages, options };
     this.lastActivity = Date.now();
@@ -162,13 +227,24 @@ class EngineStreamRun {
     switch (part.type) {
       case 'text-delta': {
         if (!part.text) return;
-        if (this.plan.options.conversation) this.answer += part.text;
+        this.step.text += part.text;
         this.emit({ content: part.text }, true);
         return;
       }
       case 'reasoning-delta':
-        if (part.text) this.emit({ reasoning: part.text }, false);
+        if (!part.text) return;
+        this.step.reasoning += part.text;
+        this.step.openReasoning += part.text;
+        this.emit({ reasoning: part.text }, false);
         return;
+      case 'reasoning-end': {
+        const block: ReasoningPart = { type: 'reasoning', text: this.step.openReasoning };
+        if (part.signature !== undefined) block.signature = part.signature;
+        if (part.redactedData !== undefined) block.redactedData = part.redactedData;
+        this.step.reasoningParts.push(block);
+        this.step.openReasoning = '';
+        return;
+      }
       case 'tool-call-start':
         this.toolNames.set(part.id, part.name);
         return;
@@ -176,8 +252,10 @@ class EngineStreamRun {
         if (part.argsTextDelta) this.emit({ toolCallDelta: { id: part.id, name: this.toolNames.get(part.id) ?? '', argsTextDelta: part.argsTextDelta } }, true);
         return;
       case 'tool-call-end': {
-        const toolCall: ToolCall = { id: part.id, name: part.name, args: parseToolArgs(part.argsText) };
+        const { args, argsJson } = parseToolArgs(part.argsText);
+        const toolCall: ToolCall = { id: part.id, name: part.name, args };
         if (part.providerMetadata) toolCall.providerMetadata = part.providerMetadata;
+        this.step.toolCalls.push({ ...toolCall, argsJson });
         this.emit({ toolCall }, true);
         return;
       }
@@ -187,7 +265,6 @@ class EngineStreamRun {
       case 'response-start':
         this.onStarted(part.model || this.model, part.warnings);
         return;
-      case 'reasoning-end':
       case 'provider-metadata':
       case 'activity':
         return;
@@ -230,12 +307,96 @@ class EngineStreamRun {
       this.accepted = true;
       this.plan.reporter?.accepted({ engine: this.driver.name, provider: this.driver.provider, model });
     }
+    if (this.heldResults.length > 0) {
+      const held = this.heldResults;
+      this.heldResults = [];
+      for (const toolResult of held) {
+        this.toolResults.push(toolResult);
+        this.emit({ toolResult }, false);
+      }
+      this.step.firstChunk = this.chunkIndex;
+    }
   }
 
   private onDriverComplete(): void {
     this.clearTimer();
     this.inner = undefined;
     const finish = this.finish ?? { finishReason: 'other' as const, rawFinishReason: null };
+    if (finish.finishReason === 'content_filter' && !this.contentSent) {
+      return this.fail(new ContentFilterException(ErrorMessages.contentFilter(this.driver.provider), { provider: this.driver.provider, engine: this.driver.name }));
+    }
+    const step = this.step;
+    const calls = step.toolCalls.map(({ argsJson: _argsJson, ...call }) => call);
+    const result: StepResult = {
+      index: this.steps.length,
+      text: step.text,
+      toolCalls: calls,
+      toolResults: [],
+      finishReason: finish.finishReason,
+      rawFinishReason: finish.rawFinishReason,
+    };
+    if (step.reasoning) result.reasoning = step.reasoning;
+    if (finish.usage) result.usage = finish.usage;
+    this.steps.push(result);
+    this.toolCalls.push(...calls);
+    if (calls.length > 0) {
+      const message = this.assistantMessage(step);
+      this.answerMessages.push(message);
+      this.plan.messages = [...this.plan.messages, message];
+      this.stepStored = true;
+    }
+    if (calls.length > 0 && this.steps.length < this.maxSteps) {
+      void this.runTools(step.toolCalls, result);
+      return;
+    }
+    this.complete(finish);
+  }
+
+  /** The step as an assistant message: reasoning blocks, text, tool calls. */
+  private assistantMessage(step: StepState): EngineMessage {
+    const parts: ContentPart[] = [...step.reasoningParts];
+    if (step.openReasoning) parts.push({ type: 'reasoning', text: step.openReasoning });
+    if (step.text) parts.push({ type: 'text', text: step.text });
+    for (const call of step.toolCalls) {
+      const part: ContentPart = { type: 'tool-call', id: call.id, name: call.name, args: call.args };
+      if (call.providerMetadata) part.providerMetadata = call.providerMetadata;
+      parts.push(part);
+    }
+    return { role: 'assistant', content: parts };
+  }
+
+  /** Runs the step's tools; then calls the model again, or ends (approvals pending, calls left to the caller). */
+  private async runTools(calls: ReceivedToolCall[], result: StepResult): Promise<void> {
+    const messages = this.plan.messages;
+    let outcome;
+    try {
+      outcome = await runToolCalls(calls, { tools: this.tools, signal: this.toolsAbort.signal, messages, step: result.index }, (toolResult) => {
+        if (this.finished) return;
+        this.toolResults.push(toolResult);
+        this.emit({ toolResult }, false);
+      });
+    } catch (error) {
+      return this.fail(error);
+    }
+    if (this.finished) return;
+    result.toolResults = outcome.results;
+    const resultsMessage: EngineMessage = { role: 'tool', content: outcome.results.map((r) => ({ type: 'tool-result', ...r })) };
+    if (outcome.results.length > 0) this.answerMessages.push(resultsMessage);
+    const finish = this.finish ?? { finishReason: 'tool_calls' as const, rawFinishReason: null };
+    if (outcome.approvals.length > 0 || outcome.unexecuted.length > 0) {
+      for (const toolApproval of outcome.approvals) this.emit({ toolApproval }, false);
+      return this.complete(finish);
+    }
+    // the next step: the model hears the results
+    this.plan.messages = [...messages, resultsMessage];
+    this.attempt = 0;
+    this.contentSent = false;
+    this.step.firstChunk = this.chunkIndex;
+    this.attemptNow();
+  }
+
+  /** Sends the last chunk and stores the answer. */
+  private complete(finish: NonNullable<EngineStreamRun['finish']>): void {
     const last: EngineChunk = {
       content: '',
       role: 'assistant',
@@ -245,14 +406,18 @@ class EngineStreamRun {
       finishReason: finish.finishReason,
       rawFinishReason: finish.rawFinishReason,
     };
-    if (finish.usage) last.usage = finish.usage;
+    const usage = this.steps.length > 1 ? this.steps.reduce<EngineUsage | undefined>((sum, step) => addUsage(sum, step.usage), undefined) : finish.usage;
+    if (usage) last.usage = usage;
     if (this.warnings) last.warnings = this.warnings;
-    if (finish.finishReason === 'content_filter' && !this.contentSent) {
-      return this.fail(new ContentFilterException(ErrorMessages.contentFilter(this.driver.provider), { provider: this.driver.provider, engine: this.driver.name }));
+    if (this.tools.size > 0 || this.toolCalls.length > 0 || this.toolResults.length > 0) {
+      last.toolCalls = this.toolCalls;
+      // in call order (the chunks streamed them as they came)
+      last.toolResults = [...this.continuedResults, ...this.steps.flatMap((step) => step.toolResults)];
+      last.steps = this.steps;
     }
     this.subscriber.next(last);
     this.finished = true;
-    this.record(true, finish).then(
+    this.record(true, { ...finish, usage }).then(
       () => this.subscriber.complete(),
       (error: unknown) => this.subscriber.error(error),
     );
@@ -290,12 +455,11 @@ class EngineStreamRun {
     this.fail(error);
   }
 
-  /** Forgets a partial answer before a restart; true when the client had seen some of it. */
+  /** Forgets the partial answer of the step under way before a restart; true when the client had seen some of it. */
   private resetAnswer(): boolean {
     const reset = this.contentSent;
     this.contentSent = false;
-    this.answer = '';
-    this.chunkIndex = 0;
+    this.chunkIndex = this.step.firstChunk;
     return reset;
   }
 
@@ -304,6 +468,7 @@ class EngineStreamRun {
     this.finished = true;
     this.clearTimer();
     this.inner?.unsubscribe();
+    this.toolsAbort.abort();
     const code = EngineException.isInstance(error) ? error.code : 'error';
     this.record(false, undefined, code)
       .catch((recordError: unknown) => logger.error(`Could not store the failed answer: ${(recordError as Error).message}`))
@@ -322,6 +487,7 @@ class EngineStreamRun {
     this.clearTimer();
     this.inner?.unsubscribe();
     this.inner = undefined;
+    this.toolsAbort.abort();
     if (this.finished) return;
     this.finished = true;
     this.record(false, undefined, 'aborted').catch((error: unknown) =>
@@ -331,9 +497,16 @@ class EngineStreamRun {
 
   private async record(complete: boolean, finish?: EngineStreamRun['finish'], interruptedBy?: string): Promise<void> {
     const conversation = this.plan.options.conversation;
-    if (!conversation || (!complete && this.answer === '')) return;
+    if (!conversation) return;
+    const step = this.step;
+    const messages = [...this.answerMessages];
+    if (!this.stepStored && (step.text || step.toolCalls.length > 0)) {
+      messages.push(step.toolCalls.length > 0 ? this.assistantMessage(step) : { role: 'assistant', content: step.text });
+    }
+    if (!complete && messages.length === 0) return;
+    const withTools = this.answerMessages.length > 0 || step.toolCalls.length > 0;
     await conversation.recordAnswer({
-      content: this.answer,
+      content: step.text,
       complete,
       engine: this.driver.name,
       model: this.model,
@@ -341,6 +514,7 @@ class EngineStreamRun {
       usage: finish?.usage ?? null,
       durationMs: Date.now() - this.startedAt,
       ...(interruptedBy ? { interruptedBy } : {}),
+      ...(withTools ? { messages } : {}),
     });
   }
 

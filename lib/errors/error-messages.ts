@@ -37,6 +37,8 @@ export const ErrorMessages = {
     `Could not lock conversation file ${file} within ${ms} ms (another writer holds it).`,
   memoryTableMissing: (table: string) =>
     `Table ${table} does not exist. Run migrations/engine_memory.sql or set memory.database.createTable: true.`,
+  memoryToolRoleMissing: (table: string) =>
+    `Table ${table} cannot store tool messages (role "tool"): run migrations/engine_memory_tool_role.sql, or set memory.database.createTable: true.`,
   memoryClosed: (store: string) => `The ${store} conversation store is closed.`,
   partNotAllowedForRole: (provider: string, role: string, part: string) =>
     `${provider} takes only text in ${role} messages, not a part of type "${part}".`,

@@ -21,4 +21,10 @@ export interface RecordedAnswer {
   durationMs: number;
   /** Why the answer is incomplete: `aborted` (the client left) or the error code. */
   interruptedBy?: string;
+  /**
+   * When tools were involved: every message of the answer in order — assistant messages with
+   * their reasoning and tool-call parts, `tool` messages with the results — the last one being
+   * the answer (`content`). Without it, the answer is one assistant message of `content`.
+   */
+  messages?: EngineMessage[];
 }

@@ -1,4 +1,6 @@
 import type { ConversationLike } from './conversation-like.interface.js';
+import type { ToolApproval } from '../tools/tool-definition.interface.js';
+import type { ToolsOption } from '../tools/resolve-tools.js';
 import type { DriverToolDefinition, JsonSchema, ToolChoice } from './tool.interface.js';
 
 /** Opt-in reasoning ("thinking"): OpenAI `reasoning_effort`, Claude `thinking`, Gemini `thinkingConfig`. */
@@ -82,6 +84,27 @@ export interface EngineCallOptions {
   reasoning?: ReasoningOptions;
   /** Claude prompt caching of the system prompt and tools (see {@link CacheControlOptions}). */
   cacheControl?: CacheControlOptions;
+  /**
+   * Tools the model may call: tools by name (`{ add: { description, parameters, execute } }`),
+   * names of `@Tool()` methods or registered tools (`['add']`), or a list of both.
+   */
+  tools?: ToolsOption;
+  /** `auto` (default), `none`, `required` (some tool), or a tool's name (that tool). */
+  toolChoice?: 'auto' | 'none' | 'required' | (string & {}) | { name: string };
+  /** Whether the model may make several calls in one step (providers that support the switch). */
+  parallelToolCalls?: boolean;
+  /**
+   * Model calls per answer, 1–100. 1 (default): tool calls are returned, not executed. Above 1:
+   * the calls of tools with `execute` run, and the model is called again with their results,
+   * until it answers without calls or the bound is hit (the last step's calls are returned).
+   */
+  maxSteps?: number;
+  /**
+   * Decisions on calls that waited for approval (`tool_approval`): approved calls run and
+   * denied ones are reported to the model as denied, before the model is called again. The
+   * pending calls are found in the history (the conversation's, or the messages given).
+   */
+  toolApprovals?: ToolApproval[];
 }
 
 /** Options after defaults are applied, as a driver receives them. */

@@ -1,5 +1,5 @@
-/** Who wrote a stored message. */
-export type MessageRole = 'system' | 'user' | 'assistant';
+/** Who wrote a stored message; `tool` messages hold tool results (in `metadata.parts`). */
+export type MessageRole = 'system' | 'user' | 'assistant' | 'tool';
 
 /** What a stored message holds; media details live in `metadata` (see `toEngineMessages`). */
 export type MessageType = 'text' | 'image' | 'audio' | 'video';

@@ -10,6 +10,8 @@ import type {
 } from './conversation-message.interface.js';
 import type { ConversationStore } from './conversation-store.js';
 import { assertValidWindow, selectWindow, type MessageWindowOptions } from './message-window.js';
+import { pairToolMessages } from '../tools/pair-tool-messages.js';
+import { ToolMessages } from '../tools/tool-messages.js';
 import { fromEngineMessage, toEngineMessages } from './to-engine-messages.js';
 import { assertValidKey } from './validate-message.js';
 
@@ -116,7 +118,13 @@ export class Conversation implements ConversationLike {
       this.readsInProgress.delete(recordedMeanwhile);
     }
     const history = messages.filter((message) => !recordedMeanwhile.has(message.id));
-    return toEngineMessages(selectWindow(history, this.window));
+    // every tool call followed by its results (a call whose step was interrupted: an error result)
+    return pairToolMessages(toEngineMessages(selectWindow(history, this.window)), (call) => ({
+      type: 'tool-result',
+      id: call.id,
+      name: call.name,
+      error: { message: ToolMessages.interrupted(call.name) },
+    }));
   }
 
   /** Stores the caller's new messages (every role given), in order, atomically (all or none). */
@@ -139,6 +147,21 @@ export class Conversation implements ConversationLike {
     if (!answer.complete) {
       metadata.incomplete = true;
       if (answer.interruptedBy !== undefined) metadata.interruptedBy = answer.interruptedBy;
+    }
+    if (answer.messages && answer.messages.length > 0) {
+      // a tool loop: each step's assistant message and its results; the last message carries the answer's metadata
+      const last = answer.messages.length - 1;
+      const stored = answer.messages.map((message, i) => {
+        const prepared = fromEngineMessage(message, i);
+        const own = i === last ? { ...metadata } : { engine: answer.engine, model: answer.model };
+        return {
+          ...prepared,
+          metadata: { ...prepared.metadata, ...(prepared.role === 'tool' && i !== last ? {} : own) },
+          ...(prepared.role === 'assistant' && answer.engine ? { engine: answer.engine } : {}),
+        };
+      });
+      await this.store.appendMany(this.key, stored);
+      return;
     }
     await this.store.append(this.key, {
       role: 'assistant',

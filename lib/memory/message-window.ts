@@ -75,5 +75,8 @@ export function selectWindow<T extends Pick<ConversationMessage, 'role' | 'conte
     count++;
     keep.add(i);
   }
+  // tool results whose call fell outside the window go too: a call and its results stay together
+  let first = messages.findIndex((message, i) => message.role !== 'system' && keep.has(i));
+  while (first >= 0 && first < messages.length && (messages[first] as { role: string }).role === 'tool') keep.delete(first++);
   return messages.filter((message, i) => message.role === 'system' || keep.has(i));
 }

@@ -1,4 +1,4 @@
-import type { AudioPart, ContentPart, EngineMessage, ImagePart } from '../interfaces/engine-message.interface.js';
+import type { AudioPart, ContentPart, EngineMessage, ImagePart, ReasoningPart, ToolCallPart, ToolResultPart } from '../interfaces/engine-message.interface.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import type { ConversationMessage, MessageMetadata, MessageType, NewConversationMessage } from './conversation-message.interface.js';
 import { MemoryValidationException } from './errors/memory.exception.js';
@@ -34,12 +34,44 @@ function audioPart(source: unknown): AudioPart | undefined {
   return data && mimeType ? { type: 'audio', data, mimeType } : undefined;
 }
 
+/** A reasoning, tool-call or tool-result part as stored (ids and args, signatures kept); anything else → undefined. */
+function toolPart(value: unknown): ReasoningPart | ToolCallPart | ToolResultPart | undefined {
+  if (!isObject(value)) return undefined;
+  if (value.type === 'reasoning' && typeof value.text === 'string') {
+    const part: ReasoningPart = { type: 'reasoning', text: value.text };
+    if (typeof value.signature === 'string') part.signature = value.signature;
+    if (typeof value.redactedData === 'string') part.redactedData = value.redactedData;
+    return part;
+  }
+  const id = optionalString(value.id);
+  const name = optionalString(value.name);
+  if (!id || !name) return undefined;
+  if (value.type === 'tool-call') {
+    const part: ToolCallPart = { type: 'tool-call', id, name, args: value.args ?? {} };
+    if (isObject(value.providerMetadata)) part.providerMetadata = value.providerMetadata;
+    return part;
+  }
+  if (value.type === 'tool-result') {
+    const part: ToolResultPart = { type: 'tool-result', id, name };
+    if (isObject(value.error) && typeof value.error.message === 'string') part.error = { message: value.error.message };
+    else part.result = value.result ?? null;
+    return part;
+  }
+  return undefined;
+}
+
 function storedPart(value: unknown): ContentPart | undefined {
   if (!isObject(value)) return undefined;
   if (value.type === 'image') return imagePart(value);
   if (value.type === 'audio') return audioPart(value);
   if (value.type === 'text' && typeof value.text === 'string') return { type: 'text', text: value.text };
   return undefined;
+}
+
+/** The reasoning / tool-call / tool-result parts a stored message keeps in `metadata.parts`. */
+export function toolPartsOf(message: Pick<ConversationMessage, 'metadata'>): (ReasoningPart | ToolCallPart | ToolResultPart)[] {
+  const parts = message.metadata.parts;
+  return Array.isArray(parts) ? parts.map(toolPart).filter((p): p is ReasoningPart | ToolCallPart | ToolResultPart => p !== undefined) : [];
 }
 
 /** The media parts a stored message describes (none for text, or when its metadata is incomplete). */
@@ -82,8 +114,24 @@ export function mediaPartsOf(message: Pick<ConversationMessage, 'type' | 'metada
  * assistant messages, and media messages whose metadata has no usable media, are sent as their
  * text. A message with nothing to send (e.g. an answer interrupted before any text) is left out.
  * Incomplete answers (`metadata.incomplete`) are sent like any other.
+ * Assistant messages with reasoning or tool calls in `metadata.parts` → reasoning parts (Claude
+ * signatures kept), the text, then the tool-call parts (ids, args and provider metadata kept);
+ * `tool` messages → their tool-result parts.
  */
 export function toEngineMessage(message: ConversationMessage): EngineMessage | undefined {
+  if (message.role === 'tool') {
+    const results = toolPartsOf(message).filter((p): p is ToolResultPart => p.type === 'tool-result');
+    return results.length > 0 ? { role: 'tool', content: results } : undefined;
+  }
+  if (message.role === 'assistant') {
+    const kept = toolPartsOf(message);
+    if (kept.length > 0) {
+      const parts: ContentPart[] = kept.filter((p) => p.type === 'reasoning');
+      if (message.content.length > 0) parts.push({ type: 'text', text: message.content });
+      parts.push(...kept.filter((p) => p.type === 'tool-call'));
+      return { role: 'assistant', content: parts };
+    }
+  }
   const media = message.role === 'user' ? mediaPartsOf(message) : [];
   if (media.length === 0) {
     return message.content.length > 0 ? { role: message.role, content: message.content } : undefined;
@@ -109,12 +157,13 @@ export function fromEngineMessage(message: EngineMessage, index = 0): NewConvers
     throw new MemoryValidationException(ErrorMessages.badMessage(index, why));
   };
   if (!isObject(message)) fail('must be an object { role, content }');
-  if (message.role === 'tool') return fail('role "tool" cannot be stored');
   const role = message.role;
+  if (!['system', 'user', 'assistant', 'tool'].includes(role)) fail('role must be one of system, user, assistant, tool');
   if (typeof message.content === 'string') return { role, content: message.content, type: 'text' };
   if (!Array.isArray(message.content)) fail('content must be a string or an array of parts');
   const texts: string[] = [];
   const media: ContentPart[] = [];
+  const kept: ContentPart[] = [];
   message.content.forEach((part, i) => {
     if (!isObject(part)) fail(`content[${i}] must be an object`);
     if (part.type === 'text') {
@@ -128,10 +177,23 @@ export function fromEngineMessage(message: EngineMessage, index = 0): NewConvers
       const audio = audioPart(part);
       if (!audio) fail(`content[${i}] (audio) needs data and mimeType`);
       media.push(audio!);
+    } else if (part.type === 'reasoning' || part.type === 'tool-call' || part.type === 'tool-result') {
+      const stored = toolPart(part);
+      if (!stored) fail(`content[${i}] (${part.type}) needs ${part.type === 'reasoning' ? 'a text' : 'an id and a name'}`);
+      if ((role === 'tool') !== (part.type === 'tool-result') || (part.type !== 'tool-result' && role !== 'assistant')) {
+        fail(`content[${i}] (${part.type}) cannot be in a ${role} message`);
+      }
+      kept.push(stored!);
     } else {
       fail(`content[${i}] has an unknown type "${String((part as { type?: unknown }).type)}"`);
     }
   });
+  if (kept.length > 0) {
+    if (media.length > 0) fail('content mixes media with tool or reasoning parts');
+    const content = role === 'tool' ? resultsText(kept as ToolResultPart[]) : texts.join('\n');
+    return { role, content, type: 'text', metadata: { parts: kept.map((part) => ({ ...part })) } };
+  }
+  if (role === 'tool') fail('content must be tool-result parts');
   const content = texts.join('\n');
   if (media.length === 0) return { role, content, type: 'text' };
   const type: MessageType = media[0]!.type === 'audio' ? 'audio' : 'image';
@@ -143,4 +205,9 @@ export function fromEngineMessage(message: EngineMessage, index = 0): NewConvers
     metadata = { parts: media.map((part) => ({ ...part })) };
   }
   return { role, content, type, metadata };
+}
+
+/** A tool message's `content`: its results as JSON text, one per line (what the window counts). */
+export function resultsText(results: readonly ToolResultPart[]): string {
+  return results.map((r) => `${r.name}: ${JSON.stringify(r.error ? { error: r.error.message } : (r.result ?? null))}`).join('\n');
 }

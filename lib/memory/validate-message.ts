@@ -27,7 +27,7 @@ function hasLoneSurrogate(value: unknown): boolean {
   return false;
 }
 
-export const MESSAGE_ROLES: readonly MessageRole[] = ['system', 'user', 'assistant'];
+export const MESSAGE_ROLES: readonly MessageRole[] = ['system', 'user', 'assistant', 'tool'];
 export const MESSAGE_TYPES: readonly MessageType[] = ['text', 'image', 'audio', 'video'];
 
 /**

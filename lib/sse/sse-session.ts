@@ -17,6 +17,7 @@ import { isMessageEvent, isSseEvent } from './sse-event.js';
 import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
 import { isSseResumeRequest, type SseResumeRequest } from './sse-resume.js';
 import { resolveProgress, type ResolvedProgress } from './sse-progress.js';
+import { emitChunkParts } from './sse-tool-events.js';
 import type { SseConfigurable } from './sse-features.js';
 
 export { DEFAULT_MAX_PENDING, DEFAULT_RETRY_MS, type PlatformResponse } from './sse-connection.js';
@@ -69,6 +70,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   private model: string | null = null;
   private finishReason: string | null = null;
   private usage: EngineUsage | null = null;
+  private steps?: EngineChunk['steps'];
   private held: [string, unknown][] = [];
   private subscription?: Subscription;
   /** Lets the reporter storage go once the engine has picked this session up (see holdReporterStorage). */
@@ -155,6 +157,12 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.send(encodeSseEvent({ id: `${this.streamId}-${this.record.lastSeq + 1}`, event, data: payload }));
   }
 
+  /** The per-token path of streamed tool-call arguments, like `emitContent`. */
+  emitRaw(event: string, json: string): void {
+    if (this.ended || !this.record) return;
+    this.send(`id: ${this.streamId}-${this.record.lastSeq + 1}\nevent: ${event}\ndata: ${json}\n\n`);
+  }
+
   /**
    * The per-token path: a `content` event built as one string. Our ids and the name are safe
    * field values, and JSON text holds no raw CR or LF, so there is nothing to escape or split.
@@ -217,7 +225,11 @@ export class SseSession implements StreamReporter, SseConfigurable {
         this.finishReason = value.finishReason;
         this.usage = value.usage ?? null;
       }
-      if (value.content === '') return;
+      if (value.content === '') {
+        if (value.finishReason) this.steps = value.steps;
+        else emitChunkParts(value, this);
+        return;
+      }
       if (this.transform) this.transformed(value, value.index);
       else this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
       if (this.progress) this.countProgress();
@@ -276,7 +288,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
     if (this.ended) return;
     this.commit();
     if (this.progress) this.emit('progress', { processed: this.processed, total: this.progress.total, percent: 100 });
-    this.emit('complete', { finishReason: this.finishReason ?? 'stop', usage: this.usage });
+    this.emit('complete', this.steps ? { finishReason: this.finishReason ?? 'stop', usage: this.usage, steps: this.steps } : { finishReason: this.finishReason ?? 'stop', usage: this.usage });
     this.finish('completed');
   }
 

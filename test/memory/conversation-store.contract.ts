@@ -261,6 +261,62 @@ export function conversationStoreContract(name: string, target: () => ContractTa
       expect((await b.getMessages())[2]!.metadata).toMatchObject({ incomplete: true, interruptedBy: 'aborted' });
     });
 
+    it('stores a tool loop (calls with ids, args, signatures; results) and gives it back paired, an interrupted step flagged', async () => {
+      const c = new Conversation(store, newKey());
+      await c.recordInput([{ role: 'user', content: 'add 2 and 3' }]);
+      const call = { type: 'tool-call' as const, id: 'call_1', name: 'add', args: { a: 2, b: 3 }, providerMetadata: { thoughtSignature: 'ts==' } };
+      const result = { type: 'tool-result' as const, id: 'call_1', name: 'add', result: { sum: 5 } };
+      const reasoning = { type: 'reasoning' as const, text: 'I should add.', signature: 'sig==' };
+      await c.recordAnswer({
+        content: 'It is 5.',
+        complete: true,
+        engine: 'offline',
+        model: 'offline-1',
+        finishReason: 'stop',
+        usage: null,
+        durationMs: 5,
+        messages: [
+          { role: 'assistant', content: [reasoning, call] },
+          { role: 'tool', content: [result] },
+          { role: 'assistant', content: 'It is 5.' },
+        ],
+      });
+      const stored = await c.getMessages();
+      expect(stored.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+      expect(stored[3]!.metadata).toMatchObject({ finishReason: 'stop', engine: 'offline' });
+      expect(await c.toEngineMessages()).toEqual([
+        { role: 'user', content: 'add 2 and 3' },
+        { role: 'assistant', content: [reasoning, call] },
+        { role: 'tool', content: [result] },
+        { role: 'assistant', content: 'It is 5.' },
+      ]);
+      // an answer cut while its tool ran: the call is stored flagged, and sent back with an "interrupted" result
+      await c.recordInput([{ role: 'user', content: 'and now?' }]);
+      const now = { type: 'tool-call' as const, id: 'call_2', name: 'now', args: {} };
+      await c.recordAnswer({
+        content: '',
+        complete: false,
+        engine: 'offline',
+        model: 'offline-1',
+        finishReason: null,
+        usage: null,
+        durationMs: 5,
+        interruptedBy: 'aborted',
+        messages: [{ role: 'assistant', content: [now] }],
+      });
+      const after = await c.getMessages();
+      expect(after[after.length - 1]!.metadata).toMatchObject({ incomplete: true, interruptedBy: 'aborted' });
+      const history = await c.toEngineMessages();
+      expect(history.slice(-2)).toEqual([
+        { role: 'assistant', content: [now] },
+        { role: 'tool', content: [{ type: 'tool-result', id: 'call_2', name: 'now', error: { message: 'The call of tool "now" was interrupted.' } }] },
+      ]);
+      // a window that would start at the results leaves them out with their call
+      const windowed = new Conversation(store, c.key, { window: { limit: 4 } });
+      const kept = await windowed.toEngineMessages();
+      expect(kept[0]).toEqual({ role: 'assistant', content: 'It is 5.' });
+    });
+
     it('a new store instance over the same storage sees the history (when persistent)', async () => {
       const key = newKey();
       await store.appendMany(key, [

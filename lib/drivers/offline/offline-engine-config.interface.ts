@@ -22,6 +22,32 @@ export interface OfflineFailure {
   retryAfterMs?: number;
 }
 
+/** A tool call the offline engine makes. */
+export interface OfflineToolCall {
+  /** Default `call_<step>_<n>`. */
+  id?: string;
+  name: string;
+  /** The arguments (sent as JSON text in pieces). */
+  args?: unknown;
+  /** The raw argument text instead of `args` (e.g. to test arguments that are not JSON). */
+  argsText?: string;
+}
+
+/** One scripted model step: what one request of an answer streams. */
+export interface OfflineStep {
+  /** Reasoning text, streamed before the answer (a string is split into word tokens). */
+  reasoning?: string | string[];
+  /** Signature sent with the end of the reasoning block (as Claude does). */
+  reasoningSignature?: string;
+  /** Answer text (split into word tokens), or exact `chunks`. */
+  text?: string;
+  chunks?: string[];
+  toolCalls?: OfflineToolCall[];
+  sources?: { url: string; title?: string }[];
+  /** Default `tool_calls` when the step calls tools, else `stop`. */
+  finishReason?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
+}
+
 /**
  * The offline engine: no network, no key. It streams a deterministic reply token by token.
  * Every field can also be given per call in `providerOptions` (e.g. `{ chunks: ['a', 'b'] }`).
@@ -39,4 +65,16 @@ export interface OfflineEngineConfig {
   chunks?: string[];
   /** Fail at a given point. */
   failAt?: OfflineFailure;
+  /**
+   * Scripted steps of a tool loop: a request plays `steps[n]`, n being the number of assistant
+   * messages since the last user message (0 for the first request of an answer, 1 after one
+   * round of tool results…); the last step repeats.
+   */
+  steps?: OfflineStep[];
+  /**
+   * Without `steps` and with tools in the call: a prompt that names a tool ("add 2 and 3")
+   * calls it, numbers of the prompt filling its number arguments in order; after the results,
+   * the reply reports them. Default true.
+   */
+  callTools?: boolean;
 }

@@ -11,7 +11,8 @@ import {
 } from '../../errors/engine.exception.js';
 import type { EngineMessage } from '../../interfaces/engine-message.interface.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
-import type { OfflineEngineConfig, OfflineFailure, OfflineFailureKind } from './offline-engine-config.interface.js';
+import type { OfflineEngineConfig, OfflineFailure, OfflineFailureKind, OfflineStep } from './offline-engine-config.interface.js';
+import { defaultToolStep, stepIndexOf } from './offline-tools.js';
 
 /** How one offline request ended; `running` while it streams. */
 export type OfflineRequestState = 'running' | 'completed' | 'aborted' | 'failed';
@@ -75,6 +76,27 @@ function failure(kind: OfflineFailureKind = 'provider_error', message?: string, 
   }
 }
 
+/** A step's parts in stream order: reasoning, text, sources, tool calls (arguments in pieces). */
+function stepParts(step: OfflineStep | undefined, tokens: string[], request: DriverRequest): DriverStreamPart[] {
+  const parts: DriverStreamPart[] = [];
+  const reasoning = step?.reasoning ?? (request.options.reasoning ? 'Working out an answer to the question.' : undefined);
+  if (reasoning !== undefined) {
+    for (const text of Array.isArray(reasoning) ? reasoning : splitIntoTokens(reasoning)) parts.push({ type: 'reasoning-delta', text });
+    parts.push(step?.reasoningSignature === undefined ? { type: 'reasoning-end' } : { type: 'reasoning-end', signature: step.reasoningSignature });
+  }
+  for (const text of tokens) parts.push({ type: 'text-delta', text });
+  for (const source of step?.sources ?? []) parts.push({ type: 'source', ...source });
+  (step?.toolCalls ?? []).forEach((call, n) => {
+    const id = call.id ?? `call_${stepIndexOf(request.messages)}_${n}`;
+    const argsText = call.argsText ?? JSON.stringify(call.args ?? {});
+    parts.push({ type: 'tool-call-start', id, name: call.name });
+    const size = Math.max(1, Math.ceil(argsText.length / 3));
+    for (let i = 0; i < argsText.length; i += size) parts.push({ type: 'tool-call-delta', id, argsTextDelta: argsText.slice(i, i + size) });
+    parts.push({ type: 'tool-call-end', id, name: call.name, argsText });
+  });
+  return parts;
+}
+
 /**
  * An engine that needs no network or key. It streams a deterministic reply at a set pace and
  * can be scripted to stream fixed chunks or to fail at chunk N. It records every request
@@ -117,13 +139,23 @@ export class OfflineDriver implements EngineDriver {
       this.records.push(record);
       if (this.records.length > KEPT_RECORDS) this.records.shift();
 
-      const reply = typeof script.reply === 'function' ? script.reply(request.messages) : script.reply;
-      let tokens = script.chunks ?? splitIntoTokens(reply ?? defaultReply(request.messages));
-      let finishReason: 'stop' | 'length' = 'stop';
+      const step: OfflineStep | undefined = script.steps?.length
+        ? script.steps[Math.min(stepIndexOf(request.messages), script.steps.length - 1)]
+        : script.callTools !== false && !script.chunks && !script.reply
+          ? defaultToolStep(request)
+          : undefined;
+      let tokens: string[];
+      if (step) tokens = step.chunks ?? splitIntoTokens(step.text ?? '');
+      else {
+        const reply = typeof script.reply === 'function' ? script.reply(request.messages) : script.reply;
+        tokens = script.chunks ?? splitIntoTokens(reply ?? defaultReply(request.messages));
+      }
+      let finishReason: 'stop' | 'length' | 'tool_calls' | 'content_filter' = step?.finishReason ?? (step?.toolCalls?.length ? 'tool_calls' : 'stop');
       if (request.options.maxTokens !== undefined && tokens.length > request.options.maxTokens) {
         tokens = tokens.slice(0, request.options.maxTokens);
         finishReason = 'length';
       }
+      const parts = stepParts(step, tokens, request);
       const fail: OfflineFailure | undefined = script.failAt;
       const delay = script.tokenDelayMs ?? 20;
       let timer: NodeJS.Timeout | undefined;
@@ -137,13 +169,13 @@ export class OfflineDriver implements EngineDriver {
         end('failed');
         subscriber.error(failure(fail?.kind, fail?.message, fail?.retryAfterMs));
       };
-      const step = () => {
+      const emitNext = () => {
         timer = undefined;
         if (fail && !fail.beforeStart && next === fail.afterChunks) return raise();
-        if (next < tokens.length) {
+        if (next < parts.length) {
           record.chunksSent++;
-          subscriber.next({ type: 'text-delta', text: tokens[next++] });
-          timer = setTimeout(step, delay);
+          subscriber.next(parts[next++]);
+          timer = setTimeout(emitNext, delay);
           return;
         }
         const promptTokens = request.messages.reduce((n, m) => n + splitIntoTokens(textOf(m)).length, 0);
@@ -160,7 +192,7 @@ export class OfflineDriver implements EngineDriver {
       timer = setTimeout(() => {
         if (fail?.beforeStart) return raise();
         subscriber.next({ type: 'response-start', model: request.options.model, warnings: [] });
-        step();
+        emitNext();
       }, script.acceptDelayMs ?? 0);
 
       return () => {

@@ -13,7 +13,7 @@ import { MemoryConnectionException, MemoryException, MemoryStorageException } fr
 import type { DatabaseStoreOptions } from '../memory-options.interface.js';
 import { assertValidKey, assertValidLimit, prepareMessage, type PreparedMessage } from '../validate-message.js';
 import { describeUrl } from './describe-url.js';
-import { DEFAULT_TABLE_NAME, engineMemorySchemaSql, parseTableName, type TableName } from './postgres-schema.js';
+import { DEFAULT_TABLE_NAME, engineMemorySchemaSql, engineMemoryToolRoleSql, parseTableName, type TableName } from './postgres-schema.js';
 
 interface MessageRow {
   id: string;
@@ -229,6 +229,7 @@ export class PostgresConversationStore extends ConversationStore {
       // Two instances starting together would both try to create the table: one waits.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bupple-ai-engine:${this.table.sql}`]);
       await client.query(engineMemorySchemaSql(this.options.tableName ?? DEFAULT_TABLE_NAME));
+      await client.query(engineMemoryToolRoleSql(this.options.tableName ?? DEFAULT_TABLE_NAME));
       await client.query('COMMIT');
     } catch (error) {
       broken = true;
@@ -262,6 +263,9 @@ export class PostgresConversationStore extends ConversationStore {
         store: this.name,
         cause: error,
       });
+    }
+    if (code === '23514' && (e?.message ?? '').includes('role')) {
+      return new MemoryStorageException(ErrorMessages.memoryToolRoleMissing(this.table.sql), { store: this.name, cause: error });
     }
     if (code === '42P01') {
       return new MemoryStorageException(ErrorMessages.memoryTableMissing(this.table.sql), { store: this.name, cause: error });

@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS ${sql} (
   parent_type varchar(200) NOT NULL,
   parent_id   varchar(200) NOT NULL,
   message_id  varchar(200) NOT NULL,
-  role        varchar(16)  NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+  role        varchar(16)  NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
   content     text         NOT NULL,
   type        varchar(16)  NOT NULL DEFAULT 'text' CHECK (type IN ('text', 'image', 'audio', 'video')),
   metadata    jsonb        NOT NULL DEFAULT '{}'::jsonb,
@@ -65,5 +65,31 @@ CREATE TABLE IF NOT EXISTS ${sql} (
 
 -- Reading a conversation in order: WHERE parent_type = $1 AND parent_id = $2 ORDER BY id.
 CREATE INDEX IF NOT EXISTS ${indexSql} ON ${sql} (parent_type, parent_id, id);
+`;
+}
+
+/**
+ * The SQL that lets a table made before tool messages existed store role `tool`: replaces its
+ * role CHECK constraint when that does not allow `tool` yet; a no-op otherwise (idempotent).
+ * `migrations/engine_memory_tool_role.sql` is this text for the default name.
+ */
+export function engineMemoryToolRoleSql(tableName: string = DEFAULT_TABLE_NAME): string {
+  const { sql, table } = parseTableName(tableName);
+  const constraint = `"${`${table}_role_check`.slice(0, 63)}"`;
+  const literal = sql.replace(/'/g, "''");
+  return `-- Conversation memory of @bupple/nestjs-ai-engine: lets a table made by an earlier
+-- engine_memory.sql store tool results (role 'tool'). Idempotent: a no-op once done.
+DO $$
+BEGIN
+  IF EXISTS (
+    SELECT 1 FROM pg_constraint
+    WHERE conrelid = to_regclass('${literal}') AND contype = 'c'
+      AND pg_get_constraintdef(oid) LIKE '%role%' AND pg_get_constraintdef(oid) NOT LIKE '%tool%'
+  ) THEN
+    ALTER TABLE ${sql} DROP CONSTRAINT IF EXISTS ${constraint};
+    ALTER TABLE ${sql} ADD CONSTRAINT ${constraint} CHECK (role IN ('system', 'user', 'assistant', 'tool'));
+  END IF;
+END
+$$;
 `;
 }
