@@ -6,7 +6,7 @@
 // Environment:
 //   BENCH_RUNS=3          runs per relay (the table shows medians)
 //   BENCH_SCALE=1         multiplies stream and token counts (0.2 for a quick check)
-//   BENCH_RELAYS=a,b      only these relays (library, library-features, nest-sdk, node-http)
+//   BENCH_RELAYS=a,b      only these relays (library, library-features, gemini, nest-sdk, node-http)
 //   BENCH_SCENARIOS=S1,S3 only these scenarios
 //   BENCH_TIMEOUT_MS=60000 hard limit of one scenario's load
 //   BENCH_OUT=dir         where to write results (default bench/results; raw JSON always under it)
@@ -97,6 +97,15 @@ const RELAYS = [
     file: 'relays/library.mjs',
     env: { BENCH_FEATURES: '1' },
     skip: !build.ok ? build.why : build.features ? null : 'SseStreamOptions in dist/ has no progress/keepalive options yet: plain variant only',
+  },
+  {
+    id: 'gemini',
+    label: 'this library, Gemini driver',
+    detail: 'the `library` relay with the Gemini driver, the mock upstream answering in Gemini’s `streamGenerateContent?alt=sse` format',
+    file: 'relays/library.mjs',
+    env: { BENCH_PROVIDER: 'gemini' },
+    provider: 'gemini',
+    skip: build.ok ? null : build.why,
   },
   { id: 'nest-sdk', label: 'NestJS @Sse() + openai SDK', detail: '`@Sse()` returning `new Observable` over the SDK stream', file: 'relays/nest-sdk.mjs', env: {} },
   { id: 'node-http', label: 'node:http', detail: 'plain `node:http` both ways (`http.request` upstream over a keep-alive agent), one `write()` per token', file: 'relays/node-http.mjs', env: {} },
@@ -329,7 +338,7 @@ async function main() {
   mkdirSync(join(OUT, 'raw'), { recursive: true });
   const stamp = info.date.replace(/[:.]/g, '-');
   const rawFile = join(OUT, 'raw', `bench-${stamp}.json`);
-  const report = { info, scenarios: SCENARIOS, relays: relays.map(({ id, label, detail }) => ({ id, label, detail })), skipped: RELAYS.filter((r) => r.skip).map(({ id, skip }) => ({ id, skip })), medians, runs };
+  const report = { info, scenarios: SCENARIOS, relays: relays.map(({ id, label, detail, provider }) => ({ id, label, detail, provider })), skipped: RELAYS.filter((r) => r.skip).map(({ id, skip }) => ({ id, skip })), medians, runs };
   writeFileSync(rawFile, `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
   writeFileSync(join(OUT, 'results.md'), renderMarkdown(report));
   writeFileSync(join(OUT, 'chart.svg'), renderChart(report));

@@ -13,6 +13,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { dieWithParent, fail, ready, serve } from './lib/ipc-child.mjs';
 import { wallMs } from './lib/stats.mjs';
+import { geminiError, geminiModelOf, geminiRequestProblem, geminiWire } from './upstream-gemini.mjs';
 
 const MODEL = /^bench-(\d+)-(\d+)(?:-(.+))?$/;
 const WORDS = [' the', ' quick', ' brown', ' fox', ' jumps', ' over', ' lazy', ' dog', ',', ' and', ' "quoted"', ' café', ' 42', '.', '\n'];
@@ -48,6 +49,8 @@ function readBody(req) {
 
 async function handle(req, res) {
   if (req.method === 'GET' && req.url.startsWith('/stream?')) return direct(req, res);
+  const gemini = geminiModelOf(req);
+  if (gemini) return handleGemini(req, res, gemini);
   if (req.method !== 'POST' || req.url.split('?')[0] !== '/v1/chat/completions') {
     return openAIError(res, 404, `Unknown request URL: ${req.method} ${req.url}.`, 'invalid_request_error', 'unknown_url');
   }
@@ -71,6 +74,25 @@ async function handle(req, res) {
   stream(req, res, { model: body.model, tokens, delayMs, tag, includeUsage });
 }
 
+// POST /v1beta/models/bench-N-D[-tag]:streamGenerateContent?alt=sse: the same answer in Gemini's wire format.
+async function handleGemini(req, res, route) {
+  let body;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch {
+    counters.rejected++;
+    return geminiError(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
+  }
+  const problem = geminiRequestProblem(req, route, body);
+  const match = MODEL.exec(route.model);
+  if (problem || !match) {
+    counters.rejected++;
+    return geminiError(res, ...(problem ?? [404, 'NOT_FOUND', `models/${route.model} is not found for API version v1beta, or is not supported for generateContent.`]));
+  }
+  const tokens = Math.min(Number(match[1]), MAX_TOKENS);
+  stream(req, res, { model: route.model, tokens, delayMs: Math.min(Number(match[2]), MAX_DELAY_MS), tag: match[3], includeUsage: false, wire: geminiWire(route.model) });
+}
+
 // GET /stream?m=bench-N-D[-tag]: the tokens straight to the load client, as `data:
 // {"content":…}` lines like the node:http relay writes them. No relay in between: this
 // measures what the harness itself (upstream + load client on one core) adds.
@@ -81,7 +103,7 @@ function direct(req, res) {
   stream(req, res, { model, tokens: Math.min(Number(match[1]), MAX_TOKENS), delayMs: Math.min(Number(match[2]), MAX_DELAY_MS), tag: match[3], includeUsage: false, plain: true });
 }
 
-function stream(req, res, { model, tokens, delayMs, tag, includeUsage, plain = false }) {
+function stream(req, res, { model, tokens, delayMs, tag, includeUsage, plain = false, wire = null }) {
   counters.requests++;
   counters.open++;
   const record = { tag, tokens, delayMs, startedAt: wallMs(), sent: 0, completed: false, closedEarly: false, closedAt: null };
@@ -93,7 +115,9 @@ function stream(req, res, { model, tokens, delayMs, tag, includeUsage, plain = f
   const usageField = includeUsage ? ',"usage":null' : '';
   const head = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"fp_bench","choices":[`;
   const tail = `]${usageField}}\n\n`;
-  const delta = plain
+  const delta = wire
+    ? wire.delta
+    : plain
     ? (text) => `data: {"content":${JSON.stringify(text)}}\n\n`
     : (text) => `${head}{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}${tail}`;
 
@@ -116,7 +140,7 @@ function stream(req, res, { model, tokens, delayMs, tag, includeUsage, plain = f
     pump();
   });
 
-  res.writeHead(200, {
+  res.writeHead(200, wire ? wire.headers : {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, must-revalidate',
     'x-request-id': `req_${randomBytes(8).toString('hex')}`,
@@ -128,10 +152,16 @@ function stream(req, res, { model, tokens, delayMs, tag, includeUsage, plain = f
     connection: 'keep-alive',
   });
   res.socket?.setNoDelay(true);
-  if (!plain) res.write(`${head}{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}${tail}`);
+  if (!plain && !wire) res.write(`${head}{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}${tail}`);
 
   const finish = () => {
     ended = true;
+    if (wire) {
+      record.completed = true;
+      counters.completed++;
+      res.end(wire.finish());
+      return;
+    }
     if (plain) {
       record.completed = true;
       counters.completed++;

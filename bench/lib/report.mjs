@@ -67,6 +67,33 @@ export function checkTargets(report, libraryId, baseId = 'nest-sdk') {
   return checks;
 }
 
+/** Issue 11: a provider driver's relay CPU per token ≤ 1.15× the OpenAI driver's (the `library` relay), in one run. */
+export const PROVIDER_CPU_TARGET = 1.15;
+
+/** Ratios of each provider relay (a relay with `provider`) to the OpenAI `library` relay, CPU per token in S1–S3. */
+export function checkProviderTargets(report) {
+  const base = report.medians.library;
+  const checks = [];
+  if (!base) return checks;
+  for (const relay of report.relays.filter((r) => r.provider)) {
+    const mine = report.medians[relay.id];
+    for (const key of ['S1.cpuPer10k', 'S2.cpuPer10k', 'S3.cpuPer10k']) {
+      if (!mine || !(key in mine) || !(key in base)) continue;
+      const r = mine[key] / base[key];
+      checks.push({ target: `${relay.provider} ${key.split('.')[0]} CPU per token ≤ ${PROVIDER_CPU_TARGET}× OpenAI's`, ok: r <= PROVIDER_CPU_TARGET, value: `${r.toFixed(2)}× (${fmt(mine[key], 3)} vs ${fmt(base[key], 3)} s per 10k tokens)` });
+    }
+  }
+  return checks;
+}
+
+function renderProviderTargets(report) {
+  const checks = checkProviderTargets(report);
+  if (!checks.length) return [];
+  const lines = ['', 'Provider drivers against the OpenAI driver (issue 11), the same run:', '', '| Target | Result | Met |', '| --- | --- | :---: |'];
+  for (const c of checks) lines.push(`| ${c.target} | ${c.value} | ${c.ok ? 'yes' : '**no**'} |`);
+  return lines;
+}
+
 /** The main table: one row per metric, one column per relay, then the library's ratios. */
 function renderTable(report) {
   const { medians } = report;
@@ -126,6 +153,7 @@ export function renderReadmeSection(report, { chartPath = 'bench/results/chart.s
   lines.push('');
   lines.push('CPU is user + system time of the relay process from `/proc/<pid>/stat`, per 10 000 tokens relayed; RSS per open stream is (peak − idle RSS) ÷ open streams. Time to first event runs from sending the request to the first content event; the gap added is the time between two content events minus the upstream\'s 20 ms. Capacity is the highest number of 50 tokens/s streams (steps 50, 100, 150, 200, 300) one core relays with a p99 added gap under 10 ms.');
   lines.push(...renderTargets(report));
+  lines.push(...renderProviderTargets(report));
   lines.push('');
   lines.push(`![Relay CPU per 10 000 tokens and p99 added gap](${chartPath})`);
   lines.push('');
@@ -167,6 +195,7 @@ export function renderMarkdown(report) {
     for (const row of capacityRows) lines.push(`- ${row}`);
   }
   lines.push(...renderTargets(report));
+  lines.push(...renderProviderTargets(report));
   const failures = report.runs.flatMap((r) => r.failures.map((f) => `${r.relay}, run ${r.run + 1}: ${f.split('\n')[0]}`));
   if (failures.length) {
     lines.push('');

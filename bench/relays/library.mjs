@@ -2,6 +2,8 @@
 // `EngineService.stream()` with the OpenAI driver pointed at the mock upstream. With
 // BENCH_FEATURES=1 the route turns on the optional events too: `progress` (total: the N of
 // the `bench-N-D` model, default throttling) and `keepaliveMs: 15000`. Express platform.
+// BENCH_PROVIDER=gemini points the Gemini driver at the mock upstream's Gemini route instead
+// (the same answers in Gemini's wire format).
 //
 // Imports the built package (dist/, through the package's own "exports"), so run
 // `npm run build` first (`npm run bench` does). Plain ESM without a build step: the
@@ -17,6 +19,12 @@ const upstream = process.env.UPSTREAM_URL;
 if (!upstream) fail(new Error('UPSTREAM_URL is not set'));
 /** N of the `bench-N-D[-tag]` model in `?m=`: the number of chunks the answer will have. */
 const expectedTokens = (request) => Number(/^bench-(\d+)-/.exec(String(request.query?.m ?? ''))?.[1]) || undefined;
+const engines = {
+  openai: { default: 'openai', openai: { apiKey: 'bench-key', baseURL: `${upstream}/v1`, model: 'bench-10-0' } },
+  gemini: { default: 'gemini', gemini: { apiKey: 'bench-key', baseURL: upstream, model: 'bench-10-0' } },
+};
+const engine = engines[process.env.BENCH_PROVIDER ?? 'openai'];
+if (!engine) fail(new Error(`BENCH_PROVIDER=${process.env.BENCH_PROVIDER}: no such engine in this relay`));
 const sseOptions = process.env.BENCH_FEATURES === '1' ? { progress: { total: expectedTokens }, keepaliveMs: 15_000 } : {};
 
 class StreamController {
@@ -35,7 +43,7 @@ class AppModule {}
 Reflect.decorate(
   [
     Module({
-      imports: [BuppleEngineModule.forRoot({ engine: { default: 'openai', openai: { apiKey: 'bench-key', baseURL: `${upstream}/v1`, model: 'bench-10-0' } } })],
+      imports: [BuppleEngineModule.forRoot({ engine })],
       controllers: [StreamController],
     }),
   ],
