@@ -382,6 +382,59 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
     });
   });
 
+  it('through EngineService with maxSteps: the tools run, and the second request carries the calls (signed) and their results in Gemini’s format', async () => {
+    const bodies: unknown[] = [];
+    let step = 0;
+    server.respond((req, res) => {
+      bodies.push(req.body);
+      startEventStream(res);
+      const chunks =
+        step++ === 0
+          ? toolCallAnswer
+          : [{ candidates: [{ content: { role: 'model', parts: [{ text: '5, at noon.' }] }, finishReason: 'STOP', index: 0 }], usageMetadata: usage }];
+      res.end(chunks.map(frame).join(''));
+    });
+    const engine = new EngineService({ engine: { drivers: { gemini: driver }, retry: { maxRetries: 0 } } }, new Map([['gemini', driver]]));
+    const ran: unknown[] = [];
+    const chunks = await new Promise<EngineChunk[]>((resolve, reject) => {
+      const seen: EngineChunk[] = [];
+      engine
+        .stream(hello, {
+          engine: 'gemini',
+          maxSteps: 3,
+          tools: {
+            add: { description: addTool.description, parameters: addTool.parameters, execute: (args: { a: number; b: number }) => (ran.push(args), { sum: args.a + args.b }) },
+            now: { description: 'The current time', parameters: { type: 'object', properties: {} }, execute: () => ({ iso: '2026-12-01T12:00:00Z' }) },
+          },
+        })
+        .subscribe({ next: (c) => seen.push(c), error: reject, complete: () => resolve(seen) });
+    });
+    expect(ran).toEqual([{ a: 2, b: 3 }]);
+    expect(chunks.map((c) => c.content).join('')).toBe('5, at noon.');
+    expect(chunks[chunks.length - 1]).toMatchObject({ finishReason: 'stop' });
+    expect(bodies).toHaveLength(2);
+    const second = bodies[1] as { contents: unknown[]; tools: unknown[] };
+    expect(second.tools).toEqual((bodies[0] as { tools: unknown[] }).tools);
+    expect(second.contents).toEqual([
+      { role: 'user', parts: [{ text: 'What is 2 + 3, and the time?' }] },
+      {
+        role: 'model',
+        parts: [
+          { text: '**Adding**\nI need the add tool and the clock.', thought: true },
+          { functionCall: { name: 'add', args: { a: 2, b: 3 } }, thoughtSignature: SIGNATURE },
+          { functionCall: { name: 'now', args: {} } },
+        ],
+      },
+      {
+        role: 'user',
+        parts: [
+          { functionResponse: { name: 'add', response: { sum: 5 } } },
+          { functionResponse: { name: 'now', response: { iso: '2026-12-01T12:00:00Z' } } },
+        ],
+      },
+    ]);
+  });
+
   it('through EngineService: a tool call is a toolCall chunk, the last chunk says tool_calls', async () => {
     answer(toolCallAnswer);
     const engine = new EngineService({ engine: { drivers: { gemini: driver }, retry: { maxRetries: 0 } } }, new Map([['gemini', driver]]));
