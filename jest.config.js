@@ -1,4 +1,12 @@
-/** Jest runs in ESM mode (NestJS 12 is ESM-only): see the "test" script for NODE_OPTIONS. */
+/**
+ * Jest runs in ESM mode (NestJS 12 is ESM-only): see the "test" script for NODE_OPTIONS.
+ * `BUPPLE_TEST_NESTJS=11` (`npm run test:nest11`) runs the suite on NestJS 11 instead: the
+ * @nestjs packages come from .ci/nest11/node_modules (`npm ci --prefix .ci/nest11`), everything
+ * else from node_modules; the browser suite runs on NestJS 12 only.
+ */
+const nest11 = process.env.BUPPLE_TEST_NESTJS === '11';
+const NEST11_PACKAGES = '^@nestjs/(common|core|testing|platform-express|platform-fastify)(/.*)?$';
+
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -7,11 +15,12 @@ export default {
     '^@bupple/nestjs-ai-engine$': '<rootDir>/lib/index.ts',
     '^@bupple/nestjs-ai-engine/(client|testing)$': '<rootDir>/lib/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
+    ...(nest11 ? { [NEST11_PACKAGES]: '<rootDir>/.ci/nest11/node_modules/@nestjs/$1$2' } : {}),
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/sample/dist/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/sample/dist/', ...(nest11 ? ['/test/browser/'] : [])],
   testTimeout: 20000,
 };

@@ -3,6 +3,7 @@
 // Module
 export { BuppleEngineModule } from './bupple-engine.module.js';
 export { ENGINE_MODULE_OPTIONS } from './bupple-engine.module-definition.js';
+export type { EngineHttpOptions, BuppleEngineModuleExtras } from './bupple-engine.module-definition.js';
 export type {
   BuppleEngineModuleOptions,
   EngineOptions,

@@ -15,6 +15,16 @@ export class StreamClientError extends Error {
   static isInstance(error: unknown): error is StreamClientError {
     return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
   }
+
+  /** `instanceof` (this class and its subclasses) also holds for an error of another copy or build of the package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (!StreamClientError.isInstance(value)) return false;
+    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: string }).name === this.name) return true;
+    }
+    return false;
+  }
 }
 
 /**

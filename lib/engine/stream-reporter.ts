@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { sharedState } from '../utils/shared-state.js';
 
 /** Sent once the provider accepted the request (before the first content). */
 export interface StreamAcceptedInfo {
@@ -42,9 +43,10 @@ export interface StreamReporter {
 }
 
 /** Internal: the reporter of the SSE stream being set up, if any. */
-export const streamReporterStorage = new AsyncLocalStorage<StreamReporter>();
+export const streamReporterStorage: AsyncLocalStorage<StreamReporter> = sharedState('reporter-storage', () => new AsyncLocalStorage<StreamReporter>());
 
-let settingUp = 0;
+/** How many SSE streams are being set up (shared by the package's CommonJS and ESM builds, like the storage). */
+const setUps = sharedState('reporter-setups', () => ({ count: 0 }));
 
 /**
  * Internal: marks one SSE stream as being set up, during which the engine may look its
@@ -54,11 +56,11 @@ let settingUp = 0;
  * a cost a streaming server would otherwise pay on every token.
  */
 export function holdReporterStorage(): () => void {
-  settingUp++;
+  setUps.count++;
   let held = true;
   return () => {
     if (!held) return;
     held = false;
-    if (--settingUp === 0) streamReporterStorage.disable();
+    if (--setUps.count === 0) streamReporterStorage.disable();
   };
 }

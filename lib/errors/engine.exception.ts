@@ -44,6 +44,22 @@ export class EngineException extends Error {
   static isInstance(error: unknown): error is EngineException {
     return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
   }
+
+  /**
+   * `instanceof EngineException` (and of every subclass, e.g. in `@Catch()`) also holds for an
+   * error of the package's other build (CommonJS or ESM) or another copy: by marker and class name.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return EngineException.isInstance(value) && hasClassNamed(value, this.name);
+  }
+}
+
+function hasClassNamed(value: object, name: string): boolean {
+  for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: string }).name === name) return true;
+  }
+  return false;
 }
 
 /** 408, 409, 429 and 5xx are worth retrying. */

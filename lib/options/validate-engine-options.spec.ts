@@ -51,11 +51,11 @@ describe('validateEngineOptions', () => {
     });
     expect(problems).toEqual(
       expect.arrayContaining([
-        'engine.openai.apiKey: is required (a non-empty string) (e.g. from the BUPPLE_ENGINE_OPENAI_API_KEY environment variable)',
+        'engine.openai.apiKey: is required (a non-empty string) (e.g. process.env.OPENAI_API_KEY)',
         'engine.openai.temperature: must be a number from 0 to 2',
         'engine.openai.baseURL: must be an http(s) URL',
         'engine.claude.maxTokens: must be a positive integer',
-        'engine.gemini.apiKey: is required (a non-empty string) (e.g. from the BUPPLE_ENGINE_GEMINI_API_KEY environment variable)',
+        'engine.gemini.apiKey: is required (a non-empty string) (e.g. process.env.GEMINI_API_KEY)',
         'engine.opneai: is not a known option',
         'engine.retry.maxRetries: must be an integer from 0 to 10',
         "engine.retry.afterContent: must be 'error' or 'restart'",
@@ -64,6 +64,8 @@ describe('validateEngineOptions', () => {
       ]),
     );
     expect(problems).toHaveLength(10);
+    // the library reads no environment variable: its errors name none of the sample's
+    expect(problems.join('\n')).not.toMatch(/BUPPLE_/);
   });
 
   it('requires at least one engine, and the engine section itself', () => {

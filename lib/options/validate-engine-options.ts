@@ -15,12 +15,14 @@ export class EngineConfigurationException extends EngineException {
   }
 }
 
-/** How to fix options that are usually set from the environment (the sample's variable names). */
+/**
+ * Where such a value usually comes from. The library reads no environment variable itself
+ * (the sample's BUPPLE_* names are the sample's): these are the providers' customary names.
+ */
 const ENV_HINTS: Record<string, string> = {
-  'engine.openai.apiKey': 'BUPPLE_ENGINE_OPENAI_API_KEY',
-  'engine.claude.apiKey': 'BUPPLE_ENGINE_CLAUDE_API_KEY',
-  'engine.gemini.apiKey': 'BUPPLE_ENGINE_GEMINI_API_KEY',
-  'engine.default': 'BUPPLE_DEFAULT_ENGINE_DRIVER',
+  'engine.openai.apiKey': 'process.env.OPENAI_API_KEY',
+  'engine.claude.apiKey': 'process.env.ANTHROPIC_API_KEY',
+  'engine.gemini.apiKey': 'process.env.GEMINI_API_KEY',
 };
 
 /**
@@ -41,7 +43,7 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
     const path = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {});
     const unique = [...new Set(own.map((message) => (message.startsWith('property ') ? 'is not a known option' : message)))];
-    const hint = ENV_HINTS[path] ? ` (e.g. from the ${ENV_HINTS[path]} environment variable)` : '';
+    const hint = ENV_HINTS[path] ? ` (e.g. ${ENV_HINTS[path]})` : '';
     return [...unique.map((message) => `${path}: ${message}${hint}`), ...flatten(error.children ?? [], path)];
   });
 }
@@ -66,7 +68,7 @@ export function validateEngineOptions(options: BuppleEngineModuleOptions): void 
     const names = configuredEngineNames(engine);
     if (names.length === 0) problems.push('engine: configure at least one engine (openai, claude, gemini, offline or drivers)');
     if (engine.default !== undefined && names.length > 0 && !names.includes(engine.default)) {
-      problems.push(`engine.default: "${engine.default}" is not a configured engine; use one of ${names.join(', ')}${ENV_HINTS['engine.default'] ? ` (e.g. set ${ENV_HINTS['engine.default']})` : ''}`);
+      problems.push(`engine.default: "${engine.default}" is not a configured engine; use one of ${names.join(', ')}`);
     }
     (Array.isArray(engine.fallback) ? engine.fallback : []).forEach((name, i) => {
       if (typeof name === 'string' && !names.includes(name)) problems.push(`engine.fallback[${i}]: "${name}" is not a configured engine; use one of ${names.join(', ')}`);

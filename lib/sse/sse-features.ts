@@ -1,6 +1,7 @@
 import { Injectable, mixin, type CallHandler, type ExecutionContext, type NestInterceptor, type Type } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { streamReporterStorage } from '../engine/stream-reporter.js';
+import { sharedState } from '../utils/shared-state.js';
 import type { SseDisconnectPolicy, SseProgressOptions, SseStreamOptions } from './sse-options.interface.js';
 
 /** Something that takes route options late: the stream being set up. */
@@ -13,7 +14,7 @@ function isConfigurable(value: unknown): value is SseConfigurable {
 }
 
 /** Options set by feature interceptors that ran before `SseStreamInterceptor` (outer ones). */
-const pending = new WeakMap<object, Partial<SseStreamOptions>>();
+const pending = sharedState('pending-sse-options', () => new WeakMap<object, Partial<SseStreamOptions>>());
 
 /** Internal: takes the options an outer feature interceptor left for this request. */
 export function takePendingSseOptions(request: object): Partial<SseStreamOptions> | undefined {

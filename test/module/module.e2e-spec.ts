@@ -108,6 +108,6 @@ describe('BuppleEngineModule', () => {
     const boot = Test.createTestingModule({
       imports: [BuppleEngineModule.forRootAsync({ useFactory: async () => ({ engine: { openai: { apiKey: '' } } }) })],
     }).compile();
-    await expect(boot).rejects.toThrow(/engine\.openai\.apiKey: is required.*BUPPLE_ENGINE_OPENAI_API_KEY/);
+    await expect(boot).rejects.toThrow(/engine\.openai\.apiKey: is required.*process\.env\.OPENAI_API_KEY/);
   });
 });

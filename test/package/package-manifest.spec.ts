@@ -72,10 +72,12 @@ describe('package manifest', () => {
   it('the built declarations and entry points exist and do not import optional packages', () => {
     const dist = join(root, 'dist');
     expect(existsSync(join(dist, 'index.js'))).toBe(true); // run `npm run build` first (npm test does)
-    for (const entry of Object.values(manifest.exports) as (string | Record<string, string>)[]) {
+    for (const entry of Object.values(manifest.exports) as (string | Record<'import' | 'require', Record<string, string>>)[]) {
       if (typeof entry === 'string') continue;
-      expect(existsSync(join(root, entry.types))).toBe(true);
-      expect(existsSync(join(root, entry.default))).toBe(true);
+      for (const format of [entry.import, entry.require]) {
+        expect(existsSync(join(root, format.types))).toBe(true);
+        expect(existsSync(join(root, format.default))).toBe(true);
+      }
     }
     const leaking = files(dist, (path) => path.endsWith('.d.ts'))
       .flatMap(importsOf)
@@ -84,8 +86,27 @@ describe('package manifest', () => {
     expect(leaking).toEqual([]);
   });
 
-  it('declares the Node versions it runs on', () => {
-    expect(manifest.engines.node).toBe('>=20.11');
+  it('declares the Node versions it is tested on', () => {
+    // the oldest Node the suite and the consumer tests run on (.ci/run)
+    expect(manifest.engines.node).toBe('>=20.20');
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    expect(major > 20 || (major === 20 && minor >= 20)).toBe(true);
     expect(manifest.type).toBe('module');
+  });
+
+  it('has an ESM and a CommonJS entry, with its own types, for every subpath, and typesVersions for node10', () => {
+    const subpaths = Object.keys(manifest.exports).filter((key) => key !== './package.json');
+    expect(subpaths).toEqual(expect.arrayContaining(['.', './client', './testing']));
+    for (const subpath of subpaths) {
+      const base = subpath === '.' ? '' : `${subpath.slice(2)}/`;
+      expect(manifest.exports[subpath]).toEqual({
+        import: { types: `./dist/${base}index.d.ts`, default: `./dist/${base}index.js` },
+        require: { types: `./dist/cjs/${base}index.d.ts`, default: `./dist/cjs/${base}index.js` },
+      });
+      if (subpath !== '.') expect(manifest.typesVersions['*'][subpath.slice(2)]).toEqual([`./dist/cjs/${base}index.d.ts`]);
+    }
+    expect(JSON.parse(readFileSync(join(root, 'dist', 'cjs', 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    expect(manifest.peerDependencies['@nestjs/common']).toBe('^11.0.0 || ^12.0.0');
+    expect(manifest.peerDependencies['@nestjs/core']).toBe('^11.0.0 || ^12.0.0');
   });
 });

@@ -63,6 +63,12 @@ describe('README examples', () => {
       expect(dataOf(result, 'content').map((c) => c.content).join('')).toContain('Hello');
       const post = await fetch(`${await app.getUrl()}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"Hi"}' });
       expect(await post.json()).toMatchObject({ role: 'assistant', engine: 'offline' });
+      // http: { exceptionFilter: true }: bad input is the client's fault, with no filter of the app's own
+      for (const body of ['{}', '{"message":""}', '{"message":42}']) {
+        const bad = await fetch(`${await app.getUrl()}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        expect({ body, status: bad.status }).toEqual({ body, status: 400 });
+        expect(await bad.json()).toMatchObject({ statusCode: 400, code: 'invalid_request', retryable: false });
+      }
     } finally {
       await app.close();
     }
