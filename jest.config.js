@@ -5,7 +5,7 @@
  * else from node_modules; the browser suite runs on NestJS 12 only.
  */
 const nest11 = process.env.BUPPLE_TEST_NESTJS === '11';
-const NEST11_PACKAGES = '^@nestjs/(common|core|testing|platform-express|platform-fastify)(/.*)?$';
+const NEST11_PACKAGES = '^@nestjs/(common|core|testing|platform-express|platform-fastify|swagger|terminus)(/.*)?$';
 
 export default {
   testEnvironment: 'node',
