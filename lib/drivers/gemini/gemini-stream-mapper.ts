@@ -82,11 +82,18 @@ export class GeminiStreamMapper {
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i];
         if (part.thought === true) {
-          if (part.thoughtSignature) this.reasoningSignature = part.thoughtSignature;
           if (typeof part.text === 'string' && part.text) {
             this.reasoningOpen = true;
             this.emit({ type: 'reasoning-delta', text: part.text });
             emitted = true;
+          }
+          if (part.thoughtSignature) {
+            if (this.reasoningOpen) this.reasoningSignature = part.thoughtSignature;
+            else {
+              // a signature alone (no thought text to go with it): kept all the same
+              this.emit({ type: 'reasoning-end', signature: part.thoughtSignature });
+              emitted = true;
+            }
           }
           continue;
         }
