@@ -4,7 +4,8 @@ import { BuppleEngineConfigurableModule, ENGINE_MODULE_OPTIONS } from './bupple-
 import { createDrivers } from './engine/create-drivers.js';
 import { EngineService } from './engine.service.js';
 import { EngineHealthIndicator } from './health/engine-health.indicator.js';
-import { ENGINE_DRIVERS } from './engine.tokens.js';
+import { ENGINE_DRIVERS, ENGINE_TELEMETRY } from './engine.tokens.js';
+import { EngineTelemetry } from './telemetry/engine-telemetry.js';
 import { ConversationStore } from './memory/conversation-store.js';
 import { MemoryService } from './memory/memory.service.js';
 import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
@@ -28,6 +29,11 @@ import { ToolRegistry } from './tools/tool-registry.service.js';
         validateEngineOptions(options);
         return createDrivers(options.engine);
       },
+    },
+    {
+      provide: ENGINE_TELEMETRY,
+      inject: [ENGINE_MODULE_OPTIONS],
+      useFactory: async (options: BuppleEngineModuleOptions) => (await EngineTelemetry.load(options.telemetry)) ?? null,
     },
     EngineService,
     MemoryService,

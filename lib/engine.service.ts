@@ -9,7 +9,10 @@ import { configuredEngineNames } from './engine/create-drivers.js';
 import { DEFAULT_TIMEOUT, engineStream } from './engine/engine-stream.js';
 import { streamReporterStorage, type StreamReporter } from './engine/stream-reporter.js';
 import { validateMessages } from './engine/validate-messages.js';
-import { ENGINE_DRIVERS } from './engine.tokens.js';
+import { ENGINE_DRIVERS, ENGINE_TELEMETRY } from './engine.tokens.js';
+import type { EngineTelemetry } from './telemetry/engine-telemetry.js';
+import { observeCall } from './telemetry/observe-call.js';
+import type { EngineFinishHook } from './telemetry/telemetry-options.interface.js';
 import type { EngineCallOptions } from './interfaces/engine-call-options.interface.js';
 import type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.interface.js';
 import type { EngineMessage } from './interfaces/engine-message.interface.js';
@@ -43,6 +46,7 @@ export class EngineService implements OnApplicationShutdown {
     @Inject(ENGINE_MODULE_OPTIONS) private readonly options: BuppleEngineModuleOptions,
     @Inject(ENGINE_DRIVERS) private readonly drivers: Map<string, EngineDriver>,
     @Optional() private readonly toolRegistry?: ToolRegistry,
+    @Optional() @Inject(ENGINE_TELEMETRY) private readonly telemetry?: EngineTelemetry | null,
   ) {}
 
   /** The engine used when a call names none. */
@@ -142,17 +146,21 @@ export class EngineService implements OnApplicationShutdown {
     const first = options.engine ?? this.defaultEngine;
     const names = [first, ...(options.fallback ?? this.options.engine.fallback ?? []).filter((name) => name !== first)];
     const engineDefaults = this.options.engine;
-    return engineStream({
-      messages: [...messages],
-      chain: names.map((name) => this.driver(name)),
-      options,
-      retry: { ...DEFAULT_RETRY, ...definedOnly(engineDefaults.retry), ...definedOnly(options.retry) },
-      timeout: { ...DEFAULT_TIMEOUT, ...definedOnly(engineDefaults.timeout), ...definedOnly(options.timeout) },
-      reporter,
-      restartable,
-      tools,
-      maxSteps,
-    });
+    const hooks = [this.options.onFinish, options.onFinish].filter((hook): hook is EngineFinishHook => typeof hook === 'function');
+    const call = { messages, options, chain: names.map((name) => this.driver(name)), reporter };
+    return observeCall(call, this.telemetry ?? undefined, hooks, (chain, observedReporter) =>
+      engineStream({
+        messages: [...messages],
+        chain,
+        options,
+        retry: { ...DEFAULT_RETRY, ...definedOnly(engineDefaults.retry), ...definedOnly(options.retry) },
+        timeout: { ...DEFAULT_TIMEOUT, ...definedOnly(engineDefaults.timeout), ...definedOnly(options.timeout) },
+        reporter: observedReporter,
+        restartable,
+        tools,
+        maxSteps,
+      }),
+    );
   }
 
   private driver(name: string): EngineDriver {

@@ -5,3 +5,5 @@
 export const ENGINE_DRIVERS = Symbol.for('bupple.nestjs-ai-engine.drivers');
 /** The module options' token (one for both builds, see above). */
 export const ENGINE_OPTIONS_TOKEN = Symbol.for('bupple.nestjs-ai-engine.options');
+/** The loaded OpenTelemetry instruments, or null (see EngineTelemetry.load). */
+export const ENGINE_TELEMETRY = Symbol.for('bupple.nestjs-ai-engine.telemetry');

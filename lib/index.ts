@@ -179,3 +179,4 @@ export { SSE_EVENT_DATA_SCHEMAS } from './openapi/sse-event-schemas.js';
 
 // Claude driver: prompt caching options (claude)
 export type { CacheControlOptions } from './interfaces/engine-call-options.interface.js';
+export type { TelemetryOptions, EngineFinishInfo, EngineFinishHook } from './telemetry/telemetry-options.interface.js';

@@ -37,6 +37,8 @@ export interface StreamFallbackInfo {
  * `return this.engine.stream(…)` gets `start`, `retry` and `fallback` events.
  */
 export interface StreamReporter {
+  /** The SSE stream the answer goes out on, when there is one. */
+  readonly streamId?: string;
   accepted(info: StreamAcceptedInfo): void;
   retry(info: StreamRetryInfo): void;
   fallback(info: StreamFallbackInfo): void;

@@ -1,6 +1,7 @@
 import type { ConversationLike } from './conversation-like.interface.js';
 import type { ToolApproval } from '../tools/tool-definition.interface.js';
 import type { ToolsOption } from '../tools/resolve-tools.js';
+import type { EngineFinishHook } from '../telemetry/telemetry-options.interface.js';
 import type { DriverToolDefinition, JsonSchema, ToolChoice } from './tool.interface.js';
 
 /** Opt-in reasoning ("thinking"): OpenAI `reasoning_effort`, Claude `thinking`, Gemini `thinkingConfig`. */
@@ -105,6 +106,8 @@ export interface EngineCallOptions {
    * pending calls are found in the history (the conversation's, or the messages given).
    */
   toolApprovals?: ToolApproval[];
+  /** Called once when this answer ends (done, failed or aborted), after the module's `onFinish`. */
+  onFinish?: EngineFinishHook;
 }
 
 /** Options after defaults are applied, as a driver receives them. */

@@ -3,6 +3,7 @@ import type { OfflineEngineConfig } from '../drivers/offline/offline-engine-conf
 import type { RetryOptions, TimeoutOptions } from './engine-call-options.interface.js';
 import type { MemoryModuleOptions } from '../memory/memory-options.interface.js';
 import type { SseModuleOptions } from '../sse/sse-options.interface.js';
+import type { EngineFinishHook, TelemetryOptions } from '../telemetry/telemetry-options.interface.js';
 
 /** Settings shared by every provider engine. */
 export interface ProviderEngineConfig {
@@ -55,4 +56,8 @@ export interface BuppleEngineModuleOptions {
   engine: EngineOptions;
   memory?: MemoryModuleOptions;
   sse?: SseModuleOptions;
+  /** OpenTelemetry spans and metrics (on when `@opentelemetry/api` is installed; `false` turns them off). */
+  telemetry?: boolean | TelemetryOptions;
+  /** Called once per answer, done, failed or aborted (billing, audit); before a call's own `onFinish`. */
+  onFinish?: EngineFinishHook;
 }

@@ -152,6 +152,15 @@ export class SseOptionsSchema {
   @optional @IsObject({ message: 'must be an object { driver?, ttlMs?, redis? }' }) @ValidateNested() @Type(() => SseReplaySchema) replay?: SseReplaySchema;
 }
 
+class TelemetrySchema {
+  @optional @IsBoolean({ message: 'must be true or false' }) enabled?: boolean;
+  @optional @IsBoolean({ message: 'must be true or false' }) recordContent?: boolean;
+}
+
+function IsFunction(): PropertyDecorator {
+  return ValidateBy({ name: 'isFunction', validator: { validate: (value) => typeof value === 'function', defaultMessage: () => 'must be a function (info) => void' } });
+}
+
 export class ModuleOptionsSchema {
   @IsDefined({ message: 'is required: { default?, openai?, claude?, gemini?, offline?, … }' })
   @IsObject({ message: 'must be an object' })
@@ -162,6 +171,15 @@ export class ModuleOptionsSchema {
   @optional @IsObject({ message: 'must be an object' }) memory?: unknown;
 
   @optional @IsObject({ message: 'must be an object' }) @ValidateNested() @Type(() => SseOptionsSchema) sse?: SseOptionsSchema;
+
+  @optional
+  @ValidateIf((o: { telemetry?: unknown }) => typeof o.telemetry !== 'boolean')
+  @IsObject({ message: 'must be true, false or { enabled?, recordContent? }' })
+  @ValidateNested()
+  @Type(() => TelemetrySchema)
+  telemetry?: unknown;
+
+  @optional @IsFunction() onFinish?: unknown;
 
   /** Also exists on forRoot() options (`isGlobal`): allowed, not validated here. */
   @Allow() isGlobal?: unknown;

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
+import { ENGINE_TELEMETRY } from '../engine.tokens.js';
+import type { EngineTelemetry, TelemetrySpan } from '../telemetry/engine-telemetry.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
 import {
@@ -61,7 +63,13 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
   private redis?: RedisReplayStore;
   private readonly followers = new Set<{ end: () => void }>();
 
-  constructor(@Optional() @Inject(ENGINE_MODULE_OPTIONS) moduleOptions?: BuppleEngineModuleOptions) {
+  /** Request spans of the streams generating here, for their end event (OpenTelemetry). */
+  private readonly spans = new WeakMap<SseSession, TelemetrySpan>();
+
+  constructor(
+    @Optional() @Inject(ENGINE_MODULE_OPTIONS) moduleOptions?: BuppleEngineModuleOptions,
+    @Optional() @Inject(ENGINE_TELEMETRY) private readonly telemetry?: EngineTelemetry | null,
+  ) {
     this.replay = moduleOptions?.sse?.replay ?? {};
     const redis = this.replay.driver === 'redis';
     this.buffer = new MemoryReplayBuffer({
@@ -169,10 +177,21 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
 
   register(session: SseSession): void {
     this.sessions.set(session.streamId, session);
+    if (!this.telemetry) return;
+    this.telemetry.activeStreams.add?.(1);
+    const span = this.telemetry.activeSpan();
+    if (span) {
+      span.addEvent('bupple.sse.start', { 'bupple.sse.stream_id': session.streamId });
+      this.spans.set(session, span);
+    }
   }
 
   unregister(session: SseSession): void {
-    if (this.sessions.get(session.streamId) === session) this.sessions.delete(session.streamId);
+    if (this.sessions.get(session.streamId) !== session) return;
+    this.sessions.delete(session.streamId);
+    if (!this.telemetry) return;
+    this.telemetry.activeStreams.add?.(-1);
+    this.spans.get(session)?.addEvent('bupple.sse.end', { 'bupple.sse.stream_id': session.streamId, 'bupple.sse.events_sent': session.replay?.lastSeq ?? 0 });
   }
 
   openRecord(session: SseSession): ReplayRecord {
@@ -198,6 +217,8 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
    * follows the stream live (here, or through Redis), or answers `resync` / 204.
    */
   async attach(connection: SseConnection, streamId: string, afterSeq: number, scope: string | undefined): Promise<void> {
+    this.telemetry?.resumes.add?.(1);
+    this.telemetry?.activeSpan()?.addEvent('bupple.sse.resume', { 'bupple.sse.stream_id': streamId, 'bupple.sse.after_seq': afterSeq });
     const local = this.sessions.get(streamId);
     if (local && local.replay && !local.isEnded) {
       if (!scopeAllows(local.scope, scope)) return this.resync(connection, streamId);

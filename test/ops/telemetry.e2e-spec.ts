@@ -1,0 +1,211 @@
+import 'reflect-metadata';
+import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { metrics, trace } from '@opentelemetry/api';
+import { AggregationTemporality, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { BuppleEngineModule, EngineService, SseStream, type BuppleEngineModuleOptions, type EngineFinishInfo } from '@bupple/nestjs-ai-engine';
+import { FakeProviderServer, sendJsonError, sleep, sseFrame, startEventStream } from '../utils/fake-provider-server.js';
+import { readSse } from '../utils/sse-client.js';
+
+class TestReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const words = ['Hello', ' from', ' the', ' fake', ' provider'];
+/** An OpenAI chat stream: role chunk, words, finish chunk, usage chunk, [DONE]. */
+function openAiAnswer(delayMs = 0) {
+  return async (_req: unknown, res: import('node:http').ServerResponse) => {
+    startEventStream(res);
+    const base = { id: 'chatcmpl-42', object: 'chat.completion.chunk', created: 1, model: 'gpt-test-2025' };
+    res.write(sseFrame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }));
+    for (const word of words) {
+      if (delayMs) await sleep(delayMs);
+      if (res.destroyed) return;
+      res.write(sseFrame({ ...base, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] }));
+    }
+    res.write(sseFrame({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }));
+    res.write(sseFrame({ ...base, choices: [], usage: { prompt_tokens: 11, completion_tokens: 5, total_tokens: 16 } }));
+    res.end('data: [DONE]\n\n');
+  };
+}
+
+/** The spans as an indented tree, parents first, each with its events. */
+function spanTree(spans: ReadableSpan[]): string {
+  const lines: string[] = [];
+  const children = (id: string | undefined) => spans.filter((span) => span.parentSpanContext?.spanId === id);
+  const walk = (span: ReadableSpan, depth: number) => {
+    const pick = Object.entries(span.attributes).filter(([key]) => /^(gen_ai\.(response|usage|provider)|error\.type|bupple\.attempt)/.test(key));
+    lines.push(`${'  '.repeat(depth)}${span.name} [${pick.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')}]`);
+    for (const event of span.events) lines.push(`${'  '.repeat(depth + 1)}event ${event.name} ${JSON.stringify(event.attributes)}`);
+    for (const child of children(span.spanContext().spanId)) walk(child, depth + 1);
+  };
+  const ids = new Set(spans.map((span) => span.spanContext().spanId));
+  for (const root of spans.filter((span) => !span.parentSpanContext || !ids.has(span.parentSpanContext.spanId))) walk(root, 0);
+  return lines.join('\n');
+}
+
+describe('telemetry: OpenTelemetry spans and metrics, onFinish', () => {
+  const exporter = new InMemorySpanExporter();
+  const reader = new TestReader();
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const provider = new FakeProviderServer();
+  const finished: EngineFinishInfo[] = [];
+
+  beforeAll(async () => {
+    trace.setGlobalTracerProvider(tracerProvider);
+    metrics.setGlobalMeterProvider(meterProvider);
+    await provider.start();
+  });
+  afterAll(async () => {
+    await provider.stop();
+    trace.disable();
+    metrics.disable();
+    await tracerProvider.shutdown();
+    await meterProvider.shutdown();
+  });
+  beforeEach(() => {
+    exporter.reset();
+    finished.length = 0;
+  });
+
+  const options = (extra: Partial<BuppleEngineModuleOptions> = {}): BuppleEngineModuleOptions => ({
+    engine: { openai: { apiKey: 'sk-test-secret-key', baseURL: `${provider.url}/v1`, model: 'gpt-test' }, retry: { maxRetries: 2, initialDelayMs: 5, maxDelayMs: 10 } },
+    onFinish: (info) => void finished.push(info),
+    ...extra,
+  });
+  const boot = async (extra: Partial<BuppleEngineModuleOptions> = {}) =>
+    (await Test.createTestingModule({ imports: [BuppleEngineModule.forRoot(options(extra))] }).compile()).get(EngineService);
+
+  const metricNames = async () => {
+    const { resourceMetrics } = (await reader.collect()) as { resourceMetrics: ResourceMetrics };
+    return resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+  };
+
+  it('a streamed answer with a retry: one chat span, a child span per attempt, the retry as an event; metrics; onFinish once', async () => {
+    let calls = 0;
+    provider.respond((req, res) => (++calls === 1 ? sendJsonError(res, 503, { error: { message: 'overloaded', type: 'server_error' } }) : openAiAnswer()(req, res)));
+    const engine = await boot();
+    const callHook: EngineFinishInfo[] = [];
+    const chunks = await lastValueFrom(engine.stream([{ role: 'user', content: 'Hi' }], { maxTokens: 64, temperature: 0.2, onFinish: (info) => void callHook.push(info) }).pipe(toArray()));
+    expect(chunks.map((chunk) => chunk.content).join('')).toBe(words.join(''));
+
+    const spans = exporter.getFinishedSpans();
+    const tree = spanTree(spans);
+    console.log(`span tree of a streamed answer with a retry:\n${tree}`);
+    const root = spans.find((span) => !span.parentSpanContext)!;
+    expect(root.name).toBe('chat gpt-test');
+    expect(root.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-test',
+      'gen_ai.request.max_tokens': 64,
+      'gen_ai.request.temperature': 0.2,
+      // the model the driver reports at response-start
+      'gen_ai.response.model': 'gpt-test',
+      'gen_ai.usage.input_tokens': 11,
+      'gen_ai.usage.output_tokens': 5,
+      'gen_ai.response.finish_reasons': ['stop'],
+    });
+    expect(root.events.map((event) => event.name)).toEqual(['retry']);
+    expect(root.events[0].attributes).toMatchObject({ 'bupple.retry.attempt': 1, 'error.type': 'overloaded' });
+    const attempts = spans.filter((span) => span.parentSpanContext?.spanId === root.spanContext().spanId);
+    expect(attempts.map((span) => span.attributes['bupple.attempt'])).toEqual([1, 2]);
+    expect(attempts[0].attributes['error.type']).toBe('overloaded');
+    expect(attempts[0].status.code).toBe(2);
+    expect(attempts[1].attributes).toMatchObject({ 'gen_ai.response.model': 'gpt-test', 'gen_ai.response.finish_reasons': ['stop'], 'gen_ai.usage.output_tokens': 5 });
+    expect(JSON.stringify(spans.map((span) => [span.attributes, span.events]))).not.toContain('sk-test-secret-key');
+    expect(root.attributes['gen_ai.input.messages']).toBeUndefined();
+
+    const byName = new Map((await metricNames()).map((metric) => [metric.descriptor.name, metric]));
+    expect([...byName.keys()]).toEqual(
+      expect.arrayContaining(['gen_ai.client.operation.duration', 'gen_ai.client.token.usage', 'gen_ai.client.operation.time_to_first_chunk', 'bupple.engine.provider.errors']),
+    );
+    const tokenPoints = byName.get('gen_ai.client.token.usage')!.dataPoints as { attributes: Record<string, unknown>; value: { sum: number } }[];
+    expect(tokenPoints.find((point) => point.attributes['gen_ai.token.type'] === 'input')!.value.sum).toBeGreaterThanOrEqual(11);
+
+    for (const list of [finished, callHook]) {
+      expect(list).toHaveLength(1);
+      expect(list[0]).toMatchObject({ engine: 'openai', model: 'gpt-test', finishReason: 'stop', aborted: false, usage: { promptTokens: 11, completionTokens: 5, totalTokens: 16 } });
+      expect(list[0].timeToFirstTokenMs).toEqual(expect.any(Number));
+      expect(list[0].durationMs).toBeGreaterThanOrEqual(list[0].timeToFirstTokenMs!);
+    }
+  });
+
+  it('an aborted answer: onFinish once with aborted, the spans ended and marked', async () => {
+    provider.respond(openAiAnswer(30));
+    const engine = await boot();
+    await firstValueFrom(engine.stream([{ role: 'user', content: 'Hi' }]).pipe(take(2)));
+    await sleep(20);
+    expect(finished).toHaveLength(1);
+    expect(finished[0]).toMatchObject({ aborted: true, finishReason: null });
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(2);
+    expect(spans.every((span) => span.attributes['bupple.aborted'] === true)).toBe(true);
+  });
+
+  it('a failed answer: onFinish with the error code and the library message, no provider text', async () => {
+    provider.respond((_req, res) => sendJsonError(res, 400, { error: { message: 'provider secret detail xyz', type: 'invalid_request_error' } }));
+    const engine = await boot();
+    await expect(lastValueFrom(engine.stream([{ role: 'user', content: 'Hi' }]))).rejects.toThrow();
+    expect(finished).toHaveLength(1);
+    expect(finished[0]).toMatchObject({ aborted: false, finishReason: null, usage: null, error: { code: 'invalid_request' } });
+    const root = exporter.getFinishedSpans().find((span) => !span.parentSpanContext)!;
+    expect(root.attributes['error.type']).toBe('invalid_request');
+  });
+
+  it('recordContent puts the prompt and the answer on the call span', async () => {
+    provider.respond(openAiAnswer());
+    const engine = await boot({ telemetry: { recordContent: true } });
+    await lastValueFrom(engine.stream([{ role: 'user', content: 'Say hello' }]));
+    const root = exporter.getFinishedSpans().find((span) => !span.parentSpanContext)!;
+    expect(JSON.parse(root.attributes['gen_ai.input.messages'] as string)).toEqual([{ role: 'user', content: 'Say hello' }]);
+    expect(JSON.parse(root.attributes['gen_ai.output.messages'] as string)).toEqual([{ role: 'assistant', content: words.join('') }]);
+  });
+
+  it('telemetry: false makes no span; onFinish still runs', async () => {
+    provider.respond(openAiAnswer());
+    const engine = await boot({ telemetry: false });
+    await lastValueFrom(engine.send([{ role: 'user', content: 'Hi' }]));
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+    expect(finished).toHaveLength(1);
+  });
+
+  it('an SSE route: onFinish gets the stream id; active streams go up and back down; a bad telemetry option fails at boot', async () => {
+    provider.respond(openAiAnswer());
+    @Controller('t')
+    class TController {
+      constructor(private readonly engine: EngineService) {}
+      @Get() @SseStream() s() {
+        return this.engine.stream([{ role: 'user', content: 'Hi' }]);
+      }
+    }
+    const moduleRef = await Test.createTestingModule({ imports: [BuppleEngineModule.forRoot(options())], controllers: [TController] }).compile();
+    const app: INestApplication = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const result = await readSse(`${await app.getUrl()}/t`);
+      const start = result.events.find((event) => event.event === 'start')!;
+      await sleep(20);
+      expect(finished).toHaveLength(1);
+      expect(finished[0].streamId).toBe((JSON.parse(start.data) as { streamId: string }).streamId);
+      const active = (await metricNames()).find((metric) => metric.descriptor.name === 'bupple.sse.active_streams')!;
+      expect((active.dataPoints as { value: number }[]).reduce((sum, point) => sum + point.value, 0)).toBe(0);
+    } finally {
+      await app.close();
+    }
+    await expect(Test.createTestingModule({ imports: [BuppleEngineModule.forRoot({ engine: { offline: true }, telemetry: { recordContent: 'yes' } as never })] }).compile()).rejects.toThrow(
+      'telemetry.recordContent: must be true or false',
+    );
+  });
+});
