@@ -23,4 +23,20 @@ export default tseslint.config(
     ignores: ['lib/**/*.spec.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**', '**/sample/**'], message: 'lib/ must not import test or sample code.' }] }] },
   },
+  {
+    // the protocol (event names, parser, ids, retry rules) lives in lib/protocol/: no driver reads the browser client's files
+    files: ['lib/drivers/**/*.ts', 'lib/sse/**/*.ts', 'lib/engine/**/*.ts', 'lib/protocol/**/*.ts'],
+    ignores: ['lib/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/test/**', '**/sample/**'], message: 'lib/ must not import test or sample code.' },
+            { group: ['**/client/*', '**/client/**'], message: 'Import the protocol from lib/protocol/, not from the browser client.' },
+          ],
+        },
+      ],
+    },
+  },
 );

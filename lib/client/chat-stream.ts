@@ -1,4 +1,4 @@
-import { SseParser, type SseMessage } from './sse-parser.js';
+import { SseParser, type SseMessage } from '../protocol/sse-parser.js';
 import {
   StreamClientError,
   StreamConnectionError,

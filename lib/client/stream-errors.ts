@@ -1,3 +1,5 @@
+import { isRetryableHttpStatus, parseRetryAfterValue } from '../protocol/retry.js';
+
 const MARKER = Symbol.for('bupple.nestjs-ai-engine.client-error');
 
 /** Base class of the errors the client raises; `isInstance` works across two copies of the package. */
@@ -79,15 +81,10 @@ export class StreamProtocolError extends StreamClientError {
   }
 }
 
-export function isRetryableHttpStatus(status: number): boolean {
-  return status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
-}
+/** 408, 409, 425, 429 and 5xx (the one set, from lib/protocol/). */
+export { isRetryableHttpStatus };
 
 /** `Retry-After` as seconds or an HTTP date, in ms; undefined when absent or invalid. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^[0-9]+(\.[0-9]+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return parseRetryAfterValue(value, now);
 }

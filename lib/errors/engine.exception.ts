@@ -1,3 +1,5 @@
+import { isRetryableHttpStatus } from '../protocol/retry.js';
+
 const MARKER = Symbol.for('bupple.nestjs-ai-engine.error');
 
 /** What every engine error carries besides its message. */
@@ -62,9 +64,9 @@ function hasClassNamed(value: object, name: string): boolean {
   return false;
 }
 
-/** 408, 409, 429 and 5xx are worth retrying. */
+/** 408, 409, 425, 429 and 5xx are worth retrying (the one set, from lib/protocol/). */
 export function isRetryableStatus(status: number | undefined): boolean {
-  return status === 408 || status === 409 || status === 429 || (status !== undefined && status >= 500);
+  return isRetryableHttpStatus(status);
 }
 
 /** The provider rejected the credentials (401/403). */

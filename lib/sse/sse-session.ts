@@ -12,7 +12,9 @@ import type { EngineUsage } from '../interfaces/engine-usage.interface.js';
 import type { ReplayRecord } from './replay/memory-replay-buffer.js';
 import type { SseStreamState } from './replay/replay-record.js';
 import type { SseConnection } from './sse-connection.js';
-import { encodeSseEvent } from './sse-encoder.js';
+import { encodeSseEvent } from '../protocol/sse-encoder.js';
+import { formatEventId } from '../protocol/event-id.js';
+import type { StreamEventData } from '../protocol/events.js';
 import { isMessageEvent, isSseEvent } from './sse-event.js';
 import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
 import { isSseResumeRequest, type SseResumeRequest } from './sse-resume.js';
@@ -150,11 +152,19 @@ export class SseSession implements StreamReporter, SseConfigurable {
     else this.held.push(['fallback', data]);
   }
 
-  /** Numbers, encodes, records and writes one event (any name, any data: the encoder checks both). */
-  emit(event: string, data: unknown): void {
+  /**
+   * Numbers, encodes, records and writes one event. A library event's data is typed by its
+   * name (`StreamEventDataMap` in lib/protocol/); an app's own events take any data.
+   */
+  emit<K extends string>(event: K, data: StreamEventData<K>): void {
     if (this.ended || !this.record) return;
     const payload = typeof data === 'string' ? data : JSON.stringify(data);
-    this.send(encodeSseEvent({ id: `${this.streamId}-${this.record.lastSeq + 1}`, event, data: payload }));
+    this.send(encodeSseEvent({ id: formatEventId(this.streamId, this.record.lastSeq + 1), event, data: payload }));
+  }
+
+  /** An event whose data the app chose (an object chunk sent as `content`), not typed by its name. */
+  private emitAppData(event: string, data: unknown): void {
+    this.emit(event, data);
   }
 
   /** The per-token path of streamed tool-call arguments, like `emitContent`. */
@@ -248,7 +258,8 @@ export class SseSession implements StreamReporter, SseConfigurable {
     else {
       const index = this.plainIndex++;
       if (this.transform) this.transformed(value, index);
-      else this.emit('content', typeof value === 'string' ? { content: value } : value);
+      else if (typeof value === 'string') this.emit('content', { content: value });
+      else this.emitAppData('content', value);
       if (this.progress) this.countProgress();
     }
   }
@@ -265,7 +276,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
     if (out === undefined || out === null) return;
     if (isSseEvent(out)) this.emit(out.event, out.data);
     else if (typeof out === 'string') this.emit('content', { content: out, index });
-    else this.emit('content', out);
+    else this.emitAppData('content', out);
   }
 
   /** Progress without a timer: compares the percentage and the clock on each content chunk. */

@@ -1,4 +1,4 @@
-import { SseParser, type SseMessage } from '../client/sse-parser.js';
+import { parseSse, SseParser, type SseMessage } from '../protocol/sse-parser.js';
 
 /** One event read from raw SSE bytes. */
 export interface ParsedSseEvent {
@@ -30,12 +30,7 @@ function toParsed(message: SseMessage): ParsedSseEvent {
  * parser): `parseSseBytes(await response.text())`.
  */
 export function parseSseBytes(input: SseInput): ParsedSseEvent[] {
-  const events: ParsedSseEvent[] = [];
-  const parser = new SseParser({ onEvent: (message) => events.push(toParsed(message)) });
-  const chunks = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
-  for (const chunk of chunks) parser.feed(chunk);
-  parser.end();
-  return events;
+  return parseSse(input).map(toParsed);
 }
 
 /** What `readSseResponse()` read. */

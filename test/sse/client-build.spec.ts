@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,15 +7,19 @@ import { join } from 'node:path';
 /**
  * The sample serves dist/client/ as static files to a browser, which loads it as a plain ES
  * module: the built client may import nothing but its own files, by relative path. This
- * builds lib/client alone into an empty folder (no node_modules anywhere above it) and runs it.
+ * builds lib/client alone into an empty folder (no node_modules anywhere above it), vendors the
+ * protocol files it imports from lib/protocol/ the way `npm run build` does
+ * (scripts/bundle-client.mjs), removes everything but the client folder, and runs it.
  */
 const root = join(import.meta.dirname, '..', '..');
+let build: string;
 let out: string;
 
-beforeAll(() => {
-  out = mkdtempSync(join(tmpdir(), 'bupple-client-'));
+beforeAll(async () => {
+  build = mkdtempSync(join(tmpdir(), 'bupple-client-'));
+  out = join(build, 'client');
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const config = join(out, '..', `${out.split(/[\\/]/).pop()}.tsconfig.json`);
+  const config = join(build, '..', `${build.split(/[\\/]/).pop()}.tsconfig.json`);
   // DOM and ES2022 only, no @types/node: a Node-only API in the client would not compile
   writeFileSync(
     config,
@@ -27,8 +32,8 @@ beforeAll(() => {
         types: [],
         strict: true,
         declaration: true,
-        rootDir: join(root, 'lib', 'client'),
-        outDir: out,
+        rootDir: join(root, 'lib'),
+        outDir: build,
       },
       files: [join(root, 'lib', 'client', 'index.ts')],
     }),
@@ -40,15 +45,21 @@ beforeAll(() => {
   } finally {
     rmSync(config, { force: true });
   }
+  const { bundleClient } = (await import(pathToFileURL(join(root, 'scripts', 'bundle-client.mjs')).href)) as { bundleClient(dist: string): string[] };
+  expect(bundleClient(build)).toEqual(['event-id', 'events', 'retry', 'sse-parser']);
+  rmSync(join(build, 'protocol'), { recursive: true, force: true });
   writeFileSync(join(out, 'package.json'), '{"type":"module"}');
 }, 60_000);
 
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => rmSync(build, { recursive: true, force: true }));
 
 describe('the built client', () => {
   it('imports only its own files, by relative path', () => {
     const files = readdirSync(out).filter((name) => name.endsWith('.js'));
-    expect(files).toEqual(expect.arrayContaining(['index.js', 'chat-stream.js', 'sse-parser.js', 'stream-errors.js', 'stream-events.js']));
+    expect(files).toEqual(
+      expect.arrayContaining(['index.js', 'chat-stream.js', 'sse-parser.js', 'stream-errors.js', 'stream-events.js', 'protocol-sse-parser.js', 'protocol-events.js']),
+    );
+    expect(readdirSync(build)).toEqual(['client']);
     const specifiers = files.flatMap((name) =>
       [...readFileSync(join(out, name), 'utf8').matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
         (match) => ({ file: name, specifier: match[1] ?? match[2] }),

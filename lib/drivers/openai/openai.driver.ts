@@ -12,7 +12,7 @@ import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
-import { SseParser } from '../../client/sse-parser.js';
+import { SseParser } from '../../protocol/sse-parser.js';
 import { createNodeHttpFetch, readResponseBody } from '../node-http-fetch.js';
 import { captureErrorBodies, mapOpenAIError, mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';

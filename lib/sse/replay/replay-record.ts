@@ -20,12 +20,5 @@ export type ReplaySlice =
   /** Some of the events asked for are no longer held. */
   | { kind: 'gone' };
 
-/** Splits an event id `<streamId>-<seq>`; undefined when it is not one. */
-export function parseSseEventId(id: string | undefined): { streamId: string; seq: number } | undefined {
-  if (!id) return undefined;
-  const dash = id.lastIndexOf('-');
-  if (dash <= 0 || dash > 64) return undefined;
-  const tail = id.slice(dash + 1);
-  if (!/^[0-9]{1,12}$/.test(tail)) return undefined;
-  return { streamId: id.slice(0, dash), seq: Number(tail) };
-}
+/** Splits an event id `<streamId>-<seq>`; undefined when it is not one (the one format, from lib/protocol/). */
+export { parseEventId as parseSseEventId } from '../../protocol/event-id.js';

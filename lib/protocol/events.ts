@@ -1,0 +1,121 @@
+/**
+ * The events `@SseStream()` routes send: their names and the data each carries. The server
+ * emits through these types and the browser client reads through them, so the two cannot
+ * drift. Other areas add their events here (one entry in the map and in `STREAM_EVENT_NAMES`).
+ */
+
+/** Token usage, as the server reports it in `complete`. */
+export interface StreamUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** `start`: the engine accepted the request. */
+export interface StartData {
+  streamId: string;
+  engine: string | null;
+  model: string | null;
+}
+
+/** `content`: the next piece of the answer. */
+export interface ContentData {
+  content: string;
+  index?: number;
+}
+
+/** `progress`: how far the answer is. */
+export interface ProgressData {
+  processed: number;
+  total: number;
+  percent: number;
+}
+
+/** `complete`: the answer is whole. */
+export interface CompleteData {
+  finishReason: string;
+  usage: StreamUsage | null;
+}
+
+/** `chunk_error`: one chunk was skipped; the answer goes on. */
+export interface ChunkErrorData {
+  message: string;
+  index?: number;
+}
+
+/**
+ * `stream_error`: the answer failed for good (sanitised: no secrets, no stack). The client
+ * also reports a `resync` event (the server no longer holds the missed events) this way,
+ * with code `resync` and `retryable: true`.
+ */
+export interface StreamErrorData {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** `retry`: the engine tries again. With `reset`, the partial answer shown so far is void. */
+export interface RetryData {
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  reset: boolean;
+}
+
+/** `fallback`: the engine switched to another one. With `reset`, the partial answer is void. */
+export interface FallbackData {
+  from: string;
+  to: string;
+  reason: string;
+  reset?: boolean;
+}
+
+/** `warning`: an option the provider could not honour (sent after `start`). */
+export interface WarningData {
+  type: 'unsupported-option' | 'other';
+  option?: string;
+  message: string;
+}
+
+/** The data of each event the library itself sends, by name. */
+export interface StreamEventDataMap {
+  start: StartData;
+  content: ContentData;
+  progress: ProgressData;
+  keepalive: unknown;
+  complete: CompleteData;
+  chunk_error: ChunkErrorData;
+  stream_error: StreamErrorData;
+  retry: RetryData;
+  fallback: FallbackData;
+  warning: WarningData;
+  resync: unknown;
+}
+
+/** The name of an event the library itself sends. */
+export type KnownStreamEventName = keyof StreamEventDataMap;
+
+/** The data an event of that name carries; `unknown` for an app's own event names. */
+export type StreamEventData<K extends string> = K extends KnownStreamEventName ? StreamEventDataMap[K] : unknown;
+
+/** Every name in `StreamEventDataMap`, at run time. */
+export const STREAM_EVENT_NAMES: readonly KnownStreamEventName[] = [
+  'start',
+  'content',
+  'progress',
+  'keepalive',
+  'complete',
+  'chunk_error',
+  'stream_error',
+  'retry',
+  'fallback',
+  'warning',
+  'resync',
+];
+
+const KNOWN: ReadonlySet<string> = new Set<string>(STREAM_EVENT_NAMES);
+
+/** True for the event names the library sends itself. */
+export function isKnownEventName(name: string): name is KnownStreamEventName {
+  return KNOWN.has(name);
+}
