@@ -76,6 +76,7 @@ export {
   ProviderOverloadedException,
   ContentFilterException,
   ProviderServerException,
+  ProviderStreamLimitException,
   UnknownEngineException,
   MissingPackageException,
 } from './errors/engine.exception.js';

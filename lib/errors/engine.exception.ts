@@ -129,6 +129,17 @@ export class ProviderServerException extends EngineException {
   }
 }
 
+/**
+ * The provider sent an event-stream line, or one event, longer than the transport's cap
+ * (`maxEventLength`, default 8 Mi characters): the stream is failed, the process is not.
+ */
+export class ProviderStreamLimitException extends ProviderServerException {
+  override readonly code: string = 'stream_limit';
+  constructor(message: string, options: EngineExceptionOptions = {}) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
 /** `engine(name)` named an engine that is not configured. */
 export class UnknownEngineException extends EngineException {
   override readonly code: string = 'unknown_engine';

@@ -47,6 +47,10 @@ export const ErrorMessages = {
   unsupportedAudioFormat: (provider: string, mimeType: string) =>
     `${provider} takes audio as audio/wav or audio/mp3 (audio/mpeg), not "${mimeType}".`,
   streamEndedEarly: (provider: string) => `${provider} ended the stream before the answer was finished.`,
+  streamLimit: (provider: string, limit: number) =>
+    `${provider} sent an event-stream line or event longer than ${limit} characters; the stream was stopped.`,
+  notEventStream: (provider: string, status: number, contentType: string | null) =>
+    `${provider} answered HTTP ${status} with ${contentType ? `content type "${contentType}"` : 'no content type'} instead of an event stream.`,
   malformedStream: (provider: string) => `${provider} sent a stream event that is not valid JSON.`,
   providerReportedError: (provider: string, detail: string) => `${provider} reported an error: ${detail}`,
   optionNotSupported: (provider: string, option: string, detail?: string) =>

@@ -17,6 +17,14 @@ export interface ProviderEngineConfig {
   temperature?: number;
   /** Default cap on generated tokens. */
   maxTokens?: number;
+  /**
+   * Longest event-stream line, and longest event, the provider may send, in characters.
+   * Default 8 Mi (8,388,608). Above it the answer fails with `ProviderStreamLimitException`
+   * (`stream_limit`), never the process.
+   */
+  maxEventLength?: number;
+  /** Extra headers sent with every request to the provider (e.g. a gateway's own key). */
+  headers?: Record<string, string>;
 }
 
 /** OpenAI, or any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter, Groq…) through `baseURL`. */

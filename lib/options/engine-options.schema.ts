@@ -51,6 +51,26 @@ class ProviderEngineConfigSchema {
   @IsInt({ message: 'must be a positive integer' })
   @Min(1, { message: 'must be a positive integer' })
   maxTokens?: number;
+
+  @optional
+  @IsInt({ message: 'must be an integer from 1024 to 536870888 (characters)' })
+  @Min(1024, { message: 'must be an integer from 1024 to 536870888 (characters)' })
+  @Max(536_870_888, { message: 'must be an integer from 1024 to 536870888 (characters)' })
+  maxEventLength?: number;
+
+  @optional
+  @ValidateBy({
+    name: 'isHeaderRecord',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.entries(value).every(([name, item]) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) && typeof item === 'string' && !/[\r\n\0]/.test(item)),
+      defaultMessage: () => 'must be an object of header names to string values (no CR, LF or NUL)',
+    },
+  })
+  headers?: Record<string, string>;
 }
 
 class OpenAIEngineConfigSchema extends ProviderEngineConfigSchema {

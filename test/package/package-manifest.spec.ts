@@ -61,12 +61,18 @@ describe('package manifest', () => {
     expect(eager).toEqual([]);
   });
 
-  it('the browser client imports nothing outside lib/client', () => {
+  it('the browser client imports nothing outside lib/client and lib/protocol (which the build vendors into it)', () => {
     const outside = libImports
       .filter((site) => relative(root, site.file).startsWith(join('lib', 'client')))
-      .filter((site) => !site.typeOnly && !site.specifier.startsWith('./'))
+      .filter((site) => !site.typeOnly && !site.specifier.startsWith('./') && !/^\.\.\/protocol\/[a-z0-9-]+\.js$/.test(site.specifier))
       .map((site) => `${relative(root, site.file)} imports ${site.specifier}`);
     expect(outside).toEqual([]);
+    // and lib/protocol imports only its own files: no package, no Node API
+    const protocolOutside = libImports
+      .filter((site) => relative(root, site.file).startsWith(join('lib', 'protocol')))
+      .filter((site) => !site.specifier.startsWith('./'))
+      .map((site) => `${relative(root, site.file)} imports ${site.specifier}`);
+    expect(protocolOutside).toEqual([]);
   });
 
   it('the built declarations and entry points exist and do not import optional packages', () => {

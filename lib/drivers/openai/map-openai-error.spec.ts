@@ -6,7 +6,8 @@ import {
   RateLimitException,
   ValidationException,
 } from '../../errors/engine.exception.js';
-import { captureErrorBodies, mapOpenAIError } from './map-openai-error.js';
+import { mapOpenAIError } from './map-openai-error.js';
+import { ProviderResponseError, expectEventStream } from '../transport/provider-transport.js';
 
 const KEY = 'sk-bupple-unit-KEY-0a1b2c3d4e5f';
 const context = { provider: 'openai', engine: 'primary', label: 'primary', secrets: [KEY], timeoutMs: 600_000 };
@@ -70,23 +71,37 @@ describe('mapOpenAIError', () => {
   });
 });
 
-describe('captureErrorBodies', () => {
-  const respondWith = (response: Response) => captureErrorBodies(async () => response);
+describe('expectEventStream (what replaced capturing error bodies for the SDK)', () => {
+  const check = (response: Response) => expectEventStream(response);
 
-  it('passes successful responses through untouched', async () => {
-    const response = new Response('data: {}\n\n', { status: 200 });
-    expect(await respondWith(response)('http://x')).toBe(response);
+  it('passes event streams through untouched', async () => {
+    const response = new Response('data: {}\n\n', { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
+    expect(await check(response)).toBe(response);
   });
 
-  it('passes responses that may not have a body through untouched', async () => {
-    const response = new Response(null, { status: 304 });
-    expect(await respondWith(response)('http://x')).toBe(response);
+  it('turns a response that may not have a body into a ProviderResponseError with no body', async () => {
+    const error = await check(new Response(null, { status: 304 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderResponseError);
+    expect(error).toMatchObject({ problem: 'status', status: 304, bodyText: '' });
   });
 
-  it('gives the SDK an error response with the same status, headers and body', async () => {
-    const copy = await respondWith(new Response('{"message":"nope"}', { status: 422, headers: { 'x-request-id': 'req_1' } }))('http://x');
-    expect(copy.status).toBe(422);
-    expect(copy.headers.get('x-request-id')).toBe('req_1');
-    expect(await copy.text()).toBe('{"message":"nope"}');
+  it('keeps the status, headers and body of an error response for the mapper', async () => {
+    const error = (await check(new Response('{"message":"nope"}', { status: 422, headers: { 'x-request-id': 'req_1' } })).catch((e: unknown) => e)) as ProviderResponseError;
+    expect(error.status).toBe(422);
+    expect(error.headers.get('x-request-id')).toBe('req_1');
+    expect(error.bodyText).toBe('{"message":"nope"}');
+    // and the mapper reads it (vLLM's top-level message)
+    const mapped = mapOpenAIError(error, context);
+    expect(mapped).toBeInstanceOf(ValidationException);
+    expect(mapped.message).toBe('primary rejected the request: nope');
+  });
+
+  it('turns a 200 that is no event stream into a ProviderResponseError, and the mapper into a non-retryable ProviderServerException', async () => {
+    const error = await check(new Response('<html>login</html>', { status: 200, headers: { 'content-type': 'text/html' } })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ problem: 'not-event-stream', status: 200, bodyText: '<html>login</html>' });
+    const mapped = mapOpenAIError(error, context);
+    expect(mapped).toBeInstanceOf(ProviderServerException);
+    expect(mapped.message).toBe('primary answered HTTP 200 with content type "text/html" instead of an event stream.');
+    expect(mapped.retryable).toBe(false);
   });
 });

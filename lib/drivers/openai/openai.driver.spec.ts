@@ -11,6 +11,7 @@ import {
   EngineException,
   ProviderOverloadedException,
   ProviderServerException,
+  ProviderStreamLimitException,
   RateLimitException,
   ValidationException,
 } from '../../errors/engine.exception.js';
@@ -634,6 +635,47 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       expect(outcome.error).toBeInstanceOf(ProviderServerException);
       expect((outcome.error as EngineException).status).toBe(502);
       expect((outcome.error as EngineException).body).toBe('<html><body>502 Bad Gateway</body></html>');
+    });
+
+    it('a 200 that is an HTML page (a captive portal, a proxy) → ProviderServerException before response-start, not retried', async () => {
+      server.respond((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end('<html><body>Please sign in</body></html>');
+      });
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
+      expect(outcome.parts).toEqual([]); // no response-start: the SSE layer can still answer 502
+      expect(outcome.error).toBeInstanceOf(ProviderServerException);
+      expect((outcome.error as EngineException).message).toBe('openai answered HTTP 200 with content type "text/html; charset=utf-8" instead of an event stream.');
+      expect((outcome.error as EngineException).retryable).toBe(false);
+      expect((outcome.error as EngineException).body).toBe('<html><body>Please sign in</body></html>');
+    });
+
+    it('a 200 JSON error body (a compatible server that does not stream errors) → mapped by its type, before response-start', async () => {
+      server.respond((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'model `nope` not found', type: 'invalid_request_error', code: 'model_not_found' } }));
+      });
+      const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
+      expect(outcome.parts).toEqual([]);
+      expect(outcome.error).toBeInstanceOf(ValidationException);
+      expect((outcome.error as EngineException).message).toBe('openai rejected the request: model `nope` not found');
+    });
+
+    it('a line over the size cap → ProviderStreamLimitException (stream_error for SSE clients), the connection closed', async () => {
+      const small = await createOpenAIDriver('openai', { apiKey: API_KEY, baseURL: `${server.url}/v1`, maxEventLength: 64 * 1024 });
+      server.respond((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Hi' } }] })}\n\ndata: `);
+        const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write('z'.repeat(8192))), 1);
+      });
+      try {
+        const outcome = await collect(small.stream({ messages: HELLO, options: OPTIONS }));
+        expect(outcome.parts.map((p) => p.type)).toEqual(['response-start', 'text-delta']);
+        expect(outcome.error).toBeInstanceOf(ProviderStreamLimitException);
+        expect((outcome.error as EngineException).code).toBe('stream_limit');
+      } finally {
+        small.close();
+      }
     });
 
     it('503 → ProviderOverloadedException with retry-after', async () => {

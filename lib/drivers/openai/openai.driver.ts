@@ -12,9 +12,8 @@ import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
-import { SseParser } from '../../protocol/sse-parser.js';
-import { createNodeHttpFetch, readResponseBody } from '../node-http-fetch.js';
-import { captureErrorBodies, mapOpenAIError, mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
+import { createProviderTransport, readEventStream } from '../transport/provider-transport.js';
+import { mapOpenAIError, mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import type { OpenAIChatChunk, OpenAIChatClient, OpenAIChatRequestBody, OpenAIUsage } from './openai-api.types.js';
 
@@ -49,6 +48,7 @@ export class OpenAIDriver implements EngineDriver {
   readonly defaultModel: string;
   readonly defaults: Partial<Omit<DriverCallOptions, 'model'>>;
   private readonly errorContext: OpenAIErrorContext;
+  private readonly maxEventLength: number | undefined;
 
   /**
    * @param client the SDK's `OpenAI` client, or anything with the same
@@ -63,6 +63,7 @@ export class OpenAIDriver implements EngineDriver {
     this.defaultModel = config.model || OPENAI_DEFAULT_MODEL;
     this.defaults = engineDefaults(config);
     this.logger = new Logger(`OpenAIDriver:${name}`);
+    this.maxEventLength = config.maxEventLength;
     this.errorContext = {
       provider: this.provider,
       engine: name,
@@ -120,45 +121,30 @@ export class OpenAIDriver implements EngineDriver {
 
       let rawFinishReason: string | undefined;
       let usage: OpenAIUsage | undefined;
-      let done = false;
-      let failure: unknown;
-      const parser = new SseParser({
-        onEvent: ({ event, data }) => {
-          if (done || failure !== undefined) return;
-          if (data.startsWith('[DONE]')) {
-            done = true;
-            return;
-          }
-          let chunk: OpenAIChatChunk & { error?: unknown; message?: unknown };
-          try {
-            chunk = JSON.parse(data);
-          } catch (error) {
-            failure = error; // a SyntaxError: a malformed stream
-            this.logger.error(`Could not parse message into JSON: ${redactSecrets(data.slice(0, 200), this.errorContext.secrets)}`);
-            return;
-          }
-          if (typeof chunk !== 'object' || chunk === null) return;
-          if (event === 'error' || (chunk.error !== undefined && chunk.error !== null)) {
-            failure = mapOpenAIStreamError(chunk.error ?? chunk.message ?? chunk, response.headers, this.errorContext);
-            return;
-          }
-          if (isRecord(chunk.usage)) usage = chunk.usage;
-          const choices = chunk.choices;
-          const choice = choices && ((choices[0]?.index ?? 0) === 0 ? choices[0] : choices.find((c) => (c.index ?? 0) === 0));
-          if (!choice) return;
-          const text = choice.delta?.content;
-          if (typeof text === 'string' && text.length > 0) subscriber.next({ type: 'text-delta', text });
-          else subscriber.next({ type: 'activity' }); // e.g. reasoning_content: alive, no answer text
-          if (choice.finish_reason) rawFinishReason = choice.finish_reason;
-        },
-      });
-      await readResponseBody(response, (bytes) => {
-        parser.feed(bytes);
-        return !done && failure === undefined;
-      });
+      // read by the one SSE reader; a throw here fails the stream (and closes the connection)
+      await readEventStream(response, ({ event, data }) => {
+        if (data.startsWith('[DONE]')) return false;
+        let chunk: OpenAIChatChunk & { error?: unknown; message?: unknown };
+        try {
+          chunk = JSON.parse(data);
+        } catch (error) {
+          this.logger.error(`Could not parse message into JSON: ${redactSecrets(data.slice(0, 200), this.errorContext.secrets)}`);
+          throw error; // a SyntaxError: a malformed stream
+        }
+        if (typeof chunk !== 'object' || chunk === null) return;
+        if (event === 'error' || (chunk.error !== undefined && chunk.error !== null)) {
+          throw mapOpenAIStreamError(chunk.error ?? chunk.message ?? chunk, response.headers, this.errorContext);
+        }
+        if (isRecord(chunk.usage)) usage = chunk.usage;
+        const choices = chunk.choices;
+        const choice = choices && ((choices[0]?.index ?? 0) === 0 ? choices[0] : choices.find((c) => (c.index ?? 0) === 0));
+        if (!choice) return;
+        const text = choice.delta?.content;
+        if (typeof text === 'string' && text.length > 0) subscriber.next({ type: 'text-delta', text });
+        else subscriber.next({ type: 'activity' }); // e.g. reasoning_content: alive, no answer text
+        if (choice.finish_reason) rawFinishReason = choice.finish_reason;
+      }, { maxEventLength: this.maxEventLength });
       if (signal.aborted) return;
-      if (failure !== undefined) throw failure;
-      parser.end();
       // a body that ends without a finish reason was cut off: never pass it off as a whole answer
       if (rawFinishReason === undefined) {
         throw new ConnectionException(ErrorMessages.streamEndedEarly(this.name), { provider: this.provider, engine: this.name });
@@ -195,7 +181,7 @@ export class OpenAIDriver implements EngineDriver {
 export async function createOpenAIDriver(name: string, config: OpenAIEngineConfig): Promise<OpenAIDriver> {
   const { OpenAI } = await loadPackage('openai', 'the OpenAI engine', () => import('openai'));
   let client: InstanceType<typeof OpenAI>;
-  const transport = createNodeHttpFetch();
+  const transport = createProviderTransport({ headers: config.headers });
   try {
     client = new OpenAI({
       apiKey: config.apiKey,
@@ -204,7 +190,7 @@ export async function createOpenAIDriver(name: string, config: OpenAIEngineConfi
       project: null,
       maxRetries: 0,
       timeout: OPENAI_CLIENT_TIMEOUT_MS,
-      fetch: captureErrorBodies(transport.fetch),
+      fetch: transport.eventStreamFetch,
       logger: sdkLogger(`OpenAIDriver:${name}`, [config.apiKey]),
     });
   } catch (error) {

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo, Socket } from 'node:net';
 import { getEventListeners } from 'node:events';
-import { freePort } from '../../test/utils/tcp-proxy.js';
+import { freePort } from '../../../test/utils/tcp-proxy.js';
 import { createNodeHttpFetch, readResponseBody, type NodeHttpFetch } from './node-http-fetch.js';
 
 interface SeenRequest {
@@ -73,7 +73,7 @@ function waitFor(condition: () => boolean, what: string, ms = 2000): Promise<voi
   });
 }
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__');
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '__fixtures__');
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
