@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { SseParser } from '../../client/sse-parser.js';
+import { SseParser } from '../../protocol/sse-parser.js';
 import { ConnectionException, ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';

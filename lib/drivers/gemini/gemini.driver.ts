@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { SseParser } from '../../client/sse-parser.js';
+import { SseParser } from '../../protocol/sse-parser.js';
 import { ProviderServerException, ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import type { GeminiEngineConfig } from '../../interfaces/engine-module-options.interface.js';
