@@ -31,10 +31,59 @@ export interface ProgressData {
   percent: number;
 }
 
-/** `complete`: the answer is whole. */
+/** One model call of an answer, as `complete` lists them when tools ran (issue #12). */
+export interface StreamStepData {
+  index: number;
+  text: string;
+  reasoning?: string;
+  toolCalls: ToolCallData[];
+  toolResults: ToolResultData[];
+  finishReason: string;
+  rawFinishReason: string | null;
+  usage?: StreamUsage;
+}
+
+/** `complete`: the answer is whole. `steps` when the answer took more than one model call. */
 export interface CompleteData {
   finishReason: string;
   usage: StreamUsage | null;
+  steps?: StreamStepData[];
+}
+
+/** `tool_call_delta`: a piece of a tool call's argument text, while it streams. */
+export interface ToolCallDeltaData {
+  id: string;
+  name: string;
+  argsTextDelta: string;
+}
+
+/** `tool_call`: a tool call, its arguments complete (parsed). */
+export interface ToolCallData {
+  id: string;
+  name: string;
+  args: unknown;
+}
+
+/** `tool_result`: what a tool returned (`result`), or why it did not run (`error`). */
+export interface ToolResultData {
+  id: string;
+  name: string;
+  result?: unknown;
+  error?: { message: string };
+}
+
+/** `tool_approval`: a tool call waiting for approval. */
+export type ToolApprovalData = ToolCallData;
+
+/** `reasoning`: a piece of the model's reasoning, apart from the answer. */
+export interface ReasoningData {
+  content: string;
+}
+
+/** `source`: a source the answer cites. */
+export interface SourceData {
+  url: string;
+  title?: string;
 }
 
 /** `chunk_error`: one chunk was skipped; the answer goes on. */
@@ -90,6 +139,12 @@ export interface StreamEventDataMap {
   fallback: FallbackData;
   warning: WarningData;
   resync: unknown;
+  tool_call_delta: ToolCallDeltaData;
+  tool_call: ToolCallData;
+  tool_result: ToolResultData;
+  tool_approval: ToolApprovalData;
+  reasoning: ReasoningData;
+  source: SourceData;
 }
 
 /** The name of an event the library itself sends. */
@@ -111,6 +166,12 @@ export const STREAM_EVENT_NAMES: readonly KnownStreamEventName[] = [
   'fallback',
   'warning',
   'resync',
+  'tool_call_delta',
+  'tool_call',
+  'tool_result',
+  'tool_approval',
+  'reasoning',
+  'source',
 ];
 
 const KNOWN: ReadonlySet<string> = new Set<string>(STREAM_EVENT_NAMES);

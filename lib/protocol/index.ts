@@ -17,6 +17,13 @@ export {
   type RetryData,
   type FallbackData,
   type WarningData,
+  type StreamStepData,
+  type ToolCallDeltaData,
+  type ToolCallData,
+  type ToolResultData,
+  type ToolApprovalData,
+  type ReasoningData,
+  type SourceData,
 } from './events.js';
 export { formatEventId, parseEventId, MAX_SEQ_DIGITS, MAX_STREAM_ID_LENGTH } from './event-id.js';
 export { encodeSseEvent, encodeSseComment, encodeSseRetry, sanitizeField, type EncodableSseEvent } from './sse-encoder.js';
