@@ -6,7 +6,7 @@
 // Environment:
 //   BENCH_RUNS=3          runs per relay (the table shows medians)
 //   BENCH_SCALE=1         multiplies stream and token counts (0.2 for a quick check)
-//   BENCH_RELAYS=a,b      only these relays (library, library-features, gemini, nest-sdk, node-http)
+//   BENCH_RELAYS=a,b      only these relays (library, library-features, gemini, claude, nest-sdk, node-http)
 //   BENCH_SCENARIOS=S1,S3 only these scenarios
 //   BENCH_TIMEOUT_MS=60000 hard limit of one scenario's load
 //   BENCH_OUT=dir         where to write results (default bench/results; raw JSON always under it)
@@ -105,6 +105,15 @@ const RELAYS = [
     file: 'relays/library.mjs',
     env: { BENCH_PROVIDER: 'gemini' },
     provider: 'gemini',
+    skip: build.ok ? null : build.why,
+  },
+  {
+    id: 'claude',
+    label: 'this library, Claude driver',
+    detail: 'the `library` relay with the Claude driver, the mock upstream answering in Anthropic’s Messages API format (`event:` + `data:` lines)',
+    file: 'relays/library.mjs',
+    env: { BENCH_PROVIDER: 'claude' },
+    provider: 'claude',
     skip: build.ok ? null : build.why,
   },
   { id: 'nest-sdk', label: 'NestJS @Sse() + openai SDK', detail: '`@Sse()` returning `new Observable` over the SDK stream', file: 'relays/nest-sdk.mjs', env: {} },

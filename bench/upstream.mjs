@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { dieWithParent, fail, ready, serve } from './lib/ipc-child.mjs';
 import { wallMs } from './lib/stats.mjs';
 import { geminiError, geminiModelOf, geminiRequestProblem, geminiWire } from './upstream-gemini.mjs';
+import { claudeError, claudeRequestProblem, claudeWire, isClaudeRequest } from './upstream-claude.mjs';
 
 const MODEL = /^bench-(\d+)-(\d+)(?:-(.+))?$/;
 const WORDS = [' the', ' quick', ' brown', ' fox', ' jumps', ' over', ' lazy', ' dog', ',', ' and', ' "quoted"', ' café', ' 42', '.', '\n'];
@@ -51,6 +52,7 @@ async function handle(req, res) {
   if (req.method === 'GET' && req.url.startsWith('/stream?')) return direct(req, res);
   const gemini = geminiModelOf(req);
   if (gemini) return handleGemini(req, res, gemini);
+  if (isClaudeRequest(req)) return handleClaude(req, res);
   if (req.method !== 'POST' || req.url.split('?')[0] !== '/v1/chat/completions') {
     return openAIError(res, 404, `Unknown request URL: ${req.method} ${req.url}.`, 'invalid_request_error', 'unknown_url');
   }
@@ -91,6 +93,25 @@ async function handleGemini(req, res, route) {
   }
   const tokens = Math.min(Number(match[1]), MAX_TOKENS);
   stream(req, res, { model: route.model, tokens, delayMs: Math.min(Number(match[2]), MAX_DELAY_MS), tag: match[3], includeUsage: false, wire: geminiWire(route.model) });
+}
+
+// POST /v1/messages with model bench-N-D[-tag]: the same answer in Anthropic's Messages API wire format.
+async function handleClaude(req, res) {
+  let body;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch {
+    counters.rejected++;
+    return claudeError(res, 400, 'invalid_request_error', 'There was an issue with the JSON body of your request.');
+  }
+  const problem = claudeRequestProblem(req, body);
+  const match = MODEL.exec(String(body?.model ?? ''));
+  if (problem || !match) {
+    counters.rejected++;
+    return claudeError(res, ...(problem ?? [404, 'not_found_error', `model: ${body?.model}`]));
+  }
+  const tokens = Math.min(Number(match[1]), MAX_TOKENS);
+  stream(req, res, { model: body.model, tokens, delayMs: Math.min(Number(match[2]), MAX_DELAY_MS), tag: match[3], includeUsage: false, wire: claudeWire(body.model) });
 }
 
 // GET /stream?m=bench-N-D[-tag]: the tokens straight to the load client, as `data:
@@ -152,6 +173,7 @@ function stream(req, res, { model, tokens, delayMs, tag, includeUsage, plain = f
     connection: 'keep-alive',
   });
   res.socket?.setNoDelay(true);
+  if (wire?.first) res.write(wire.first());
   if (!plain && !wire) res.write(`${head}{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}${tail}`);
 
   const finish = () => {

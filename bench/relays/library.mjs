@@ -3,7 +3,8 @@
 // BENCH_FEATURES=1 the route turns on the optional events too: `progress` (total: the N of
 // the `bench-N-D` model, default throttling) and `keepaliveMs: 15000`. Express platform.
 // BENCH_PROVIDER=gemini points the Gemini driver at the mock upstream's Gemini route instead
-// (the same answers in Gemini's wire format).
+// (the same answers in Gemini's wire format); BENCH_PROVIDER=claude the Claude driver at its
+// Messages API route.
 //
 // Imports the built package (dist/, through the package's own "exports"), so run
 // `npm run build` first (`npm run bench` does). Plain ESM without a build step: the
@@ -22,6 +23,7 @@ const expectedTokens = (request) => Number(/^bench-(\d+)-/.exec(String(request.q
 const engines = {
   openai: { default: 'openai', openai: { apiKey: 'bench-key', baseURL: `${upstream}/v1`, model: 'bench-10-0' } },
   gemini: { default: 'gemini', gemini: { apiKey: 'bench-key', baseURL: upstream, model: 'bench-10-0' } },
+  claude: { default: 'claude', claude: { apiKey: 'bench-key', baseURL: upstream, model: 'bench-10-0' } },
 };
 const engine = engines[process.env.BENCH_PROVIDER ?? 'openai'];
 if (!engine) fail(new Error(`BENCH_PROVIDER=${process.env.BENCH_PROVIDER}: no such engine in this relay`));
