@@ -5,7 +5,7 @@ import { FakeProviderServer } from '../../../test/utils/fake-provider-server.js'
 import { EngineService } from '../../engine.service.js';
 import { EngineException } from '../../errors/engine.exception.js';
 import type { EngineChunk } from '../../interfaces/engine-chunk.interface.js';
-import { createNodeHttpFetch } from '../node-http-fetch.js';
+import { createProviderTransport } from '../transport/index.js';
 import { createGeminiDriver, type GeminiDriver, type GeminiTransport } from './gemini.driver.js';
 
 /**
@@ -74,11 +74,11 @@ function served(fixture: Fixture): { status: number; headers: Record<string, str
 
 /** A transport over real HTTP that hands the body on re-cut into pieces of exactly `size` bytes. */
 function recutting(size: number): GeminiTransport {
-  const http = createNodeHttpFetch();
+  const http = createProviderTransport();
   return {
     close: () => http.close(),
-    fetch: (async (input: string, init?: RequestInit) => {
-      const response = await http.fetch(input, init);
+    request: async (input, init) => {
+      const response = await http.request(input, init);
       const bytes = new Uint8Array(await response.arrayBuffer());
       let offset = 0;
       const body = new ReadableStream<Uint8Array>({
@@ -89,7 +89,7 @@ function recutting(size: number): GeminiTransport {
         },
       });
       return new Response(body, { status: response.status, headers: response.headers });
-    }) as typeof fetch,
+    },
   };
 }
 

@@ -1,16 +1,16 @@
 import type { Observable } from 'rxjs';
-import { SseParser } from '../../protocol/sse-parser.js';
+import { DEFAULT_SSE_MAX_LENGTH, SseParser } from '../../protocol/sse-parser.js';
 import { ProviderServerException, ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import type { GeminiEngineConfig } from '../../interfaces/engine-module-options.interface.js';
 import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
-import { createNodeHttpFetch, readResponseBody, type NodeHttpFetch } from '../node-http-fetch.js';
+import { createProviderTransport, MAX_ERROR_BODY_BYTES, readResponseBody, type ProviderErrorContext, type ProviderTransport } from '../transport/index.js';
 import { buildGeminiRequest, GEMINI_DEFAULT_BASE_URL } from './build-gemini-request.js';
 import type { GeminiChunk } from './gemini-api.types.js';
 import { GeminiStreamMapper } from './gemini-stream-mapper.js';
-import { mapGeminiError, mapGeminiErrorBody, parseGeminiErrorBody, type GeminiErrorContext } from './map-gemini-error.js';
+import { geminiErrorContext, mapGeminiError, mapGeminiStreamError } from './map-gemini-error.js';
 
 export { buildGeminiRequest, GEMINI_DEFAULT_BASE_URL };
 
@@ -21,23 +21,15 @@ const PROVIDER = 'gemini';
 const LF = 10;
 const CR = 13;
 const OPEN_BRACE = 123;
-/** The most of an error body kept (HTTP errors, a bare error object in the stream). */
-const ERROR_BODY_LIMIT = 64 * 1024;
+/** The most of a bare error object in the stream that is kept. */
+const ERROR_BODY_LIMIT = MAX_ERROR_BODY_BYTES;
 
-/** An HTTP transport: `fetch` over a keep-alive pool, and how to close it. */
-export type GeminiTransport = Pick<NodeHttpFetch, 'fetch' | 'close'>;
-
-/** The first `limit` bytes of a response body, as text. */
-async function readText(response: Response, limit: number): Promise<string> {
-  const pieces: Uint8Array[] = [];
-  let size = 0;
-  await readResponseBody(response, (bytes) => {
-    pieces.push(bytes);
-    size += bytes.byteLength;
-    return size < limit;
-  });
-  return Buffer.concat(pieces).subarray(0, limit).toString('utf8');
-}
+/**
+ * The HTTP transport: `request()` resolves with a 2xx event stream only (an error status or
+ * another content type rejects, with the status, headers and bounded body text), `close()`
+ * ends the keep-alive pool. `createProviderTransport()` is the library's.
+ */
+export type GeminiTransport = Pick<ProviderTransport, 'request' | 'close'>;
 
 /**
  * Reads the `alt=sse` body: `data:` events through the library's SSE parser, each event's JSON
@@ -57,12 +49,26 @@ class GeminiBodyReader {
   constructor(
     private readonly mapper: GeminiStreamMapper,
     private readonly onError: (body: unknown) => unknown,
+    maxLength: number,
   ) {
-    this.parser = new SseParser({ onEvent: ({ data }) => this.onData(data) });
+    this.parser = new SseParser({ onEvent: ({ data }) => this.onData(data) }, { maxLength });
   }
 
-  /** Feeds bytes; false once nothing more is needed (a failure, or the bare error object is complete). */
+  /**
+   * Feeds bytes; false once nothing more is needed (a failure, or the bare error object is
+   * complete). Never throws (it runs in the socket's data callback): a failure, e.g. a line over
+   * the length cap, is kept in `failure`.
+   */
   feed(bytes: Uint8Array): boolean {
+    try {
+      return this.take(bytes);
+    } catch (error) {
+      this.failure ??= error;
+      return false;
+    }
+  }
+
+  private take(bytes: Uint8Array): boolean {
     if (this.bare) return this.keepBare(bytes);
     const start = this.bareStart(bytes);
     if (start === -1) {
@@ -83,7 +89,11 @@ class GeminiBodyReader {
       this.failure = this.bareFailure() ?? new ProviderServerException(ErrorMessages.malformedStream(PROVIDER), { provider: PROVIDER, body: this.bareText() });
       return;
     }
-    this.parser.end();
+    try {
+      this.parser.end();
+    } catch (error) {
+      this.failure = error;
+    }
   }
 
   private onData(data: string): void {
@@ -178,7 +188,7 @@ export class GeminiDriver implements EngineDriver {
   readonly provider = PROVIDER;
   readonly defaultModel: string;
   readonly defaults: { temperature?: number; maxTokens?: number };
-  private readonly errorContext: GeminiErrorContext;
+  private readonly errorContext: ProviderErrorContext;
   private readonly headers: Record<string, string>;
 
   constructor(
@@ -188,7 +198,7 @@ export class GeminiDriver implements EngineDriver {
   ) {
     this.defaultModel = config.model ?? GEMINI_DEFAULT_MODEL;
     this.defaults = engineDefaults(config);
-    this.errorContext = { engine: name, apiKey: config.apiKey };
+    this.errorContext = geminiErrorContext(name, config.apiKey);
     this.headers = {
       'content-type': 'application/json',
       accept: 'text/event-stream',
@@ -209,17 +219,14 @@ export class GeminiDriver implements EngineDriver {
   private async run(request: DriverRequest, sink: DriverPartSink, signal: AbortSignal): Promise<void> {
     try {
       const call = buildGeminiRequest(request, this.config);
-      const response = await this.transport.fetch(call.url, {
+      // an error status rejects here, with Google's body (read bounded), mapped in the catch
+      const response = await this.transport.request(call.url, {
         method: 'POST',
         headers: { ...call.headers, ...this.headers },
         body: JSON.stringify(call.body),
         signal,
       });
       if (signal.aborted) return;
-      if (response.status < 200 || response.status > 299) {
-        const body = parseGeminiErrorBody(await readText(response, ERROR_BODY_LIMIT));
-        throw mapGeminiErrorBody(response.status, body, response.headers, this.errorContext);
-      }
       // Gemini accepted the request; the chunks' modelVersion is not known yet
       sink.next({
         type: 'response-start',
@@ -229,7 +236,11 @@ export class GeminiDriver implements EngineDriver {
       });
 
       const mapper = new GeminiStreamMapper((part) => sink.next(part), this.config.apiKey);
-      const reader = new GeminiBodyReader(mapper, (body) => mapGeminiErrorBody(0, body, response.headers, this.errorContext));
+      const reader = new GeminiBodyReader(
+        mapper,
+        (body) => mapGeminiStreamError(body, response.headers, this.errorContext),
+        this.config.maxEventLength ?? DEFAULT_SSE_MAX_LENGTH,
+      );
       await readResponseBody(response, (bytes) => reader.feed(bytes));
       if (signal.aborted) return;
       reader.end();
@@ -249,7 +260,11 @@ export class GeminiDriver implements EngineDriver {
  * `node:http` keep-alive pool of its own (closed by `close()`). No SDK is needed. The driver does
  * not retry and does not resume broken streams: the engine retries, with backoff, and falls back.
  */
-export async function createGeminiDriver(name: string, config: GeminiEngineConfig, transport: GeminiTransport = createNodeHttpFetch()): Promise<GeminiDriver> {
+export async function createGeminiDriver(
+  name: string,
+  config: GeminiEngineConfig,
+  transport: GeminiTransport = createProviderTransport({ headers: config.headers }),
+): Promise<GeminiDriver> {
   const problems: string[] = [];
   if (typeof config.apiKey !== 'string' || config.apiKey.trim() === '') problems.push(`engine.${name}.apiKey: an API key is needed`);
   if (config.baseURL) {

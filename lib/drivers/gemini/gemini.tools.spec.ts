@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { cutsInside, FakeProviderServer, startEventStream, writeCuts } from '../../../test/utils/fake-provider-server.js';
 import { collect, texts } from '../../../test/utils/driver-outcome.js';
 import { EngineService } from '../../engine.service.js';
-import { ConnectionException, ProviderOverloadedException, ValidationException } from '../../errors/engine.exception.js';
+import { ProviderOverloadedException, ProviderServerException, RateLimitException, ValidationException } from '../../errors/engine.exception.js';
 import type { DriverCallOptions, ReasoningOptions } from '../../interfaces/engine-call-options.interface.js';
 import type { EngineChunk } from '../../interfaces/engine-chunk.interface.js';
 import type { EngineMessage } from '../../interfaces/engine-message.interface.js';
@@ -374,11 +374,31 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
       expect(error).toMatchObject({ status: 404, body: { error: { status: 'NOT_FOUND' } }, message: 'gemini rejected the request: models/x is not found for API version v1beta' });
     });
 
-    it('an error event framed as data: → mapped from its own code (CANCELLED → ConnectionException)', async () => {
+    it('an error event framed as data: → mapped from its own code (CANCELLED on Google’s side → ProviderServerException, retryable)', async () => {
       answer([{ candidates: [{ content: { parts: [{ text: 'x' }] }, index: 0 }] }, { error: { code: 499, message: 'The operation was cancelled.', status: 'CANCELLED' } }]);
       const { error } = await collect(call());
-      expect(error).toBeInstanceOf(ConnectionException);
+      expect(error).toBeInstanceOf(ProviderServerException);
       expect(error).toMatchObject({ status: 499, retryable: true });
+    });
+
+    it('a 200 that is no event stream but Google’s error body (JSON) → the exception the body names, before response-start', async () => {
+      server.respond((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+        res.end(JSON.stringify({ error: { code: 429, message: 'Quota exceeded.', status: 'RESOURCE_EXHAUSTED' } }));
+      });
+      const { error, parts } = await collect(call());
+      expect(parts).toEqual([]);
+      expect(error).toBeInstanceOf(RateLimitException);
+    });
+
+    it('a line longer than the engine’s maxEventLength → ProviderStreamLimitException, not the process', async () => {
+      const capped = await createGeminiDriver('gemini', { apiKey: KEY, baseURL: server.url, model: MODEL, maxEventLength: 1000, headers: { 'x-gateway-key': 'gw-1' } });
+      answer([{ candidates: [{ content: { parts: [{ text: 'y'.repeat(2000) }] }, index: 0, finishReason: 'STOP' }] }]);
+      const { error } = await collect(capped.stream({ messages: hello, options: { model: MODEL } }));
+      capped.close();
+      expect(error).toMatchObject({ name: 'ProviderStreamLimitException', code: 'stream_limit' });
+      expect(server.lastRequest.headers['x-gateway-key']).toBe('gw-1');
+      expect(server.lastRequest.headers['x-goog-api-key']).toBe(KEY);
     });
   });
 

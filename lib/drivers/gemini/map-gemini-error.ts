@@ -1,23 +1,9 @@
-import {
-  AuthenticationException,
-  ConnectionException,
-  EngineException,
-  ProviderOverloadedException,
-  ProviderServerException,
-  RateLimitException,
-  ValidationException,
-} from '../../errors/engine.exception.js';
+import { ConnectionException, type EngineException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
-import { redactBody, redactSecrets, rootCauseMessage } from '../../errors/redact.js';
-import { parseRetryAfter } from '../../utils/retry-after.js';
+import { redactSecrets, rootCauseMessage } from '../../errors/redact.js';
+import { exceptionFromFacts, mapProviderFailure, type ProviderErrorContext, type ProviderErrorFacts } from '../transport/index.js';
 
 const PROVIDER = 'gemini';
-
-/** Who failed, and which secret must not leak into the error. */
-export interface GeminiErrorContext {
-  engine: string;
-  apiKey?: string;
-}
 
 /** A Google API error body: `{ error: { code, message, status, details } }`. */
 export interface GoogleErrorBody {
@@ -68,61 +54,65 @@ export function parseGeminiErrorBody(text: string): unknown {
 }
 
 /** `RetryInfo.retryDelay` (`"13s"`, `"1.5s"`) from a 429 body, in ms. */
-function retryDelayOf(body: GoogleErrorBody | undefined): number | undefined {
-  const delay = body?.error?.details?.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'))?.retryDelay;
+function retryDelayOf(error: GoogleErrorBody['error'] | undefined): number | undefined {
+  const delay = error?.details?.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'))?.retryDelay;
   const seconds = delay ? Number(/^(\d+(?:\.\d+)?)s$/.exec(delay)?.[1]) : NaN;
   return Number.isFinite(seconds) ? Math.round(seconds * 1000) : undefined;
 }
 
-/**
- * A Gemini error, from the HTTP status (0 for an error object sent in the stream, whose own
- * `code` or `status` then decides) and Google's error body. Google's `status`
- * (`UNAVAILABLE`, `RESOURCE_EXHAUSTED`, …) decides along with the HTTP code; an invalid key,
- * which Gemini answers with 400 `API_KEY_INVALID`, is an authentication error.
- */
-export function mapGeminiErrorBody(httpStatus: number, rawBody: unknown, headers: Headers | undefined, context: GeminiErrorContext): EngineException {
-  const secrets = [context.apiKey];
-  const body = redactBody(rawBody, secrets) as GoogleErrorBody | string | undefined;
-  const google = typeof body === 'object' ? body : undefined;
-  const grpc = google?.error?.status;
-  const code = google?.error?.code;
-  const status = httpStatus || (typeof code === 'number' ? code : (grpc && GRPC_HTTP[grpc]) || 500);
-  const detail = google?.error?.message ?? (typeof body === 'string' ? body.trim() || undefined : undefined);
-  const reasons = google?.error?.details?.map((d) => d.reason) ?? [];
-  const options = { provider: PROVIDER, engine: context.engine, status, body };
-  const headerDelay = headers ? parseRetryAfter(headers) : undefined;
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-  if (status === 401 || status === 403 || grpc === 'UNAUTHENTICATED' || grpc === 'PERMISSION_DENIED' || reasons.includes('API_KEY_INVALID')) {
-    return new AuthenticationException(ErrorMessages.authentication(PROVIDER, status), options);
-  }
-  if (status === 429 || grpc === 'RESOURCE_EXHAUSTED') {
-    const retryAfter = headerDelay ?? retryDelayOf(google);
-    return new RateLimitException(ErrorMessages.rateLimited(PROVIDER, retryAfter), { ...options, retryAfter });
-  }
-  if (status === 503 || grpc === 'UNAVAILABLE') return new ProviderOverloadedException(ErrorMessages.overloaded(PROVIDER), { ...options, retryAfter: headerDelay });
-  // 408, and an operation Google cancelled on its side (499 CANCELLED): try again
-  if (status === 408 || status === 499 || grpc === 'CANCELLED') {
-    return new ConnectionException(ErrorMessages.connection(PROVIDER, detail ? redactSecrets(detail, secrets) : 'the request timed out'), options);
-  }
-  if (status >= 500 || status === 409) return new ProviderServerException(ErrorMessages.serverError(PROVIDER, status), options);
-  // 400, 404, 422 and every other 4xx: the request itself is wrong.
-  return new ValidationException(ErrorMessages.badRequest(PROVIDER, detail && redactSecrets(detail, secrets)), options);
+/** Google's `{ error }` object in a body (also as a one-element array, or a `data:` event's text). */
+function googleErrorOf(body: unknown): GoogleErrorBody['error'] | undefined {
+  let value = body;
+  if (typeof value === 'string' && value.trim().startsWith('data:')) value = parseGeminiErrorBody(value);
+  if (Array.isArray(value) && value.length === 1) value = value[0];
+  return isRecord(value) && isRecord(value.error) ? (value.error as GoogleErrorBody['error']) : undefined;
 }
 
 /**
- * Maps a failure with no Gemini error body (the network, the transport, a stream cut off,
- * a configuration refused before sending) to the engine's typed exceptions; an
- * `EngineException` passes through with its engine set.
+ * Gemini's error body format, in the shared table's terms: Google's `status` says more than
+ * the HTTP code (`UNAVAILABLE` → 503, `RESOURCE_EXHAUSTED` → 429, `UNAUTHENTICATED` and an
+ * invalid key, which Gemini answers with 400 `API_KEY_INVALID`, → 401, `PERMISSION_DENIED` →
+ * 403, an operation Google `CANCELLED` on its side → 500: retryable); for an error object sent
+ * in the stream its own `code` (or `status`) stands for the HTTP status. `RetryInfo.retryDelay`
+ * is the delay when no `retry-after` header says one.
  */
-export function mapGeminiError(error: unknown, context: GeminiErrorContext): EngineException {
-  if (EngineException.isInstance(error)) {
-    error.engine ??= context.engine;
-    return error;
-  }
-  const base = { provider: PROVIDER, engine: context.engine };
-  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
-  if (name === 'AbortError' || name === 'TimeoutError') return new ConnectionException(ErrorMessages.connection(PROVIDER, 'the request was aborted or timed out'), base);
-  if (error instanceof SyntaxError) return new ProviderServerException(ErrorMessages.malformedStream(PROVIDER), base);
-  // No response (`fetch failed`), or the response broke off (`terminated`: socket closed, half an event at the end).
-  return new ConnectionException(ErrorMessages.connection(PROVIDER, redactSecrets(rootCauseMessage(error), [context.apiKey])), base);
+export function readGeminiErrorBody(body: unknown, status: number | undefined): Omit<ProviderErrorFacts, 'status' | 'headers' | 'body'> {
+  const google = googleErrorOf(body);
+  const grpc = google?.status;
+  const reasons = google?.details?.map((d) => d.reason) ?? [];
+  let kind: number | undefined;
+  if (reasons.includes('API_KEY_INVALID') || grpc === 'UNAUTHENTICATED') kind = 401;
+  else if (grpc === 'PERMISSION_DENIED') kind = 403;
+  else if (grpc === 'RESOURCE_EXHAUSTED') kind = 429;
+  else if (grpc === 'UNAVAILABLE') kind = 503;
+  else if (grpc === 'CANCELLED') kind = 500;
+  else if (status === undefined) kind = typeof google?.code === 'number' ? google.code : (grpc && GRPC_HTTP[grpc]) || undefined;
+  const detail = google?.message ?? (typeof body === 'string' ? body : undefined);
+  const retryAfter = retryDelayOf(google);
+  return { ...(kind !== undefined && { kind }), ...(detail !== undefined && { detail }), ...(retryAfter !== undefined && { retryAfter }) };
+}
+
+/** The error context of a Gemini engine. */
+export function geminiErrorContext(engine: string, apiKey: string | undefined): ProviderErrorContext {
+  return { provider: PROVIDER, engine, label: PROVIDER, secrets: [apiKey] };
+}
+
+/** An error object Gemini sent inside a 200 stream (`data: {"error":…}`, or bare on Vertex AI). */
+export function mapGeminiStreamError(body: unknown, headers: Headers | undefined, context: ProviderErrorContext): EngineException {
+  const code = googleErrorOf(body)?.code;
+  return exceptionFromFacts({ kind: 500, ...readGeminiErrorBody(body, undefined), status: typeof code === 'number' ? code : undefined, headers, body }, context);
+}
+
+/**
+ * Maps whatever a Gemini call failed with: an `EngineException` as it is, an HTTP error
+ * answer (through the shared status table with Gemini's body read), a network failure, a
+ * malformed event; anything else as a connection failure naming its cause.
+ */
+export function mapGeminiError(error: unknown, context: ProviderErrorContext): EngineException {
+  return (
+    mapProviderFailure(error, context, readGeminiErrorBody) ??
+    new ConnectionException(ErrorMessages.connection(PROVIDER, redactSecrets(rootCauseMessage(error), context.secrets)), { provider: PROVIDER, engine: context.engine })
+  );
 }
