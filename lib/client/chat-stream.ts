@@ -15,6 +15,12 @@ import {
   type FallbackData,
   type WarningData,
   type ProgressData,
+  type ReasoningData,
+  type SourceData,
+  type ToolApprovalData,
+  type ToolCallData,
+  type ToolCallDeltaData,
+  type ToolResultData,
   type RetryData,
   type StartData,
   type StreamEvent,
@@ -78,6 +84,18 @@ export interface ChatStreamHandlers {
   onWarning?(data: WarningData, event: StreamEvent): void;
   /** A `keepalive` event or a comment line (`: keepalive`). */
   onKeepalive?(info: KeepaliveInfo): void;
+  /** A piece of a tool call's arguments, while they stream. */
+  onToolCallDelta?(data: ToolCallDeltaData, event: StreamEvent): void;
+  /** A tool call with its whole (parsed) arguments. */
+  onToolCall?(data: ToolCallData, event: StreamEvent): void;
+  /** A tool's result, or its error. */
+  onToolResult?(data: ToolResultData, event: StreamEvent): void;
+  /** A tool call waiting for approval: the answer ends after it; approve or deny in a new request. */
+  onToolApproval?(data: ToolApprovalData, event: StreamEvent): void;
+  /** A piece of the model's reasoning (apart from the answer text). */
+  onReasoning?(data: ReasoningData, event: StreamEvent): void;
+  /** A cited source. */
+  onSource?(data: SourceData, event: StreamEvent): void;
   /** Every event, the library's and the app's own (after the typed handler, if any). */
   onEvent?(event: StreamEvent): void;
   /** Connection state changes: connecting, open, reconnecting, resumed, closed. */
@@ -535,6 +553,24 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
         }
         case 'warning':
           o.onWarning?.(event.data as WarningData, event);
+          break;
+        case 'tool_call_delta':
+          o.onToolCallDelta?.(event.data as ToolCallDeltaData, event);
+          break;
+        case 'tool_call':
+          o.onToolCall?.(event.data as ToolCallData, event);
+          break;
+        case 'tool_result':
+          o.onToolResult?.(event.data as ToolResultData, event);
+          break;
+        case 'tool_approval':
+          o.onToolApproval?.(event.data as ToolApprovalData, event);
+          break;
+        case 'reasoning':
+          o.onReasoning?.(event.data as ReasoningData, event);
+          break;
+        case 'source':
+          o.onSource?.(event.data as SourceData, event);
           break;
         case 'complete': {
           const data = event.data as CompleteData;

@@ -27,6 +27,14 @@ export type {
   FallbackData,
   WarningData,
   StreamUsage,
+  // tool calling, reasoning and sources
+  StreamStepData,
+  ToolCallDeltaData,
+  ToolCallData,
+  ToolResultData,
+  ToolApprovalData,
+  ReasoningData,
+  SourceData,
 } from './stream-events.js';
 export { SseParser, parseSse } from './sse-parser.js';
 export type { SseMessage, SseParserCallbacks } from './sse-parser.js';

@@ -19,6 +19,14 @@ export type {
   WarningData,
   StreamEventDataMap,
   KnownStreamEventName,
+  // tool calling, reasoning and sources
+  StreamStepData,
+  ToolCallDeltaData,
+  ToolCallData,
+  ToolResultData,
+  ToolApprovalData,
+  ReasoningData,
+  SourceData,
 } from '../protocol/events.js';
 
 

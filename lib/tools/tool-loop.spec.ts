@@ -247,3 +247,46 @@ describe('tool loop', () => {
     expect(last.steps![0].reasoning).toBe('Let me add.');
   });
 });
+
+describe('DTO class parameters', () => {
+  it('are sent as JSON Schema; arguments arrive as a validated instance, invalid ones as an error result', async () => {
+    const { IsInt, IsString, Max, Min } = await import('class-validator');
+    class AddArgs {
+      @IsInt() @Min(0) @Max(100) a!: number;
+      @IsInt() b!: number;
+      @IsString() label!: string;
+      total() {
+        return this.a + this.b;
+      }
+    }
+    const driver = new RecordingDriver('o', {
+      steps: [{ toolCalls: [{ id: 'ok', name: 'add', args: { a: 2, b: 3, label: 'x' } }, { id: 'bad', name: 'add', args: { a: 500, b: 1, label: 'y' } }] }, { text: 'done' }],
+    });
+    const seen: unknown[] = [];
+    const typed = tool({ description: 'Adds', parameters: AddArgs, execute: (args) => (seen.push(args), { sum: args.total() }) });
+    const response = await lastValueFrom(service(driver).send(ask, { tools: { add: typed }, maxSteps: 2 }));
+    expect(driver.requests[0].options.tools![0].parameters).toMatchObject({
+      type: 'object',
+      properties: { a: { type: 'integer', minimum: 0, maximum: 100 }, b: { type: 'integer' }, label: { type: 'string' } },
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeInstanceOf(AddArgs);
+    expect(response.toolResults![0]).toEqual({ id: 'ok', name: 'add', result: { sum: 5 } });
+    expect(response.toolResults![1].error!.message).toMatch(/^Invalid arguments for tool "add": a: .*100/);
+  });
+
+  it('a DTO the converter cannot express fails with the tool and Class.property named', async () => {
+    class Weird {
+      when!: Date;
+    }
+    const { ValidateNested } = await import('class-validator');
+    ValidateNested()(Weird.prototype, 'when');
+    const engine = service(new RecordingDriver('o', {}));
+    const error = await firstValueFrom(engine.stream(ask, { tools: { plan: { parameters: Weird } } })).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(ToolDefinitionException);
+    expect(error!.message).toMatch(/^Tool "plan" has parameters that cannot be sent: .*Weird\.when/);
+  });
+});

@@ -133,3 +133,41 @@ describe('@Tool() at boot', () => {
     await moduleRef.close();
   });
 });
+
+describe('the browser client over a tool loop', () => {
+  it('calls onToolCallDelta, onToolCall, onToolResult, onReasoning in order, then onContent', async () => {
+    const { streamChat } = await import('../../lib/client/index.js');
+    const { options } = scriptedEngine({
+      tokenDelayMs: 0,
+      steps: [{ reasoning: 'Adding.', toolCalls: [{ id: 'c1', name: 'add', args: { a: 1, b: 2 } }] }, { text: 'three', sources: [{ url: 'https://example.com/sum', title: 'Sums' }] }],
+    });
+    const { app, base } = await startApp('express', { imports: [BuppleEngineModule.forRoot(options)], controllers: [ToolChatController], providers: [Calculator, MathTools] });
+    try {
+      const seen: string[] = [];
+      const stream = streamChat({
+        url: `${base}/chat/stream`,
+        body: { messages: [{ role: 'user', content: 'go' }] },
+        onReasoning: (d) => seen.push(`reasoning:${d.content}`),
+        onToolCallDelta: (d) => seen.push(`delta:${d.name}`),
+        onToolCall: (d) => seen.push(`call:${d.name}:${JSON.stringify(d.args)}`),
+        onToolResult: (d) => seen.push(`result:${JSON.stringify(d.result)}`),
+        onSource: (d) => seen.push(`source:${d.url}:${d.title}`),
+        onContent: (d) => seen.push(`content:${d.content}`),
+      });
+      const outcome = await stream.done;
+      expect(outcome.reason).toBe('complete');
+      expect(outcome.content).toBe('three');
+      expect(outcome.complete!.steps).toHaveLength(2);
+      expect(seen.filter((s) => !s.startsWith('delta:'))).toEqual([
+        'reasoning:Adding.',
+        'call:add:{"a":1,"b":2}',
+        'result:{"sum":3}',
+        'content:three',
+        'source:https://example.com/sum:Sums',
+      ]);
+      expect(seen.filter((s) => s.startsWith('delta:')).length).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
