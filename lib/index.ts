@@ -181,3 +181,8 @@ export { SSE_EVENT_DATA_SCHEMAS } from './openapi/sse-event-schemas.js';
 // Claude driver: prompt caching options (claude)
 export type { CacheControlOptions } from './interfaces/engine-call-options.interface.js';
 export type { TelemetryOptions, EngineFinishInfo, EngineFinishHook } from './telemetry/telemetry-options.interface.js';
+
+// the AI SDK UI message protocol (useChat)
+export { UiChatRequestDto, UiMessageDto } from './ui-message/ui-chat-request.dto.js';
+export { uiMessagesToEngineMessages, lastUiUserMessage, type UiMessageLike } from './ui-message/ui-to-engine-messages.js';
+export { UI_MESSAGE_STREAM_HEADER } from './sse/ui-message-protocol.js';

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@nestjs/common';
 import { encodeSseComment, encodeSseEvent, encodeSseRetry } from './sse-encoder.js';
+import { UI_KEEPALIVE, UI_MESSAGE_STREAM_HEADER } from './ui-message-protocol.js';
 import type { SseStreamOptions } from './sse-options.interface.js';
 import { SseWriter } from './sse-writer.js';
 
@@ -59,6 +60,11 @@ export class SseConnection {
     this.raw.once('close', this.onClose);
   }
 
+  /** The route's wire protocol. */
+  get protocol(): 'events' | 'ui-message' {
+    return this.options.protocol ?? 'events';
+  }
+
   get isEnded(): boolean {
     return this.ended;
   }
@@ -72,6 +78,7 @@ export class SseConnection {
     raw.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     raw.setHeader('Cache-Control', 'no-cache, no-transform');
     raw.setHeader('X-Accel-Buffering', 'no');
+    if (this.options.protocol === 'ui-message') raw.setHeader(UI_MESSAGE_STREAM_HEADER, 'v1');
     if (this.req.httpVersionMajor === 1) raw.setHeader('Connection', 'keep-alive');
     raw.removeHeader('Content-Length');
     this.req.socket?.setNoDelay(true);
@@ -79,7 +86,7 @@ export class SseConnection {
     this.writer.write(encodeSseRetry(this.options.retryMs ?? DEFAULT_RETRY_MS));
     // read now: feature interceptors may have set them after this connection was made
     this.keepaliveMs = this.options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS;
-    this.keepaliveText = this.options.keepaliveMode === 'comment' ? KEEPALIVE_COMMENT : KEEPALIVE_EVENT;
+    this.keepaliveText = this.options.keepaliveMode === 'comment' ? KEEPALIVE_COMMENT : this.options.protocol === 'ui-message' ? UI_KEEPALIVE : KEEPALIVE_EVENT;
     this.armKeepalive(this.keepaliveMs);
   }
 

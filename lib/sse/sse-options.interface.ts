@@ -61,6 +61,18 @@ export interface SseStreamOptions {
    * scope can only be resumed or stopped with the same one.
    */
   scope?: (request: SseRequest) => string | undefined;
+  /**
+   * The wire protocol: `events` (default: the library's named events, for its client and
+   * EventSource) or `ui-message` (the AI SDK's UI message stream, for `useChat`; see
+   * `docs/ui-message-protocol.md`).
+   */
+  protocol?: 'events' | 'ui-message';
+  /**
+   * Links the stream to a key of the request (e.g. `(req) => req.body.id`, a chat id), under
+   * the route's scope, so that `SseStreams.resumeLatest(key)` can find it while it runs, on any
+   * instance with the Redis replay store.
+   */
+  resumeKey?: (request: SseRequest) => string | undefined;
 }
 
 /** Where events are kept for resumption. */

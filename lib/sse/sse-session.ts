@@ -15,6 +15,7 @@ import type { SseConnection } from './sse-connection.js';
 import { encodeSseEvent } from '../protocol/sse-encoder.js';
 import { formatEventId } from '../protocol/event-id.js';
 import type { StreamEventData } from '../protocol/events.js';
+import { UI_DONE, UiMessageTranslator } from './ui-message-protocol.js';
 import { isMessageEvent, isSseEvent } from './sse-event.js';
 import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
 import { isSseResumeRequest, type SseResumeRequest } from './sse-resume.js';
@@ -27,6 +28,14 @@ export { DEFAULT_MAX_PENDING, DEFAULT_RETRY_MS, type PlatformResponse } from './
 /** Short, URL-safe, unguessable stream id (16 characters). */
 export function newStreamId(): string {
   return randomBytes(12).toString('base64url');
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 function isEngineChunk(value: unknown): value is EngineChunk {
@@ -43,6 +52,8 @@ export interface SseSessionHost {
   closeRecord(session: SseSession, state: SseStreamState): void;
   register(session: SseSession): void;
   unregister(session: SseSession): void;
+  /** The stream runs for `key` (the route's `resumeKey`). */
+  link(session: SseSession, key: string): void;
 }
 
 export interface SseSessionHooks {
@@ -87,6 +98,8 @@ export class SseSession implements StreamReporter, SseConfigurable {
   private lastProgressAt = 0;
   private plainIndex = 0;
   private transform?: (chunk: unknown) => unknown;
+  /** Set on `protocol: 'ui-message'` routes: every event goes out as UI message chunks. */
+  private readonly ui?: UiMessageTranslator;
 
   constructor(
     private readonly req: SseRequest,
@@ -99,6 +112,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.scope = options.scope?.(req);
     this.progress = resolveProgress(options.progress, req);
     this.transform = options.transform;
+    if (options.protocol === 'ui-message') this.ui = new UiMessageTranslator(`msg-${this.streamId}`);
     this.connections.push(first);
     first.onLost = () => this.onConnectionLost(first);
     host.register(this);
@@ -158,6 +172,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
    */
   emit<K extends string>(event: K, data: StreamEventData<K>): void {
     if (this.ended || !this.record) return;
+    if (this.ui) return this.sendUi(this.ui.translate(event, typeof data === 'string' ? safeParse(data) : data));
     const payload = typeof data === 'string' ? data : JSON.stringify(data);
     this.send(encodeSseEvent({ id: formatEventId(this.streamId, this.record.lastSeq + 1), event, data: payload }));
   }
@@ -170,6 +185,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   /** The per-token path of streamed tool-call arguments, like `emitContent`. */
   emitRaw(event: string, json: string): void {
     if (this.ended || !this.record) return;
+    if (this.ui) return this.sendUi(this.ui.translate(event, JSON.parse(json)));
     this.send(`id: ${this.streamId}-${this.record.lastSeq + 1}\nevent: ${event}\ndata: ${json}\n\n`);
   }
 
@@ -180,6 +196,11 @@ export class SseSession implements StreamReporter, SseConfigurable {
   private emitContent(json: string): void {
     if (this.ended || !this.record) return;
     this.send(`id: ${this.streamId}-${this.record.lastSeq + 1}\nevent: content\ndata: ${json}\n\n`);
+  }
+
+  /** UI message chunks, one SSE message each, numbered like events (so that resuming works the same). */
+  private sendUi(chunks: Record<string, unknown>[]): void {
+    for (const chunk of chunks) this.send(`id: ${this.streamId}-${this.record!.lastSeq + 1}\ndata: ${JSON.stringify(chunk)}\n\n`);
   }
 
   private send(text: string): void {
@@ -241,6 +262,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
         return;
       }
       if (this.transform) this.transformed(value, value.index);
+      else if (this.ui) this.sendUi(this.ui.textDelta(value.content));
       else this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
       if (this.progress) this.countProgress();
       return;
@@ -328,6 +350,8 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.committed = true;
     this.record = this.host.openRecord(this);
     this.first.commit();
+    const resumeKey = this.options.resumeKey?.(this.req);
+    if (resumeKey) this.host.link(this, resumeKey);
     this.emit('start', { streamId: this.streamId, engine: this.engine, model: this.model });
     for (const [event, data] of this.held) this.emit(event, data);
     this.held = [];
@@ -337,6 +361,10 @@ export class SseSession implements StreamReporter, SseConfigurable {
   private finish(state: SseStreamState, closeSockets = false): void {
     this.releaseReporterStorage();
     if (this.ended) return;
+    if (this.ui && this.record) {
+      if (state === 'stopped') this.sendUi(this.ui.aborted());
+      this.send(`id: ${this.streamId}-${this.record.lastSeq + 1}\ndata: ${UI_DONE}\n\n`);
+    }
     this.ended = true;
     this.clearGrace();
     if (this.record) this.host.closeRecord(this, state);

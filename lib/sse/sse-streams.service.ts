@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import { defer, mergeMap, type Observable } from 'rxjs';
 import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
 import { ENGINE_TELEMETRY } from '../engine.tokens.js';
 import type { EngineTelemetry, TelemetrySpan } from '../telemetry/engine-telemetry.js';
@@ -26,6 +26,9 @@ export type SseStopResult = 'stopped' | 'finished' | 'not_found';
 const REDIS_MAX_LEN = 20_000;
 
 /** The `resync` event: the events asked for are no longer held; the client should ask again. */
+/** A stream id no stream has (ids are base64url): resuming it answers 204 / resync. */
+const NO_STREAM = '~none';
+
 function resyncEvent(streamId: string): string {
   return encodeSseEvent({ event: 'resync', data: JSON.stringify({ streamId, message: ErrorMessages.sseResync() }) });
 }
@@ -65,6 +68,9 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
 
   /** Request spans of the streams generating here, for their end event (OpenTelemetry). */
   private readonly spans = new WeakMap<SseSession, TelemetrySpan>();
+  /** The latest stream per resume key (scope and key), in this process. */
+  private readonly links = new Map<string, string>();
+  private readonly linkOf = new Map<string, string>();
 
   constructor(
     @Optional() @Inject(ENGINE_MODULE_OPTIONS) moduleOptions?: BuppleEngineModuleOptions,
@@ -189,9 +195,42 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
   unregister(session: SseSession): void {
     if (this.sessions.get(session.streamId) !== session) return;
     this.sessions.delete(session.streamId);
+    const linkKey = this.linkOf.get(session.streamId);
+    if (linkKey !== undefined) {
+      this.linkOf.delete(session.streamId);
+      if (this.links.get(linkKey) === session.streamId) this.links.delete(linkKey);
+    }
     if (!this.telemetry) return;
     this.telemetry.activeStreams.add?.(-1);
     this.spans.get(session)?.addEvent('bupple.sse.end', { 'bupple.sse.stream_id': session.streamId, 'bupple.sse.events_sent': session.replay?.lastSeq ?? 0 });
+  }
+
+  link(session: SseSession, key: string): void {
+    const linkKey = `${session.scope ?? ''}\u0000${key}`;
+    this.links.set(linkKey, session.streamId);
+    this.linkOf.set(session.streamId, linkKey);
+    void this.redis?.link(linkKey, session.streamId).catch((error: unknown) => this.logger.warn(`Could not link stream ${session.streamId}: ${(error as Error).message}`));
+  }
+
+  /**
+   * Resumes the stream running for `key` (a route's `resumeKey`, e.g. a chat id) from its
+   * start, here or on another instance (Redis replay store); when none runs, the route answers
+   * 204. For `useChat({ resume: true })`: `GET /api/chat/:id/stream`.
+   */
+  resumeLatest(key: string, scope?: string): Observable<SseResumeRequest> {
+    return defer(async () => {
+      const linkKey = `${scope ?? ''}\u0000${key}`;
+      let streamId = this.links.get(linkKey);
+      if (streamId && !this.sessions.has(streamId)) {
+        this.links.delete(linkKey);
+        streamId = undefined;
+      }
+      if (!streamId && this.redis?.ready) {
+        const remote = await this.redis.linked(linkKey);
+        if (remote && (await this.redis.info(remote))?.state === 'running') streamId = remote;
+      }
+      return streamId;
+    }).pipe(mergeMap((streamId) => sseResumeRequest(streamId ?? NO_STREAM, undefined, scope, scope !== undefined)));
   }
 
   openRecord(session: SseSession): ReplayRecord {
@@ -289,6 +328,8 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
 
   private resync(connection: SseConnection, streamId: string): void {
     if (connection.isEnded) return;
+    // a UI message stream client (useChat) takes 204 for "nothing to resume", and knows no resync event
+    if (connection.protocol === 'ui-message') return connection.noContent();
     connection.commit();
     connection.end(resyncEvent(streamId));
   }

@@ -6,11 +6,12 @@ import { engineOptionsFromEnv } from './config.js';
 import { ConversationsController } from './conversations.controller.js';
 import { DiagnosticsController, testHooksEnabled } from './diagnostics.controller.js';
 import { HealthController } from './health.controller.js';
+import { UiChatController } from './ui-chat.controller.js';
 import { PageController } from './page.controller.js';
 import { StreamsController } from './streams.controller.js';
 
 @Module({
   imports: [BuppleEngineModule.forRootAsync({ useFactory: () => engineOptionsFromEnv() }), TerminusModule],
-  controllers: [ChatController, StreamsController, ConversationsController, PageController, HealthController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
+  controllers: [ChatController, StreamsController, ConversationsController, PageController, HealthController, UiChatController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
 })
 export class AppModule {}

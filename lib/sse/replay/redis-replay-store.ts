@@ -178,6 +178,16 @@ export class RedisReplayStore {
     return this.client ? this.client.publish(this.channel, JSON.stringify(message)) : Promise.resolve();
   }
 
+  /** Remembers `streamId` as the latest stream of `key` (e.g. a chat), for `ttlMs`. */
+  async link(key: string, streamId: string): Promise<void> {
+    await this.client?.set(`${this.options.keyPrefix}link:${key}`, streamId, 'PX', this.options.ttlMs);
+  }
+
+  /** The latest stream linked to `key`, if any. */
+  async linked(key: string): Promise<string | undefined> {
+    return (await this.client?.get(`${this.options.keyPrefix}link:${key}`)) ?? undefined;
+  }
+
   async info(streamId: string): Promise<SseStreamInfo | undefined> {
     if (!this.client) return undefined;
     const meta = await this.client.hgetall(this.metaKey(streamId));

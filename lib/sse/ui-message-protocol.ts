@@ -1,0 +1,159 @@
+/**
+ * The AI SDK's UI message stream protocol (v1), spoken by `useChat` (`@ai-sdk/react`, Vue,
+ * Svelte), AI Elements and assistant-ui: SSE messages whose data is one JSON chunk
+ * `{ "type": … }`, ending with `data: [DONE]`, under the header
+ * `x-vercel-ai-ui-message-stream: v1`. `@SseStream({ protocol: 'ui-message' })` routes send it.
+ *
+ * `UiMessageTranslator` turns the library's events into chunks, keeping what the protocol
+ * needs between them (the open text or reasoning part, the started tool inputs, the step):
+ * `start` → `start` (`messageId`) + `start-step`; `content` → `text-start` / `text-delta`;
+ * `reasoning` → `reasoning-start` / `reasoning-delta`; `tool_call_delta` → `tool-input-start` /
+ * `tool-input-delta`; `tool_call` → `tool-input-available`; `tool_result` →
+ * `tool-output-available` / `tool-output-error`; `tool_approval` → `tool-approval-request`;
+ * `source` → `source-url`; `stream_error` → `error` (`errorText`, sanitised as `stream_error`
+ * is); `complete` → the open parts' ends, `finish-step`, `finish` (`finishReason`, message
+ * metadata `{ usage }`). The library's other events travel as data parts: `data-progress`
+ * (one part, updated), `data-retry` (with `reset`), `data-fallback`, `data-warning`,
+ * `data-keepalive` (transient), and an app's own events as `data-<name>`.
+ */
+
+/** The header that marks a UI message stream. */
+export const UI_MESSAGE_STREAM_HEADER = 'x-vercel-ai-ui-message-stream';
+
+/** The keepalive of a UI message stream: a transient data part, which `useChat` does not keep. */
+export const UI_KEEPALIVE = 'data: {"type":"data-keepalive","data":{},"transient":true}\n\n';
+
+export const UI_DONE = '[DONE]';
+
+type Chunk = Record<string, unknown> & { type: string };
+
+/** Our finish reasons, as the AI SDK spells them. */
+const FINISH_REASONS: Record<string, string> = { stop: 'stop', length: 'length', content_filter: 'content-filter', tool_calls: 'tool-calls', error: 'error', other: 'other' };
+
+export class UiMessageTranslator {
+  private text?: string;
+  private reasoning?: string;
+  private parts = 0;
+  private sources = 0;
+  private stepOpen = false;
+  /** A tool result came: the model's next text belongs to the next step. */
+  private afterTools = false;
+  private readonly toolsStarted = new Set<string>();
+
+  constructor(private readonly messageId: string) {}
+
+  /** The chunks for one of the library's events (`data` parsed). */
+  translate(event: string, data: unknown): Chunk[] {
+    const d = (data ?? {}) as Record<string, unknown>;
+    switch (event) {
+      case 'start':
+        this.stepOpen = true;
+        return [{ type: 'start', messageId: this.messageId }, { type: 'start-step' }];
+      case 'content':
+        return this.textDelta(typeof d.content === 'string' ? d.content : String(data));
+      case 'reasoning': {
+        const out = [...this.nextStep(), ...this.closeText()];
+        if (this.reasoning === undefined) {
+          this.reasoning = `reasoning-${this.parts++}`;
+          out.push({ type: 'reasoning-start', id: this.reasoning });
+        }
+        out.push({ type: 'reasoning-delta', id: this.reasoning, delta: String(d.content ?? '') });
+        return out;
+      }
+      case 'tool_call_delta': {
+        const out = [...this.nextStep(), ...this.closeOpen(), ...this.startTool(String(d.id), String(d.name))];
+        out.push({ type: 'tool-input-delta', toolCallId: String(d.id), inputTextDelta: String(d.argsTextDelta ?? '') });
+        return out;
+      }
+      case 'tool_call':
+        return [...this.nextStep(), ...this.closeOpen(), ...this.startTool(String(d.id), String(d.name)), { type: 'tool-input-available', toolCallId: String(d.id), toolName: String(d.name), input: d.args ?? {} }];
+      case 'tool_result':
+        this.afterTools = true;
+        return d.error
+          ? [{ type: 'tool-output-error', toolCallId: String(d.id), errorText: String((d.error as { message?: unknown }).message ?? 'The tool failed.') }]
+          : [{ type: 'tool-output-available', toolCallId: String(d.id), output: d.result ?? null }];
+      case 'tool_approval':
+        return [{ type: 'tool-approval-request', approvalId: String(d.id), toolCallId: String(d.id) }];
+      case 'source':
+        return [{ type: 'source-url', sourceId: `source-${this.sources++}`, url: String(d.url), ...(typeof d.title === 'string' ? { title: d.title } : {}) }];
+      case 'progress':
+        return [{ type: 'data-progress', id: 'progress', data }];
+      case 'keepalive':
+        return [{ type: 'data-keepalive', data: {}, transient: true }];
+      case 'retry':
+      case 'fallback':
+      case 'warning':
+        if (d.reset === true) this.reset();
+        return [{ type: `data-${event}`, data }];
+      case 'stream_error':
+        return [...this.closeOpen(), { type: 'error', errorText: String(d.message ?? 'The answer failed.') }];
+      case 'complete': {
+        const out: Chunk[] = [...this.closeOpen()];
+        if (this.stepOpen) out.push({ type: 'finish-step' });
+        this.stepOpen = false;
+        const metadata: Record<string, unknown> = { usage: d.usage ?? null };
+        if (d.steps !== undefined) metadata.steps = d.steps;
+        out.push({ type: 'finish', finishReason: FINISH_REASONS[String(d.finishReason)] ?? 'other', messageMetadata: metadata });
+        return out;
+      }
+      default:
+        return [{ type: `data-${event.replace(/_/g, '-')}`, data }];
+    }
+  }
+
+  /** The per-token path. */
+  textDelta(text: string): Chunk[] {
+    const out = [...this.nextStep(), ...this.closeReasoning()];
+    if (this.text === undefined) {
+      this.text = `text-${this.parts++}`;
+      out.push({ type: 'text-start', id: this.text });
+    }
+    out.push({ type: 'text-delta', id: this.text, delta: text });
+    return out;
+  }
+
+  /** The stream was stopped (`SseStreams.stop()`, the stop button): close the parts, then `abort`. */
+  aborted(): Chunk[] {
+    return [...this.closeOpen(), { type: 'abort', reason: 'stopped' }];
+  }
+
+  private startTool(id: string, name: string): Chunk[] {
+    if (this.toolsStarted.has(id)) return [];
+    this.toolsStarted.add(id);
+    return [{ type: 'tool-input-start', toolCallId: id, toolName: name }];
+  }
+
+  private nextStep(): Chunk[] {
+    if (!this.afterTools) return [];
+    this.afterTools = false;
+    const out: Chunk[] = [...this.closeOpen()];
+    if (this.stepOpen) out.push({ type: 'finish-step' });
+    out.push({ type: 'start-step' });
+    this.stepOpen = true;
+    return out;
+  }
+
+  /** A restart after content (`reset`): the parts begin again under new ids. */
+  private reset(): void {
+    this.text = undefined;
+    this.reasoning = undefined;
+  }
+
+  private closeText(): Chunk[] {
+    if (this.text === undefined) return [];
+    const id = this.text;
+    this.text = undefined;
+    return [{ type: 'text-end', id }];
+  }
+
+  private closeReasoning(): Chunk[] {
+    if (this.reasoning === undefined) return [];
+    const id = this.reasoning;
+    this.reasoning = undefined;
+    return [{ type: 'reasoning-end', id }];
+  }
+
+  private closeOpen(): Chunk[] {
+    return [...this.closeReasoning(), ...this.closeText()];
+  }
+}

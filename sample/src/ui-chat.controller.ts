@@ -1,0 +1,44 @@
+import { BadRequestException, Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { IsOptional, IsString } from 'class-validator';
+import { EngineService, lastUiUserMessage, MemoryService, SseStream, SseStreams, UiChatRequestDto, type SseRequest } from '@bupple/nestjs-ai-engine';
+
+/** What `useChat` posts, plus the sample's own field. */
+export class SampleUiChatRequestDto extends UiChatRequestDto {
+  /** A configured engine's name (default: the default engine). */
+  @IsOptional() @IsString({ message: 'engine must be a string' }) engine?: string;
+}
+
+/**
+ * The AI SDK's UI message stream protocol, for `useChat` with
+ * `new DefaultChatTransport({ api: '/api/chat' })` and `resume: true`. The chat's earlier turns
+ * come from conversation memory (keyed by the chat id): only the last user message is sent on.
+ * The answer keeps generating for 30 s after the client left (a reload, a lost network), so
+ * that `GET /api/chat/:id/stream` can resume it, on any instance with the Redis replay store.
+ */
+@Controller('api/chat')
+export class UiChatController {
+  constructor(
+    private readonly engine: EngineService,
+    private readonly memory: MemoryService,
+    private readonly streams: SseStreams,
+  ) {}
+
+  @Post()
+  @SseStream({ protocol: 'ui-message', onDisconnect: { graceMs: 30_000 }, resumeKey: (req: SseRequest) => (req.body as { id?: string } | undefined)?.id })
+  chat(@Body() body: SampleUiChatRequestDto) {
+    const engines = this.engine.engines();
+    if (body.engine !== undefined && !engines.includes(body.engine)) {
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [`engine must be one of: ${engines.join(', ')}`] });
+    }
+    const messages = lastUiUserMessage(body.messages);
+    if (messages.length === 0) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: ['messages must hold a user message with text or files'] });
+    return this.engine.stream(messages, { engine: body.engine, conversation: this.memory.conversation('ui-chat', body.id) });
+  }
+
+  /** `useChat({ resume: true })`: the answer running for this chat, from its start; 204 when none runs. */
+  @Get(':id/stream')
+  @SseStream({ protocol: 'ui-message' })
+  resume(@Param('id') id: string) {
+    return this.streams.resumeLatest(id);
+  }
+}
