@@ -21,6 +21,7 @@ import {
   EngineException,
   ProviderOverloadedException,
   ProviderServerException,
+  ProviderStreamLimitException,
   RateLimitException,
   ValidationException,
 } from '../../errors/engine.exception.js';
@@ -374,6 +375,29 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
       });
       const { error } = await collect(call());
       expect(error).toBeInstanceOf(kind);
+    });
+
+    it('a 200 that is no event stream (a proxy’s HTML page) → ProviderServerException before any part, not retryable', async () => {
+      server.respond((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end('<html><body>Gateway login</body></html>');
+      });
+      const { error, parts } = await collect(call());
+      expect(parts).toEqual([]);
+      expect(error).toBeInstanceOf(ProviderServerException);
+      expect(error).toMatchObject({ provider: 'claude', engine: 'claude', status: 200, retryable: false, body: '<html><body>Gateway login</body></html>' });
+    });
+
+    it('an event over maxEventLength → ProviderStreamLimitException; the engine’s headers are sent', async () => {
+      const capped = await createClaudeDriver('claude', { apiKey: KEY, baseURL: server.url, maxEventLength: 400, headers: { 'x-gateway-key': 'gw-1' } });
+      server.respond(async (_req, res) => {
+        startEventStream(res);
+        res.end(wire(fixture('text-stream.jsonl').slice(0, 3)) + sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x'.repeat(1000) } }, 'content_block_delta'));
+      });
+      const { error } = await collect(call(hello, {}, capped));
+      capped.close();
+      expect(error).toBeInstanceOf(ProviderStreamLimitException);
+      expect(server.lastRequest.headers['x-gateway-key']).toBe('gw-1');
     });
 
     it('a stream that ends without message_stop → ConnectionException', async () => {

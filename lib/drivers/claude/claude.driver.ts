@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { SseParser } from '../../protocol/sse-parser.js';
 import { ConnectionException, ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
@@ -9,7 +8,7 @@ import { loadPackage } from '../../utils/load-package.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import { engineDefaults } from '../engine-defaults.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
-import { createNodeHttpFetch, readResponseBody } from '../node-http-fetch.js';
+import { createProviderTransport, readEventStream } from '../transport/provider-transport.js';
 import { sdkLogger } from '../sdk-logger.js';
 import { buildClaudeRequest, CLAUDE_DEFAULT_MAX_TOKENS } from './build-claude-request.js';
 import type { ClaudeStreamOpener } from './claude-api.types.js';
@@ -32,7 +31,7 @@ const PROVIDER = 'claude';
 /**
  * The `claude` engine: Anthropic's Messages API, streamed. The SDK builds and authenticates
  * the request and turns error statuses into its errors; the response body is read here, from
- * the socket, with the library's SSE parser. Create it with {@link createClaudeDriver}; the
+ * the socket, with the library's SSE parser (lib/drivers/transport/). Create it with {@link createClaudeDriver}; the
  * constructor takes the function that opens a stream, so that the class never names the
  * optional SDK.
  */
@@ -73,30 +72,25 @@ export class ClaudeDriver implements EngineDriver {
       subscriber.next(start);
 
       const reader = new ClaudeStreamReader((part) => subscriber.next(part), jsonTool);
-      let failure: unknown;
-      const parser = new SseParser({
-        onEvent: ({ data }) => {
-          if (failure !== undefined || reader.stopped) return;
+      // read by the one SSE reader; a throw here fails the stream (and closes the connection)
+      await readEventStream(
+        response,
+        ({ data }) => {
           let event: Record<string, unknown>;
           try {
             event = JSON.parse(data);
           } catch (error) {
-            failure = error; // a SyntaxError: a malformed stream
             this.logger.error(`Could not parse message into JSON: ${redactSecrets(data.slice(0, 200), [this.config.apiKey])}`);
-            return;
+            throw error; // a SyntaxError: a malformed stream
           }
           if (typeof event !== 'object' || event === null) return;
           const error = reader.read(event);
-          if (error) failure = mapClaudeStreamError(error, response.headers, { engine: this.name, apiKey: this.config.apiKey });
+          if (error) throw mapClaudeStreamError(error, response.headers, { engine: this.name, apiKey: this.config.apiKey });
+          return !reader.stopped;
         },
-      });
-      await readResponseBody(response, (bytes) => {
-        parser.feed(bytes);
-        return failure === undefined && !reader.stopped;
-      });
+        { maxEventLength: this.config.maxEventLength },
+      );
       if (signal.aborted) return;
-      if (failure !== undefined) throw failure;
-      parser.end();
       if (!reader.stopped) throw new ConnectionException(ErrorMessages.streamEndedEarly(PROVIDER), { provider: PROVIDER });
       subscriber.next(reader.finish());
       subscriber.complete();
@@ -119,14 +113,15 @@ export class ClaudeDriver implements EngineDriver {
 export async function createClaudeDriver(name: string, config: ClaudeEngineConfig): Promise<ClaudeDriver> {
   const { default: Anthropic } = await loadPackage('@anthropic-ai/sdk', 'the Claude engine', () => import('@anthropic-ai/sdk'));
   let client: InstanceType<typeof Anthropic>;
-  const transport = createNodeHttpFetch();
+  const transport = createProviderTransport({ headers: config.headers });
   try {
     client = new Anthropic({
       apiKey: config.apiKey,
       baseURL: config.baseURL || null,
       maxRetries: 0,
       timeout: CLAUDE_CLIENT_TIMEOUT_MS,
-      fetch: transport.fetch,
+      // an error status or a 2xx that is no event stream never reaches the SDK: the transport rejects it
+      fetch: transport.eventStreamFetch,
       logger: sdkLogger(`ClaudeDriver:${name}`, [config.apiKey]),
     });
   } catch (error) {

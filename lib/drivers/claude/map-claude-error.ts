@@ -1,17 +1,15 @@
-import {
-  AuthenticationException,
-  ConnectionException,
-  EngineException,
-  ProviderOverloadedException,
-  ProviderServerException,
-  RateLimitException,
-  ValidationException,
-} from '../../errors/engine.exception.js';
+import { EngineException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
-import { redactBody, redactSecrets, rootCauseMessage } from '../../errors/redact.js';
-import { parseRetryAfter } from '../../utils/retry-after.js';
+import { exceptionFromFacts, type ProviderErrorContext, type ProviderErrorFacts } from '../transport/provider-errors.js';
+import { mapProviderFailure } from '../transport/provider-transport.js';
 
-const PROVIDER = 'claude';
+/**
+ * Claude's part of error mapping: Anthropic's error body format
+ * (`{"type":"error","error":{"type":"overloaded_error","message":…},"request_id":…}`), as an
+ * HTTP answer or as an `event: error` inside a 200 stream. Statuses, classes, messages,
+ * Retry-After, redaction and network failures are the shared table's
+ * (lib/drivers/transport/provider-errors.ts).
+ */
 
 /** Who failed, and which secret must not leak into the error. */
 export interface ClaudeErrorContext {
@@ -19,75 +17,55 @@ export interface ClaudeErrorContext {
   apiKey?: string;
 }
 
-/** The fields of the SDK's `APIError` family this mapping reads (duck-typed: survives two SDK copies). */
-interface SdkErrorLike {
-  name?: string;
-  message?: string;
-  status?: unknown;
-  headers?: Headers;
-  error?: unknown;
-  type?: unknown;
-  cause?: unknown;
-}
+/** Anthropic's error types, as the status each stands for. */
+const STATUS_BY_TYPE: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
 
-function errorType(error: SdkErrorLike): string | undefined {
-  if (typeof error.type === 'string') return error.type;
-  const type = (error.error as { error?: { type?: unknown } } | undefined)?.error?.type;
+function errorType(body: unknown): string | undefined {
+  const type = (body as { error?: { type?: unknown } } | undefined)?.error?.type;
   return typeof type === 'string' ? type : undefined;
 }
 
-function apiMessage(body: unknown): string | undefined {
+function detailOf(body: unknown): string | undefined {
   if (typeof body === 'string') return body.trim() || undefined;
   const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
   return typeof message === 'string' ? message : undefined;
 }
 
 /**
- * Maps whatever the Anthropic SDK threw (an HTTP error status, an `event: error` sent in the
- * middle of the stream, a network failure) to the engine's typed exceptions. HTTP errors
- * carry their status; mid-stream errors carry only Anthropic's error `type`
- * (`overloaded_error`, `api_error`, `rate_limit_error`, …), which decides the class.
+ * Reads an Anthropic error body. The error `type` decides where it says more than the status
+ * (`overloaded_error` on any status is overload, `billing_error` a billing refusal, `api_error`
+ * on a 503 a server error as Anthropic means it); without a
+ * status (an error event mid-stream, a JSON error body on a 2xx) it decides alone, and an error
+ * object of a type this mapping does not know is the provider failing (500).
  */
-export function mapClaudeError(error: unknown, context: ClaudeErrorContext): EngineException {
-  if (EngineException.isInstance(error)) {
-    error.engine ??= context.engine;
-    return error;
+export function readClaudeErrorBody(body: unknown, status: number | undefined): Omit<ProviderErrorFacts, 'status' | 'headers' | 'body'> {
+  const type = errorType(body);
+  const typed = type !== undefined ? STATUS_BY_TYPE[type] : undefined;
+  const facts: Omit<ProviderErrorFacts, 'status' | 'headers' | 'body'> = { detail: detailOf(body) };
+  if (status === undefined) {
+    // an Anthropic error object of a type this mapping does not know: the provider failing
+    const isErrorObject = typeof (body as { error?: unknown } | undefined)?.error === 'object';
+    if (typed !== undefined || isErrorObject) facts.kind = typed ?? 500;
   }
-  const secrets = [context.apiKey];
-  const base = { provider: PROVIDER, engine: context.engine };
-  const sdk = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorLike;
-  // Names, not instanceof: the SDK's and Node's errors may come from another copy or realm.
-  const name = sdk.name ?? '';
+  else if (typed === 529 || typed === 402) facts.kind = typed;
+  // a 5xx: Anthropic's type tells overload (`overloaded_error`, 529) from a server error (`api_error`)
+  else if (status >= 500 && typed !== undefined && typed >= 500) facts.kind = typed;
+  return facts;
+}
 
-  if (name === 'APIConnectionTimeoutError') return new ConnectionException(ErrorMessages.connection(PROVIDER, 'the request timed out'), base);
-  if (name === 'APIConnectionError' || name === 'APIUserAbortError' || name === 'AbortError' || name === 'TypeError') {
-    return new ConnectionException(ErrorMessages.connection(PROVIDER, redactSecrets(rootCauseMessage(error), secrets)), base);
-  }
-  if (name === 'SyntaxError') return new ProviderServerException(ErrorMessages.malformedStream(PROVIDER), base);
-
-  const status = typeof sdk.status === 'number' ? sdk.status : undefined;
-  const type = errorType(sdk);
-  if (status === undefined && type === undefined) {
-    return new ProviderServerException(ErrorMessages.providerReportedError(PROVIDER, redactSecrets(rootCauseMessage(error), secrets)), base);
-  }
-
-  const body = redactBody(sdk.error, secrets);
-  const detail = apiMessage(body);
-  const options = { ...base, status, body };
-  const retryAfter = sdk.headers ? parseRetryAfter(sdk.headers) : undefined;
-
-  if (type === 'overloaded_error' || status === 529) return new ProviderOverloadedException(ErrorMessages.overloaded(PROVIDER), { ...options, retryAfter });
-  if (status === 401 || status === 403 || type === 'authentication_error' || type === 'permission_error') {
-    return new AuthenticationException(ErrorMessages.authentication(PROVIDER, status), options);
-  }
-  if (status === 402 || type === 'billing_error') return new AuthenticationException(ErrorMessages.billing(PROVIDER, detail), options);
-  if (status === 429 || type === 'rate_limit_error') return new RateLimitException(ErrorMessages.rateLimited(PROVIDER, retryAfter), { ...options, retryAfter });
-  if (status === 408) return new ConnectionException(ErrorMessages.connection(PROVIDER, detail ?? 'the request timed out'), options);
-  if ((status !== undefined && status >= 500) || type === 'api_error' || type === 'timeout_error' || status === 409 || type === 'conflict_error') {
-    return new ProviderServerException(ErrorMessages.serverError(PROVIDER, status), options);
-  }
-  // 400, 404, 413, 422 and every other 4xx / request error type: the request itself is wrong.
-  return new ValidationException(ErrorMessages.badRequest(PROVIDER, detail), options);
+function contextOf(context: ClaudeErrorContext): ProviderErrorContext {
+  return { provider: 'claude', engine: context.engine, secrets: [context.apiKey] };
 }
 
 /**
@@ -95,22 +73,30 @@ export function mapClaudeError(error: unknown, context: ClaudeErrorContext): Eng
  * "overloaded_error",…}}`): its error `type` decides the class, as for an HTTP error.
  */
 export function mapClaudeStreamError(data: unknown, headers: Headers, context: ClaudeErrorContext): EngineException {
-  const type = errorType({ error: data });
-  // an error type this mapping does not know, sent mid-stream, is the provider failing
-  const known = type !== undefined && KNOWN_ERROR_TYPES.has(type);
-  return mapClaudeError({ name: 'ClaudeStreamError', error: data, headers, ...(!known && { type: 'api_error' }) }, context);
+  const facts = readClaudeErrorBody(data, undefined);
+  return exceptionFromFacts({ ...facts, kind: facts.kind ?? 500, headers, body: data }, contextOf(context));
 }
 
-/** Anthropic's documented error types. */
-const KNOWN_ERROR_TYPES: ReadonlySet<string> = new Set([
-  'invalid_request_error',
-  'authentication_error',
-  'billing_error',
-  'permission_error',
-  'not_found_error',
-  'request_too_large',
-  'rate_limit_error',
-  'api_error',
-  'timeout_error',
-  'overloaded_error',
-]);
+/** The fields of the SDK's `APIError` family read when an error status reached the SDK itself. */
+interface SdkErrorLike {
+  status?: unknown;
+  headers?: unknown;
+  error?: unknown;
+}
+
+/**
+ * Maps whatever the request or the stream raised (an HTTP error answer, a 2xx that is no
+ * event stream, a network failure, a malformed event, the size cap) to the engine's typed
+ * exceptions: the shared transport mapping with Anthropic's body format, then the SDK's own
+ * `APIError` (a client built without the transport). The API key never appears in the result.
+ */
+export function mapClaudeError(error: unknown, context: ClaudeErrorContext): EngineException {
+  const shared = mapProviderFailure(error, contextOf(context), readClaudeErrorBody);
+  if (shared) return shared;
+  const sdk = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorLike;
+  if (typeof sdk.status === 'number') {
+    const headers = sdk.headers instanceof Headers ? sdk.headers : undefined;
+    return exceptionFromFacts({ ...readClaudeErrorBody(sdk.error, sdk.status), status: sdk.status, headers, body: sdk.error }, contextOf(context));
+  }
+  return new EngineException(ErrorMessages.streamFailed(), { provider: 'claude', engine: context.engine, retryable: false, cause: error });
+}
