@@ -186,3 +186,8 @@ export type { TelemetryOptions, EngineFinishInfo, EngineFinishHook } from './tel
 export { UiChatRequestDto, UiMessageDto } from './ui-message/ui-chat-request.dto.js';
 export { uiMessagesToEngineMessages, lastUiUserMessage, type UiMessageLike } from './ui-message/ui-to-engine-messages.js';
 export { UI_MESSAGE_STREAM_HEADER } from './sse/ui-message-protocol.js';
+
+// Ownership and limits (security): the module's scope hook, conversation owners
+export type { EngineScopeHook } from './scope/engine-scope.js';
+export { resolveScope } from './scope/engine-scope.js';
+export { assertValidOwner, engineMemoryOwnerMigrationSql } from './memory/index.js';

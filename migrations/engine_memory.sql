@@ -4,6 +4,7 @@ CREATE TABLE IF NOT EXISTS "engine_memory" (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   parent_type varchar(200) NOT NULL,
   parent_id   varchar(200) NOT NULL,
+  owner       varchar(200) NOT NULL DEFAULT '',
   message_id  varchar(200) NOT NULL,
   role        varchar(16)  NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
   content     text         NOT NULL,
@@ -13,5 +14,8 @@ CREATE TABLE IF NOT EXISTS "engine_memory" (
   created_at  timestamptz  NOT NULL DEFAULT now()
 );
 
--- Reading a conversation in order: WHERE parent_type = $1 AND parent_id = $2 ORDER BY id.
+-- A table made before conversations had owners gets the column ('' = no owner: its rows stay readable).
+ALTER TABLE "engine_memory" ADD COLUMN IF NOT EXISTS owner varchar(200) NOT NULL DEFAULT '';
+
+-- Reading a conversation in order: WHERE parent_type = $1 AND parent_id = $2 AND owner = $3 ORDER BY id.
 CREATE INDEX IF NOT EXISTS "engine_memory_parent_idx" ON "engine_memory" (parent_type, parent_id, id);

@@ -39,6 +39,8 @@ export const ErrorMessages = {
     `Table ${table} does not exist. Run migrations/engine_memory.sql or set memory.database.createTable: true.`,
   memoryToolRoleMissing: (table: string) =>
     `Table ${table} cannot store tool messages (role "tool"): run migrations/engine_memory_tool_role.sql, or set memory.database.createTable: true.`,
+  memoryOwnerColumnMissing: (table: string) =>
+    `Table ${table} has no owner column (it was made before conversations had owners). Run migrations/engine_memory_owner.sql or set memory.database.createTable: true.`,
   memoryClosed: (store: string) => `The ${store} conversation store is closed.`,
   partNotAllowedForRole: (provider: string, role: string, part: string) =>
     `${provider} takes only text in ${role} messages, not a part of type "${part}".`,

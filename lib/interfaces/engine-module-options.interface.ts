@@ -4,6 +4,7 @@ import type { RetryOptions, TimeoutOptions } from './engine-call-options.interfa
 import type { MemoryModuleOptions } from '../memory/memory-options.interface.js';
 import type { SseModuleOptions } from '../sse/sse-options.interface.js';
 import type { EngineFinishHook, TelemetryOptions } from '../telemetry/telemetry-options.interface.js';
+import type { EngineScopeHook } from '../scope/engine-scope.js';
 
 /** Settings shared by every provider engine. */
 export interface ProviderEngineConfig {
@@ -68,4 +69,11 @@ export interface BuppleEngineModuleOptions {
   telemetry?: boolean | TelemetryOptions;
   /** Called once per answer, done, failed or aborted (billing, audit); before a call's own `onFinish`. */
   onFinish?: EngineFinishHook;
+  /**
+   * Who a request acts for, e.g. `(req) => req.user?.id`: the owner of the conversations it
+   * opens with `MemoryService.conversationFor` and of the streams it starts (only the same
+   * scope can resume or stop them; an `@SseStream({ scope })` of a route overrides it there).
+   * Undefined for a request: the anonymous scope. See docs/security.md.
+   */
+  scope?: EngineScopeHook;
 }

@@ -13,6 +13,13 @@ export interface ConversationKey {
   parentType: string;
   /** Its id, e.g. a conversation id or a user id. */
   parentId: string;
+  /**
+   * Whose conversation it is (the module's `scope` hook gives it per request, see
+   * `MemoryService.conversationFor`). Conversations are namespaced by owner: the same
+   * `(parentType, parentId)` under another owner is another conversation. Undefined or `''`:
+   * no owner (the namespace conversations stored before owners existed live in).
+   */
+  owner?: string;
 }
 
 /** A message handed to a store. Missing fields get defaults (`id`: a new UUID, `type`: text, `metadata`: {}). */

@@ -19,6 +19,12 @@ import { assertValidKey } from './validate-message.js';
 export interface ConversationOptions {
   /** The part of the history `toEngineMessages()` sends to the engine. Default: all of it. */
   window?: MessageWindowOptions;
+  /**
+   * Whose conversation it is (see `ConversationKey.owner`): the same id under another owner is
+   * another conversation. `MemoryService.conversationFor(request, …)` sets it from the module's
+   * `scope` hook. Default: none.
+   */
+  owner?: string;
 }
 
 /** What `recordAnswer` stores in the assistant message's metadata. */
@@ -43,6 +49,8 @@ export interface AnswerMetadata {
 export class Conversation implements ConversationLike {
   readonly parentType: string;
   readonly parentId: string;
+  /** Its owner (undefined: none). */
+  readonly owner: string | undefined;
   private readonly window?: MessageWindowOptions;
   /** Ids recorded by `recordInput` while a `toEngineMessages` read is under way, per read. */
   private readonly readsInProgress = new Set<Set<string>>();
@@ -52,16 +60,25 @@ export class Conversation implements ConversationLike {
     key: ConversationKey,
     options: ConversationOptions = {},
   ) {
-    assertValidKey(key);
+    const owner = options.owner ?? key.owner;
+    assertValidKey({ ...key, owner });
     if (options.window) assertValidWindow(options.window);
     this.parentType = key.parentType;
     this.parentId = key.parentId;
+    this.owner = owner === '' ? undefined : owner;
     this.window = options.window ? { ...options.window } : undefined;
   }
 
   /** The conversation's key. */
   get key(): ConversationKey {
-    return { parentType: this.parentType, parentId: this.parentId };
+    const key: ConversationKey = { parentType: this.parentType, parentId: this.parentId };
+    if (this.owner !== undefined) key.owner = this.owner;
+    return key;
+  }
+
+  /** Whether it holds any message (for its owner: another owner's conversation of the same id does not count). */
+  async exists(): Promise<boolean> {
+    return (await this.store.list(this.key, { limit: 1 })).length > 0;
   }
 
   /** Appends a message; returns it as stored (with its id and `seq`). */

@@ -24,7 +24,7 @@ export { memoryOptionsFromEnv } from './memory-options-from-env.js';
 export { selectWindow, estimateTokens, CHARS_PER_TOKEN } from './message-window.js';
 export type { MessageWindowOptions } from './message-window.js';
 export { toEngineMessage, toEngineMessages, fromEngineMessage } from './to-engine-messages.js';
-export { assertValidId, assertValidKey, prepareMessage, MAX_ID_LENGTH } from './validate-message.js';
+export { assertValidId, assertValidKey, assertValidOwner, prepareMessage, MAX_ID_LENGTH } from './validate-message.js';
 export type { PreparedMessage } from './validate-message.js';
 export { InMemoryConversationStore } from './stores/in-memory-conversation.store.js';
 export { FileConversationStore, DEFAULT_FILE_STORE_PATH } from './stores/file-conversation.store.js';
@@ -35,7 +35,7 @@ export {
   DEFAULT_REDIS_TTL_SECONDS,
 } from './stores/redis-conversation.store.js';
 export { PostgresConversationStore } from './stores/postgres-conversation.store.js';
-export { engineMemorySchemaSql, DEFAULT_TABLE_NAME } from './stores/postgres-schema.js';
+export { engineMemorySchemaSql, engineMemoryOwnerMigrationSql, DEFAULT_TABLE_NAME } from './stores/postgres-schema.js';
 export {
   MemoryException,
   MemoryConnectionException,

@@ -4,6 +4,8 @@ import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-opti
 import { Conversation, type ConversationOptions } from './conversation.js';
 import type { ConversationStore } from './conversation-store.js';
 import { createConversationStore } from './create-conversation-store.js';
+import { resolveScope } from '../scope/engine-scope.js';
+import type { SseRequest } from '../sse/sse-options.interface.js';
 
 /**
  * Hands out conversation handles: `memory.conversation('chat', conversationId)` (the original's
@@ -42,6 +44,30 @@ export class MemoryService implements OnModuleInit, OnApplicationShutdown {
    * characters, `/`, `\` or `..`): a bad one throws a `MemoryValidationException`.
    */
   conversation(parentType: string, parentId: string, options: ConversationOptions = {}): Conversation {
-    return new Conversation(this.store, { parentType, parentId }, { window: options.window ?? this.options.memory?.window });
+    return new Conversation(this.store, { parentType, parentId }, { window: options.window ?? this.options.memory?.window, owner: options.owner });
+  }
+
+  /**
+   * The safe way to open a conversation named by a client: a handle owned by the request's
+   * scope (the module's `scope` hook), so a client can only ever reach its own conversations.
+   * The same id under another scope is another, empty conversation.
+   *
+   * @example
+   * ```ts
+   * @Get('chat/stream')
+   * @SseStream()
+   * stream(@Req() req: SseRequest, @Query() query: ChatQueryDto) {
+   *   const conversation = this.memory.conversationFor(req, 'chat', query.conversationId);
+   *   return this.engine.stream([{ role: 'user', content: query.message }], { conversation });
+   * }
+   * ```
+   */
+  conversationFor(request: SseRequest, parentType: string, parentId: string, options: Omit<ConversationOptions, 'owner'> = {}): Conversation {
+    return this.conversation(parentType, parentId, { ...options, owner: this.ownerOf(request) });
+  }
+
+  /** The request's owner under the module's `scope` hook (undefined: anonymous, or no hook). */
+  ownerOf(request: SseRequest): string | undefined {
+    return resolveScope(this.options.scope, request);
   }
 }

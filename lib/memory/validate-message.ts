@@ -51,13 +51,37 @@ export function assertValidId(field: string, value: unknown): asserts value is s
   if (id.includes('/') || id.includes('\\')) fail('must not contain "/" or "\\"');
 }
 
-/** Checks a conversation key (see assertValidId). */
+/**
+ * Checks an owner (see `ConversationKey.owner`): undefined, or a string of at most
+ * MAX_ID_LENGTH characters without control characters or lone surrogates. Any other
+ * character is fine (`auth0|123`, an e-mail address, a URL): stores encode it.
+ */
+export function assertValidOwner(value: unknown): asserts value is string | undefined {
+  if (value === undefined) return;
+  const fail = (why: string): never => {
+    throw new MemoryValidationException(ErrorMessages.memoryInvalidId('owner', why));
+  };
+  if (typeof value !== 'string') fail(`must be a string, got ${value === null ? 'null' : typeof value}`);
+  const owner = value as string;
+  if (owner.length > MAX_ID_LENGTH) fail(`must be at most ${MAX_ID_LENGTH} characters (got ${owner.length})`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(owner)) fail('must not contain control characters (NUL, new line, …)');
+  if (LONE_SURROGATE.test(owner)) fail('must be valid Unicode (no lone surrogate)');
+}
+
+/** The owner of a key as stores use it: a non-empty string, or undefined for none (`''` is none). */
+export function ownerOfKey(key: ConversationKey): string | undefined {
+  return key.owner === undefined || key.owner === '' ? undefined : key.owner;
+}
+
+/** Checks a conversation key (see assertValidId, assertValidOwner). */
 export function assertValidKey(key: ConversationKey): void {
   if (typeof key !== 'object' || key === null) {
-    throw new MemoryValidationException(ErrorMessages.memoryInvalidId('conversation key', 'must be { parentType, parentId }'));
+    throw new MemoryValidationException(ErrorMessages.memoryInvalidId('conversation key', 'must be { parentType, parentId, owner? }'));
   }
   assertValidId('parentType', key.parentType);
   assertValidId('parentId', key.parentId);
+  assertValidOwner(key.owner);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -201,6 +201,8 @@ export class ModuleOptionsSchema {
 
   @optional @IsFunction() onFinish?: unknown;
 
+  @optional @IsFunctionOption('must be a function (request) => string | undefined') scope?: unknown;
+
   /** Also exists on forRoot() options (`isGlobal`): allowed, not validated here. */
   @Allow() isGlobal?: unknown;
 }

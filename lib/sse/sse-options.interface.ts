@@ -57,8 +57,9 @@ export interface SseStreamOptions {
   /** See {@link SseDisconnectPolicy}. Default `'abort'`. */
   onDisconnect?: SseDisconnectPolicy;
   /**
-   * Who may resume or stop a stream, e.g. `(req) => req.user?.id`. A stream started with a
-   * scope can only be resumed or stopped with the same one.
+   * Who may resume or stop a stream, e.g. `(req) => req.user?.id`. A stream is resumed or
+   * stopped only with the scope it was started with (an anonymous one only without a scope).
+   * Default: the module's `scope` hook, which also owns conversations.
    */
   scope?: (request: SseRequest) => string | undefined;
   /**

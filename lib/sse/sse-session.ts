@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolveScope } from '../scope/engine-scope.js';
 import type { Logger } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
 import type { StreamAcceptedInfo, StreamFallbackInfo, StreamReporter, StreamRetryInfo } from '../engine/stream-reporter.js';
@@ -109,7 +110,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
     private readonly hooks: SseSessionHooks,
     private readonly logger: Logger,
   ) {
-    this.scope = options.scope?.(req);
+    this.scope = resolveScope(options.scope, req);
     this.progress = resolveProgress(options.progress, req);
     this.transform = options.transform;
     if (options.protocol === 'ui-message') this.ui = new UiMessageTranslator(`msg-${this.streamId}`);

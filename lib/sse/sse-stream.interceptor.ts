@@ -15,6 +15,7 @@ import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
 import { EngineException } from '../errors/engine.exception.js';
 import { retryAfterSeconds, toHttpException } from '../errors/engine-http.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import { resolveScope } from '../scope/engine-scope.js';
 import { parseSseEventId } from './replay/replay-record.js';
 import { SseConnection, type PlatformResponse } from './sse-connection.js';
 import { takePendingSseOptions } from './sse-features.js';
@@ -62,6 +63,8 @@ export class SseStreamInterceptor implements NestInterceptor {
     const response = http.getResponse<PlatformResponse & ServerResponse>();
     const { replay: _replay, ...moduleDefaults } = this.moduleOptions?.sse ?? {};
     const options: SseStreamOptions = {
+      // the module's scope hook owns streams too, unless the sse options or the route set another
+      ...(this.moduleOptions?.scope && { scope: this.moduleOptions.scope }),
       ...moduleDefaults,
       ...this.reflector.get<SseStreamOptions | undefined>(SSE_STREAM_OPTIONS, context.getHandler()),
       ...takePendingSseOptions(request),
@@ -87,7 +90,7 @@ export class SseStreamInterceptor implements NestInterceptor {
       const parsed = parseSseEventId(lastEventId);
       if (lastEventId !== undefined) {
         // a reconnection: never a second generation
-        resume(parsed?.streamId ?? '', lastEventId, options.scope?.(request));
+        resume(parsed?.streamId ?? '', lastEventId, resolveScope(options.scope, request));
         return undefined;
       }
       const session = new SseSession(
@@ -99,7 +102,7 @@ export class SseStreamInterceptor implements NestInterceptor {
           onCommitted: done,
           onEarlyError: (error) => outer.error(this.beforeFirstByte(error, response)),
           onResume: (asked: SseResumeRequest) =>
-            resume(asked.streamId, asked.lastEventId, asked.scopeGiven ? asked.scope : options.scope?.(request)),
+            resume(asked.streamId, asked.lastEventId, asked.scopeGiven ? asked.scope : resolveScope(options.scope, request)),
         },
         this.logger,
       );

@@ -16,7 +16,8 @@ import { RedisReplayStore, type SseControlMessage } from './replay/redis-replay-
 import { parseSseEventId, type SseStreamInfo, type SseStreamState } from './replay/replay-record.js';
 import type { SseConnection } from './sse-connection.js';
 import { encodeSseEvent } from './sse-encoder.js';
-import type { SseReplayOptions } from './sse-options.interface.js';
+import type { SseReplayOptions, SseRequest } from './sse-options.interface.js';
+import { resolveScope } from '../scope/engine-scope.js';
 import { sseResumeRequest, type SseResumeRequest } from './sse-resume.js';
 import type { SseSession, SseSessionHost } from './sse-session.js';
 
@@ -33,8 +34,12 @@ function resyncEvent(streamId: string): string {
   return encodeSseEvent({ event: 'resync', data: JSON.stringify({ streamId, message: ErrorMessages.sseResync() }) });
 }
 
+/**
+ * A stream is reached only with the scope it was started with: a scoped one never without
+ * (or with another) scope, an anonymous one never from a scope (`''` counts as anonymous).
+ */
 function scopeAllows(streamScope: string | undefined, given: string | undefined): boolean {
-  return streamScope === undefined || streamScope === given;
+  return (streamScope || undefined) === (given || undefined);
 }
 
 /**
@@ -63,6 +68,7 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
   private readonly sessions = new Map<string, SseSession>();
   private readonly buffer: MemoryReplayBuffer;
   private readonly replay: SseReplayOptions;
+  private readonly moduleOptions?: BuppleEngineModuleOptions;
   private redis?: RedisReplayStore;
   private readonly followers = new Set<{ end: () => void }>();
 
@@ -76,6 +82,7 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     @Optional() @Inject(ENGINE_MODULE_OPTIONS) moduleOptions?: BuppleEngineModuleOptions,
     @Optional() @Inject(ENGINE_TELEMETRY) private readonly telemetry?: EngineTelemetry | null,
   ) {
+    this.moduleOptions = moduleOptions;
     this.replay = moduleOptions?.sse?.replay ?? {};
     const redis = this.replay.driver === 'redis';
     this.buffer = new MemoryReplayBuffer({
@@ -129,6 +136,14 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
   async pingReplay(): Promise<void> {
     if (!this.redis) throw new Error('The Redis replay store is not connected');
     await this.redis.ping();
+  }
+
+  /**
+   * The request's scope under the `sse.scope` option, else the module's `scope` hook
+   * (undefined: anonymous): what `stop(streamId, streams.scopeOf(req))` needs.
+   */
+  scopeOf(request: SseRequest): string | undefined {
+    return resolveScope(this.moduleOptions?.sse?.scope ?? this.moduleOptions?.scope, request);
   }
 
   /** Number of streams generating in this process. */

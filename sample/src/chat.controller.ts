@@ -1,5 +1,5 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiSseResponse, EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage } from '@bupple/nestjs-ai-engine';
+import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { ApiSseResponse, EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage, type SseRequest } from '@bupple/nestjs-ai-engine';
 import { ChatRequestDto, ChatStreamQueryDto } from './chat.dto.js';
 import { failMarkedChunk, testHooksEnabled, withInjectedFaults } from './diagnostics.controller.js';
 
@@ -17,8 +17,8 @@ export class ChatController {
   @Get('stream')
   @SseStream(streamOptions)
   @ApiSseResponse()
-  streamGet(@Query() query: ChatStreamQueryDto) {
-    const options = this.callOptions(query.engine, { maxTokens: query.maxTokens }, query.conversationId);
+  streamGet(@Query() query: ChatStreamQueryDto, @Req() req: SseRequest) {
+    const options = this.callOptions(req, query.engine, { maxTokens: query.maxTokens }, query.conversationId);
     return withInjectedFaults(this.engine.stream([{ role: 'user', content: query.message }], options));
   }
 
@@ -26,15 +26,15 @@ export class ChatController {
   @Post('stream')
   @SseStream(streamOptions)
   @ApiSseResponse()
-  streamPost(@Body() body: ChatRequestDto) {
-    return withInjectedFaults(this.engine.stream(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId)));
+  streamPost(@Body() body: ChatRequestDto, @Req() req: SseRequest) {
+    return withInjectedFaults(this.engine.stream(body.messages as EngineMessage[], this.callOptions(req, body.engine, body.options, body.conversationId)));
   }
 
   /** The whole answer as JSON. */
   @Post()
   @HttpCode(200)
-  send(@Body() body: ChatRequestDto) {
-    return this.engine.send(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId));
+  send(@Body() body: ChatRequestDto, @Req() req: SseRequest) {
+    return this.engine.send(body.messages as EngineMessage[], this.callOptions(req, body.engine, body.options, body.conversationId));
   }
 
   /** The configured engines, the default first. */
@@ -45,14 +45,15 @@ export class ChatController {
 
   /**
    * Call options from the request. With a `conversationId`, the earlier turns are loaded from
-   * memory and sent first, and this exchange is stored: send only the new messages then.
+   * memory and sent first, and this exchange is stored: send only the new messages then. The
+   * conversation is the requesting user's (`x-user`): the same id under another user is another one.
    */
-  private callOptions(engine: string | undefined, options: EngineCallOptions = {}, conversationId?: string): EngineCallOptions {
+  private callOptions(req: SseRequest, engine: string | undefined, options: EngineCallOptions = {}, conversationId?: string): EngineCallOptions {
     const engines = this.engine.engines();
     if (engine !== undefined && !engines.includes(engine)) {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [`engine must be one of: ${engines.join(', ')}`] });
     }
-    const conversation = conversationId ? this.memory.conversation('chat', conversationId) : undefined;
+    const conversation = conversationId ? this.memory.conversationFor(req, 'chat', conversationId) : undefined;
     return { ...options, engine, conversation };
   }
 }

@@ -1,4 +1,5 @@
 import { memoryOptionsFromEnv, type BuppleEngineModuleOptions } from '@bupple/nestjs-ai-engine';
+import { userOf } from './user.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -73,5 +74,7 @@ export function engineOptionsFromEnv(env: Env = process.env): BuppleEngineModule
     memory: memoryOptionsFromEnv(env),
     // BUPPLE_SSE_KEEPALIVE_MS, BUPPLE_SSE_ON_DISCONNECT, BUPPLE_SSE_REPLAY_DRIVER, …
     sse: sseOptionsFromEnv(env),
+    // conversations and streams belong to the x-user header's user (no header: anonymous)
+    scope: userOf,
   };
 }

@@ -105,6 +105,51 @@ export function conversationStoreContract(name: string, target: () => ContractTa
       await expect(store.list(key, { limit: -1 })).rejects.toThrow(MemoryValidationException);
     });
 
+    it('namespaces conversations by owner: the same id under another owner is another, empty conversation', async () => {
+      const parentId = `shared-${randomUUID()}`;
+      const alice: ConversationKey = { parentType: 'chat', parentId, owner: 'alice' };
+      const bob: ConversationKey = { parentType: 'chat', parentId, owner: 'bob' };
+      const none: ConversationKey = { parentType: 'chat', parentId };
+      // owners that could collide with ids or with each other once encoded or joined
+      const tricky: ConversationKey = { parentType: 'chat', parentId, owner: 'alice:chat' };
+      const odd: ConversationKey = { parentType: 'chat', parentId, owner: 'auth0|ünï/../@x' };
+      await store.append(alice, { role: 'user', content: 'alice secret' });
+      expect(await store.list(bob)).toEqual([]);
+      expect(await store.list(none)).toEqual([]);
+      expect(await store.list(tricky)).toEqual([]);
+      expect(await store.list(odd)).toEqual([]);
+      expect(await store.list({ ...alice, owner: 'Alice' })).toEqual([]);
+      // '' is no owner
+      expect(await store.list({ ...none, owner: '' })).toEqual([]);
+      await store.append(bob, { role: 'user', content: 'bob' });
+      await store.append(none, { role: 'user', content: 'nobody' });
+      await store.append(odd, { role: 'user', content: 'odd' });
+      expect((await store.list({ ...none, owner: '' })).map((m) => m.content)).toEqual(['nobody']);
+      // bob clearing "his" conversation of that id leaves alice's alone
+      await store.clear(bob);
+      expect(await store.list(bob)).toEqual([]);
+      expect((await store.list(alice)).map((m) => m.content)).toEqual(['alice secret']);
+      expect((await store.list(none)).map((m) => m.content)).toEqual(['nobody']);
+      expect((await store.list(odd)).map((m) => m.content)).toEqual(['odd']);
+      await store.appendMany(alice, [
+        { role: 'assistant', content: 'a1' },
+        { role: 'user', content: 'a2' },
+      ]);
+      expect((await store.list(alice, { limit: 2 })).map((m) => m.content)).toEqual(['a1', 'a2']);
+      expect((await store.list(none)).map((m) => m.content)).toEqual(['nobody']);
+      await store.clear(alice);
+      expect(await store.list(alice)).toEqual([]);
+      expect((await store.list(none)).map((m) => m.content)).toEqual(['nobody']);
+    });
+
+    it('rejects a bad owner before touching the backend', async () => {
+      const key = newKey();
+      for (const owner of ['a\u0000b', 'line\nbreak', 'x'.repeat(201), 42 as unknown as string]) {
+        await expect(store.append({ ...key, owner }, { role: 'user', content: 'x' })).rejects.toThrow(MemoryValidationException);
+        await expect(store.list({ ...key, owner })).rejects.toThrow(MemoryValidationException);
+      }
+    });
+
     it('an unknown conversation is empty; clearing it is harmless', async () => {
       const key = newKey();
       expect(await store.list(key)).toEqual([]);

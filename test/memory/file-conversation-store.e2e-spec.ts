@@ -34,6 +34,13 @@ describe('FileConversationStore', () => {
   });
   afterEach(() => store.close());
 
+  it('keeps a conversation with an owner under %o/<owner>/, one without where it always was', async () => {
+    expect(store.fileOf({ parentType: 'chat', parentId: 'c1' })).toBe(join(dir, 'chat', 'c1.jsonl'));
+    expect(store.fileOf({ parentType: 'chat', parentId: 'c1', owner: 'Alice/../x' })).toBe(join(dir, '%o', '%41lice%2F%2E%2E%2Fx', 'chat', 'c1.jsonl'));
+    await store.append({ parentType: 'chat', parentId: 'c1', owner: 'Alice/../x' }, { role: 'user', content: 'owned' });
+    expect(readFileSync(join(dir, '%o', '%41lice%2F%2E%2E%2Fx', 'chat', 'c1.jsonl'), 'utf8')).toContain('owned');
+  });
+
   it('keeps one JSON-lines file per conversation, appended to, never rewritten', async () => {
     const k = key();
     await store.append(k, { role: 'user', content: 'first' });

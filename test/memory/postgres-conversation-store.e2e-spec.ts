@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import {
   DEFAULT_TABLE_NAME,
+  engineMemoryOwnerMigrationSql,
+  engineMemorySchemaSql,
   MemoryConnectionException,
   MemoryStorageException,
   PostgresConversationStore,
@@ -16,7 +19,7 @@ import { freePort, TcpProxy } from '../utils/tcp-proxy.js';
 const suffix = uniqueSuffix();
 const contractTable = `bupple_test_${suffix}_contract`;
 const unitTable = `bupple_test_${suffix}_unit`;
-const tables = [contractTable, unitTable];
+const tables = [contractTable, unitTable, `legacy_${suffix}`, `legacy2_${suffix}`];
 let url = '';
 let admin: pg.Client;
 
@@ -59,6 +62,7 @@ describe('PostgresConversationStore', () => {
       ['id', 'bigint'],
       ['parent_type', 'character varying'],
       ['parent_id', 'character varying'],
+      ['owner', 'character varying'],
       ['message_id', 'character varying'],
       ['role', 'character varying'],
       ['content', 'text'],
@@ -115,6 +119,43 @@ describe('PostgresConversationStore', () => {
     expect(error).toBeInstanceOf(MemoryStorageException);
     expect((error as Error).message).toContain('migrations/engine_memory.sql');
     expect((error as Error).message).toContain('createTable');
+  });
+
+  it('a table made before owners keeps its rows readable, names the migration for owners, and is upgraded by it', async () => {
+    const legacy = `legacy_${suffix}`;
+    // the schema as it was shipped before conversations had owners
+    const oldSchema = engineMemorySchemaSql(legacy)
+      .replace(/\n {2}owner {7}varchar\(200\) NOT NULL DEFAULT '',/, '')
+      .replace(/\n-- A table made before[^\n]*\nALTER TABLE[^\n]*\n/, '\n');
+    expect(oldSchema).not.toMatch(/owner +varchar/);
+    await admin.query(oldSchema);
+    await admin.query(`INSERT INTO "${legacy}" (parent_type, parent_id, message_id, role, content) VALUES ('chat', 'old-1', 'm1', 'user', 'from before')`);
+    const before = open({ tableName: legacy, createTable: false });
+    expect((await before.list({ parentType: 'chat', parentId: 'old-1' })).map((m) => m.content)).toEqual(['from before']);
+    await before.append({ parentType: 'chat', parentId: 'old-1' }, { role: 'assistant', content: 'still works' });
+    const refused = await before.append({ parentType: 'chat', parentId: 'old-1', owner: 'alice' }, { role: 'user', content: 'x' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(MemoryStorageException);
+    expect((refused as Error).message).toContain('migrations/engine_memory_owner.sql');
+    await expect(before.list({ parentType: 'chat', parentId: 'old-1', owner: 'alice' })).rejects.toThrow('engine_memory_owner.sql');
+    // the shipped migration, for the default name, is the one for any name
+    const shipped = readFileSync(new URL('../../migrations/engine_memory_owner.sql', import.meta.url), 'utf8');
+    expect(shipped).toBe(engineMemoryOwnerMigrationSql());
+    await admin.query(engineMemoryOwnerMigrationSql(legacy));
+    await admin.query(engineMemoryOwnerMigrationSql(legacy)); // idempotent
+    const after = open({ tableName: legacy, createTable: false });
+    expect((await after.list({ parentType: 'chat', parentId: 'old-1' })).map((m) => m.content)).toEqual(['from before', 'still works']);
+    expect(await after.list({ parentType: 'chat', parentId: 'old-1', owner: 'alice' })).toEqual([]);
+    await after.append({ parentType: 'chat', parentId: 'old-1', owner: 'alice' }, { role: 'user', content: 'mine' });
+    expect((await after.list({ parentType: 'chat', parentId: 'old-1', owner: 'alice' })).map((m) => m.content)).toEqual(['mine']);
+    expect((await after.list({ parentType: 'chat', parentId: 'old-1' })).map((m) => m.content)).toEqual(['from before', 'still works']);
+    // createTable: true upgrades an old table the same way
+    const other = `legacy2_${suffix}`;
+    await admin.query(oldSchema.replaceAll(`"${legacy}"`, `"${other}"`).replaceAll(`${legacy}_parent_idx`, `${other}_parent_idx`));
+    const upgraded = open({ tableName: other, createTable: true });
+    await upgraded.append({ parentType: 'chat', parentId: 'x', owner: 'bob' }, { role: 'user', content: 'bob' });
+    expect((await upgraded.list({ parentType: 'chat', parentId: 'x', owner: 'bob' })).map((m) => m.content)).toEqual(['bob']);
+    expect(await upgraded.list({ parentType: 'chat', parentId: 'x' })).toEqual([]);
+    await admin.query(`DROP TABLE "${legacy}", "${other}"`);
   });
 
   it('a schema-qualified table name works', async () => {

@@ -46,6 +46,9 @@ describe('RedisConversationStore', () => {
     expect(DEFAULT_REDIS_KEY_PREFIX).toBe('engine_memory:');
     expect(DEFAULT_REDIS_TTL_SECONDS).toBe(2_592_000);
     expect(new RedisConversationStore().keyOf({ parentType: 'chat', parentId: 'a:b' })).toBe('engine_memory:chat:a%3Ab');
+    // an owner gets its own namespace; conversations without one keep the original key
+    expect(new RedisConversationStore().keyOf({ parentType: 'chat', parentId: 'a:b', owner: 'u@x:y' })).toBe('engine_memory:@u%40x%3Ay:chat:a%3Ab');
+    expect(new RedisConversationStore().keyOf({ parentType: 'chat', parentId: 'a', owner: '' })).toBe('engine_memory:chat:a');
   });
 
   it('keeps a conversation in one list under the prefix, one JSON record per message', async () => {

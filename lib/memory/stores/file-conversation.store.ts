@@ -14,7 +14,7 @@ import type {
 import { ConversationStore } from '../conversation-store.js';
 import { MemoryException, MemoryStorageException } from '../errors/memory.exception.js';
 import type { FileStoreOptions } from '../memory-options.interface.js';
-import { assertValidKey, assertValidLimit, prepareMessage } from '../validate-message.js';
+import { assertValidKey, assertValidLimit, ownerOfKey, prepareMessage } from '../validate-message.js';
 import { encodeFileName } from './file-name.js';
 import { parseRecord, serializeRecord } from './message-record.js';
 
@@ -43,8 +43,9 @@ export const DEFAULT_FILE_STORE_PATH = 'engine-memory';
 
 /**
  * Keeps each conversation in its own append-only JSON-lines file,
- * `<path>/<parentType>/<parentId>.jsonl` (names encoded by `encodeFileName`, so no id can
- * leave the directory).
+ * `<path>/<parentType>/<parentId>.jsonl`, or `<path>/%o/<owner>/<parentType>/<parentId>.jsonl`
+ * for a conversation with an owner (names encoded by `encodeFileName`, so no id can leave the
+ * directory, and `%o` is never an encoded name).
  *
  * Writers (requests of this process and other processes) take a lock file
  * (`<file>.lock`, created with O_EXCL) for the moment of an append: find the last record's
@@ -98,7 +99,9 @@ export class FileConversationStore extends ConversationStore {
   /** The file of a conversation (absolute path). */
   fileOf(key: ConversationKey): string {
     assertValidKey(key);
-    return join(this.directory, encodeFileName(key.parentType), `${encodeFileName(key.parentId)}.jsonl`);
+    const owner = ownerOfKey(key);
+    const base = owner === undefined ? this.directory : join(this.directory, '%o', encodeFileName(owner));
+    return join(base, encodeFileName(key.parentType), `${encodeFileName(key.parentId)}.jsonl`);
   }
 
   async appendMany(key: ConversationKey, messages: NewConversationMessage[]): Promise<ConversationMessage[]> {

@@ -8,7 +8,7 @@ import { ErrorMessages } from '../../errors/error-messages.js';
 import { ConversationStore } from '../conversation-store.js';
 import { MemoryStorageException } from '../errors/memory.exception.js';
 import type { InMemoryStoreOptions } from '../memory-options.interface.js';
-import { assertValidKey, assertValidLimit, prepareMessage } from '../validate-message.js';
+import { assertValidKey, assertValidLimit, ownerOfKey, prepareMessage } from '../validate-message.js';
 
 interface StoredConversation {
   nextSeq: number;
@@ -86,6 +86,8 @@ export class InMemoryConversationStore extends ConversationStore {
 }
 
 function mapKey(key: ConversationKey): string {
-  // Ids never contain NUL (validated), so this is unambiguous.
-  return `${key.parentType}\u0000${key.parentId}`;
+  // Ids and owners never contain NUL (validated), so this is unambiguous: one NUL without an owner, two with one.
+  const owner = ownerOfKey(key);
+  const base = `${key.parentType}\u0000${key.parentId}`;
+  return owner === undefined ? base : `${owner}\u0000${base}`;
 }

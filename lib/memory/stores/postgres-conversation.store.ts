@@ -11,7 +11,7 @@ import type {
 import { ConversationStore } from '../conversation-store.js';
 import { MemoryConnectionException, MemoryException, MemoryStorageException } from '../errors/memory.exception.js';
 import type { DatabaseStoreOptions } from '../memory-options.interface.js';
-import { assertValidKey, assertValidLimit, prepareMessage, type PreparedMessage } from '../validate-message.js';
+import { assertValidKey, assertValidLimit, ownerOfKey, prepareMessage, type PreparedMessage } from '../validate-message.js';
 import { describeUrl } from './describe-url.js';
 import { DEFAULT_TABLE_NAME, engineMemorySchemaSql, engineMemoryToolRoleSql, parseTableName, type TableName } from './postgres-schema.js';
 
@@ -43,7 +43,9 @@ const CONNECTION_MESSAGES = [
 /**
  * Keeps conversations in a PostgreSQL table (default `engine_memory`, the original's), one row
  * per message, read in the order of its identity column. Needs the `pg` package, loaded when
- * this store is first used. The table comes from `migrations/engine_memory.sql`, or is created
+ * this store is first used. Rows carry the conversation's `owner` (`''` for none). The table
+ * comes from `migrations/engine_memory.sql` (a table made before owners: also run
+ * `migrations/engine_memory_owner.sql`; until then only conversations without an owner work), or is created
  * at startup with `createTable: true` (idempotent, serialised with an advisory lock so that
  * several instances starting together do not collide).
  *
@@ -60,6 +62,8 @@ export class PostgresConversationStore extends ConversationStore {
   private pool?: Pool;
   private connecting?: Promise<Pool>;
   private closed = false;
+  /** False for a table made before owners (no `owner` column): only conversations without an owner work. */
+  private hasOwnerColumn = true;
 
   constructor(options: DatabaseStoreOptions = {}) {
     super();
@@ -106,12 +110,11 @@ export class PostgresConversationStore extends ConversationStore {
     if (options.limit === 0) return [];
     const pool = await this.ready();
     const columns = 'id, message_id, role, content, type, metadata, engine, created_at';
-    const where = 'parent_type = $1 AND parent_id = $2';
+    const { where, values } = this.whereOf(key);
     const text =
       options.limit === undefined
         ? `SELECT ${columns} FROM ${this.table.sql} WHERE ${where} ORDER BY id`
-        : `SELECT * FROM (SELECT ${columns} FROM ${this.table.sql} WHERE ${where} ORDER BY id DESC LIMIT $3) last ORDER BY id`;
-    const values: unknown[] = [key.parentType, key.parentId];
+        : `SELECT * FROM (SELECT ${columns} FROM ${this.table.sql} WHERE ${where} ORDER BY id DESC LIMIT $${values.length + 1}) last ORDER BY id`;
     if (options.limit !== undefined) values.push(options.limit);
     const result = await this.run('read the conversation', () => pool.query<MessageRow>(text, values));
     return result.rows.map(toMessage);
@@ -120,9 +123,24 @@ export class PostgresConversationStore extends ConversationStore {
   async clear(key: ConversationKey): Promise<void> {
     assertValidKey(key);
     const pool = await this.ready();
-    await this.run('delete the conversation', () =>
-      pool.query(`DELETE FROM ${this.table.sql} WHERE parent_type = $1 AND parent_id = $2`, [key.parentType, key.parentId]),
-    );
+    const { where, values } = this.whereOf(key);
+    await this.run('delete the conversation', () => pool.query(`DELETE FROM ${this.table.sql} WHERE ${where}`, values));
+  }
+
+  /** The rows of one conversation: its parent and its owner (`''` for none). */
+  private whereOf(key: ConversationKey): { where: string; values: unknown[] } {
+    const owner = this.ownerColumnValue(key);
+    if (!this.hasOwnerColumn) return { where: 'parent_type = $1 AND parent_id = $2', values: [key.parentType, key.parentId] };
+    return { where: 'parent_type = $1 AND parent_id = $2 AND owner = $3', values: [key.parentType, key.parentId, owner] };
+  }
+
+  /** `''` for no owner; an owner on a table without the column is an error naming the migration. */
+  private ownerColumnValue(key: ConversationKey): string {
+    const owner = ownerOfKey(key);
+    if (owner !== undefined && !this.hasOwnerColumn) {
+      throw new MemoryStorageException(ErrorMessages.memoryOwnerColumnMissing(this.table.sql), { store: this.name });
+    }
+    return owner ?? '';
   }
 
   /** Ends the pool (waits for checked-out clients to be released). */
@@ -134,9 +152,11 @@ export class PostgresConversationStore extends ConversationStore {
   }
 
   private async insert(client: Pool | PoolClient, key: ConversationKey, message: PreparedMessage): Promise<ConversationMessage> {
+    const owner = this.ownerColumnValue(key);
+    const withOwner = this.hasOwnerColumn ? ', owner' : '';
     const result = await client.query<{ id: string; created_at: Date }>(
-      `INSERT INTO ${this.table.sql} (parent_type, parent_id, message_id, role, content, type, metadata, engine)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) RETURNING id, created_at`,
+      `INSERT INTO ${this.table.sql} (parent_type, parent_id, message_id, role, content, type, metadata, engine${withOwner})
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8${this.hasOwnerColumn ? ', $9' : ''}) RETURNING id, created_at`,
       [
         key.parentType,
         key.parentId,
@@ -146,6 +166,7 @@ export class PostgresConversationStore extends ConversationStore {
         message.type,
         JSON.stringify(message.metadata),
         message.engine ?? null,
+        ...(this.hasOwnerColumn ? [owner] : []),
       ],
     );
     const row = result.rows[0]!;
@@ -197,6 +218,12 @@ export class PostgresConversationStore extends ConversationStore {
           throw new MemoryStorageException(ErrorMessages.memoryTableMissing(this.table.sql), { store: this.name });
         }
       }
+      // A table from before owners: conversations without an owner keep working; see migrations/engine_memory_owner.sql.
+      const owner = await pool.query('SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped', [
+        this.table.sql,
+        'owner',
+      ]);
+      this.hasOwnerColumn = owner.rows.length > 0;
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof MemoryException) throw error;

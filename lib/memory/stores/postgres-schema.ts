@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS ${sql} (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   parent_type varchar(200) NOT NULL,
   parent_id   varchar(200) NOT NULL,
+  owner       varchar(200) NOT NULL DEFAULT '',
   message_id  varchar(200) NOT NULL,
   role        varchar(16)  NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
   content     text         NOT NULL,
@@ -63,7 +64,10 @@ CREATE TABLE IF NOT EXISTS ${sql} (
   created_at  timestamptz  NOT NULL DEFAULT now()
 );
 
--- Reading a conversation in order: WHERE parent_type = $1 AND parent_id = $2 ORDER BY id.
+-- A table made before conversations had owners gets the column ('' = no owner: its rows stay readable).
+ALTER TABLE ${sql} ADD COLUMN IF NOT EXISTS owner varchar(200) NOT NULL DEFAULT '';
+
+-- Reading a conversation in order: WHERE parent_type = $1 AND parent_id = $2 AND owner = $3 ORDER BY id.
 CREATE INDEX IF NOT EXISTS ${indexSql} ON ${sql} (parent_type, parent_id, id);
 `;
 }
@@ -91,5 +95,18 @@ BEGIN
   END IF;
 END
 $$;
+`;
+}
+
+/**
+ * The SQL that adds the `owner` column to a table created before conversations had owners
+ * (`migrations/engine_memory_owner.sql` for the default name); idempotent. Existing rows get
+ * `''` (no owner) and stay readable as before. `engineMemorySchemaSql` includes it.
+ */
+export function engineMemoryOwnerMigrationSql(tableName: string = DEFAULT_TABLE_NAME): string {
+  const { sql } = parseTableName(tableName);
+  return `-- Conversation owners for @bupple/nestjs-ai-engine (PostgreSQL 10 or later), for a table made before them.
+-- Existing rows get '' (no owner) and stay readable as before. Idempotent.
+ALTER TABLE ${sql} ADD COLUMN IF NOT EXISTS owner varchar(200) NOT NULL DEFAULT '';
 `;
 }

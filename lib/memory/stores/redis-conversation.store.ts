@@ -16,7 +16,7 @@ import {
   MemoryValidationException,
 } from '../errors/memory.exception.js';
 import type { RedisStoreOptions } from '../memory-options.interface.js';
-import { assertValidKey, assertValidLimit, prepareMessage } from '../validate-message.js';
+import { assertValidKey, assertValidLimit, ownerOfKey, prepareMessage } from '../validate-message.js';
 import { describeUrl } from './describe-url.js';
 import { parseRecord, recordBody } from './message-record.js';
 
@@ -57,8 +57,9 @@ type RedisWithAppend = Redis & {
 };
 
 /**
- * Keeps each conversation in one Redis list, `<keyPrefix><parentType>:<parentId>` (ids
- * URI-encoded), one JSON record per message. Appends run as one Lua script (atomic: the next
+ * Keeps each conversation in one Redis list, `<keyPrefix><parentType>:<parentId>`, or
+ * `<keyPrefix>@<owner>:<parentType>:<parentId>` for a conversation with an owner (ids and owner
+ * URI-encoded, so neither `@` nor `:` appears in them and the two forms never meet), one JSON record per message. Appends run as one Lua script (atomic: the next
  * `seq`, the RPUSH of every record and the TTL refresh happen together, or not at all). Needs
  * the `ioredis` package, loaded when this store is first used.
  *
@@ -102,7 +103,9 @@ export class RedisConversationStore extends ConversationStore {
   /** The Redis key of a conversation. */
   keyOf(key: ConversationKey): string {
     assertValidKey(key);
-    return `${this.keyPrefix}${encodeURIComponent(key.parentType)}:${encodeURIComponent(key.parentId)}`;
+    const owner = ownerOfKey(key);
+    const base = `${encodeURIComponent(key.parentType)}:${encodeURIComponent(key.parentId)}`;
+    return owner === undefined ? `${this.keyPrefix}${base}` : `${this.keyPrefix}@${encodeURIComponent(owner)}:${base}`;
   }
 
   override async connect(): Promise<void> {
