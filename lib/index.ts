@@ -191,3 +191,7 @@ export { UI_MESSAGE_STREAM_HEADER } from './sse/ui-message-protocol.js';
 export type { EngineScopeHook } from './scope/engine-scope.js';
 export { resolveScope } from './scope/engine-scope.js';
 export { assertValidOwner, engineMemoryOwnerMigrationSql } from './memory/index.js';
+export { JsonLimitsGuard, JSON_LIMITS, DEFAULT_JSON_LIMITS, jsonLimitProblem, requestJsonProblem, jsonLimitException } from './security/json-limits.js';
+export type { JsonLimits } from './security/json-limits.js';
+export { applyRequestTimeouts } from './security/request-timeouts.js';
+export type { RequestTimeoutOptions } from './security/request-timeouts.js';

@@ -14,6 +14,9 @@ export const ErrorMessages = {
     `${provider} is rate limiting requests${retryAfterMs !== undefined ? `; retry after ${Math.ceil(retryAfterMs / 1000)} s` : ''}.`,
   badRequest: (provider: string, detail?: string) =>
     `${provider} rejected the request${detail ? `: ${detail}` : '.'}`,
+  clientAuthentication: (provider: string) => `${provider} refused the server's credentials.`,
+  clientQuota: (provider: string) => `${provider} refused the request: the account's quota is used up.`,
+  clientConnection: (provider: string) => `${provider} could not be reached or did not answer in time.`,
   overloaded: (provider: string) => `${provider} is overloaded; try again later.`,
   serverError: (provider: string, status?: number) =>
     `${provider} failed on its side${status ? ` (HTTP ${status})` : ''}.`,

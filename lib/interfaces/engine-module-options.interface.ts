@@ -5,6 +5,7 @@ import type { MemoryModuleOptions } from '../memory/memory-options.interface.js'
 import type { SseModuleOptions } from '../sse/sse-options.interface.js';
 import type { EngineFinishHook, TelemetryOptions } from '../telemetry/telemetry-options.interface.js';
 import type { EngineScopeHook } from '../scope/engine-scope.js';
+import type { JsonLimits } from '../security/json-limits.js';
 
 /** Settings shared by every provider engine. */
 export interface ProviderEngineConfig {
@@ -76,4 +77,10 @@ export interface BuppleEngineModuleOptions {
    * Undefined for a request: the anonymous scope. See docs/security.md.
    */
   scope?: EngineScopeHook;
+  /**
+   * Bounds on the JSON body and query of `@SseStream()` routes, checked before any pipe (a
+   * 400 instead of a stack overflow in class-transformer). Default `DEFAULT_JSON_LIMITS`;
+   * `false` turns the check off. Other routes: `JsonLimitsGuard`.
+   */
+  jsonLimits?: JsonLimits | false;
 }

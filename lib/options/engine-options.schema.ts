@@ -181,6 +181,12 @@ function IsFunction(): PropertyDecorator {
   return ValidateBy({ name: 'isFunction', validator: { validate: (value) => typeof value === 'function', defaultMessage: () => 'must be a function (info) => void' } });
 }
 
+class JsonLimitsSchema {
+  @optional @IsInt({ message: 'must be an integer ≥ 1' }) @Min(1, { message: 'must be an integer ≥ 1' }) maxDepth?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1' }) @Min(1, { message: 'must be an integer ≥ 1' }) maxNodes?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (bytes)' }) @Min(1, { message: 'must be an integer ≥ 1 (bytes)' }) maxBytes?: number;
+}
+
 export class ModuleOptionsSchema {
   @IsDefined({ message: 'is required: { default?, openai?, claude?, gemini?, offline?, … }' })
   @IsObject({ message: 'must be an object' })
@@ -202,6 +208,8 @@ export class ModuleOptionsSchema {
   @optional @IsFunction() onFinish?: unknown;
 
   @optional @IsFunctionOption('must be a function (request) => string | undefined') scope?: unknown;
+
+  @optional @ValidateIf((o: { jsonLimits?: unknown }) => o.jsonLimits !== false) @IsObject({ message: 'must be false or { maxDepth?, maxNodes?, maxBytes? }' }) @ValidateNested() @Type(() => JsonLimitsSchema) jsonLimits?: unknown;
 
   /** Also exists on forRoot() options (`isGlobal`): allowed, not validated here. */
   @Allow() isGlobal?: unknown;

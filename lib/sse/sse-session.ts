@@ -5,7 +5,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { StreamAcceptedInfo, StreamFallbackInfo, StreamReporter, StreamRetryInfo } from '../engine/stream-reporter.js';
 import { holdReporterStorage, streamReporterStorage } from '../engine/stream-reporter.js';
 import { EngineException } from '../errors/engine.exception.js';
-import { publicEngineError } from '../errors/engine-http.js';
+import { describeEngineError, publicEngineError } from '../errors/engine-http.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import { redactSecrets } from '../errors/redact.js';
 import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
@@ -337,7 +337,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
       return;
     }
     const engineError = EngineException.isInstance(error);
-    this.logger.warn(`SSE ${this.streamId} failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
+    this.logger.warn(`SSE ${this.streamId} failed: ${engineError ? describeEngineError(error) : redactSecrets(error instanceof Error ? error.message : String(error))}`);
     this.emit(
       'stream_error',
       engineError ? publicEngineError(error) : { code: 'internal_error', message: ErrorMessages.streamFailed(), retryable: false },

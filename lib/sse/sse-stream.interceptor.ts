@@ -10,12 +10,13 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
-import { Observable } from 'rxjs';
+import { Observable, throwError } from 'rxjs';
 import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
 import { EngineException } from '../errors/engine.exception.js';
-import { retryAfterSeconds, toHttpException } from '../errors/engine-http.js';
+import { describeEngineError, retryAfterSeconds, toHttpException } from '../errors/engine-http.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
 import { resolveScope } from '../scope/engine-scope.js';
+import { jsonLimitException, requestJsonProblem } from '../security/json-limits.js';
 import { parseSseEventId } from './replay/replay-record.js';
 import { SseConnection, type PlatformResponse } from './sse-connection.js';
 import { takePendingSseOptions } from './sse-features.js';
@@ -69,6 +70,10 @@ export class SseStreamInterceptor implements NestInterceptor {
       ...this.reflector.get<SseStreamOptions | undefined>(SSE_STREAM_OPTIONS, context.getHandler()),
       ...takePendingSseOptions(request),
     };
+    // before any pipe: a body nested thousands of levels deep is a 400, not a stack overflow in class-transformer
+    const limits = this.moduleOptions?.jsonLimits;
+    const problem = limits === false ? undefined : requestJsonProblem(request, limits);
+    if (problem) return throwError(() => jsonLimitException(problem));
     const raw = request.raw ?? request;
     return new Observable<unknown>((outer) => {
       const done = () => {
@@ -118,6 +123,8 @@ export class SseStreamInterceptor implements NestInterceptor {
   /** An error before any byte was written becomes an ordinary HTTP error response. */
   private beforeFirstByte(error: unknown, response: PlatformResponse & ServerResponse): unknown {
     if (error instanceof HttpException || !EngineException.isInstance(error)) return error;
+    // the client gets the library's message for the code; the log gets the provider's detail
+    this.logger.warn(`SSE request failed before the stream started: ${describeEngineError(error)}`);
     const retryAfter = retryAfterSeconds(error);
     if (retryAfter !== undefined) {
       const target = response.raw ?? response;
