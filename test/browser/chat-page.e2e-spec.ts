@@ -267,8 +267,8 @@ describe('sample chat page (Chromium)', () => {
     await ask(page, question);
     expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('error');
     expect(await page.isVisible('#error')).toBe(true);
-    // the server's public message, nothing else (no stack, no internals)
-    expect(await page.textContent('#error-message')).toBe('offline failed on its side (injected by a sample test hook).');
+    // the library's public message for the code, nothing else (no provider text, no stack, no internals)
+    expect(await page.textContent('#error-message')).toBe('offline failed on its side (HTTP 500).');
     expect(await lastAnswer(page).locator('.note').textContent()).toBe('The answer failed.');
     expect((await answerText(page)).trim().split(/\s+/)).toHaveLength(6);
     await screenshot(page, '4-stream-error');
