@@ -13,6 +13,7 @@ import { ENGINE_DRIVERS, ENGINE_TELEMETRY } from './engine.tokens.js';
 import type { EngineTelemetry } from './telemetry/engine-telemetry.js';
 import { observeCall } from './telemetry/observe-call.js';
 import type { EngineFinishHook } from './telemetry/telemetry-options.interface.js';
+import { assertModelAllowed } from './security/limits.js';
 import type { EngineCallOptions } from './interfaces/engine-call-options.interface.js';
 import type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.interface.js';
 import type { EngineMessage } from './interfaces/engine-message.interface.js';
@@ -146,6 +147,8 @@ export class EngineService implements OnApplicationShutdown {
     const first = options.engine ?? this.defaultEngine;
     const names = [first, ...(options.fallback ?? this.options.engine.fallback ?? []).filter((name) => name !== first)];
     const engineDefaults = this.options.engine;
+    // the model applies to the first engine only: it must be one that engine allows
+    assertModelAllowed(engineDefaults, first, this.driver(first).defaultModel, options.model);
     const hooks = [this.options.onFinish, options.onFinish].filter((hook): hook is EngineFinishHook => typeof hook === 'function');
     const call = { messages, options, chain: names.map((name) => this.driver(name)), reporter };
     return observeCall(call, this.telemetry ?? undefined, hooks, (chain, observedReporter) =>

@@ -10,6 +10,7 @@ export function engineErrorStatus(error: EngineException): number {
     case 'unknown_engine':
       return HttpStatus.BAD_REQUEST;
     case 'rate_limit':
+    case 'too_many_streams':
       return HttpStatus.TOO_MANY_REQUESTS;
     case 'overloaded':
       return HttpStatus.SERVICE_UNAVAILABLE;

@@ -17,6 +17,9 @@ export const ErrorMessages = {
   clientAuthentication: (provider: string) => `${provider} refused the server's credentials.`,
   clientQuota: (provider: string) => `${provider} refused the request: the account's quota is used up.`,
   clientConnection: (provider: string) => `${provider} could not be reached or did not answer in time.`,
+  tooManyStreams: (limit: number) => `Too many streams at once (at most ${limit}); wait for one to end.`,
+  modelNotAllowed: (engine: string, allowed: string[]) =>
+    `model is not allowed for engine "${engine}"; allowed: ${allowed.map((m) => `"${m}"`).join(', ')}.`,
   overloaded: (provider: string) => `${provider} is overloaded; try again later.`,
   serverError: (provider: string, status?: number) =>
     `${provider} failed on its side${status ? ` (HTTP ${status})` : ''}.`,

@@ -6,6 +6,7 @@ import type { SseModuleOptions } from '../sse/sse-options.interface.js';
 import type { EngineFinishHook, TelemetryOptions } from '../telemetry/telemetry-options.interface.js';
 import type { EngineScopeHook } from '../scope/engine-scope.js';
 import type { JsonLimits } from '../security/json-limits.js';
+import type { EngineLimitsOptions } from '../security/limits.js';
 
 /** Settings shared by every provider engine. */
 export interface ProviderEngineConfig {
@@ -27,6 +28,11 @@ export interface ProviderEngineConfig {
   maxEventLength?: number;
   /** Extra headers sent with every request to the provider (e.g. a gateway's own key). */
   headers?: Record<string, string>;
+  /**
+   * The models a call may ask for (`options.model`), besides `model`: a call naming another is
+   * a `ValidationException` (400) before any provider call. `[]`: only `model`. Default: any.
+   */
+  models?: string[];
 }
 
 /** OpenAI, or any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter, Groq…) through `baseURL`. */
@@ -83,4 +89,6 @@ export interface BuppleEngineModuleOptions {
    * `false` turns the check off. Other routes: `JsonLimitsGuard`.
    */
   jsonLimits?: JsonLimits | false;
+  /** Limits per scope: concurrent streams. See docs/security.md. */
+  limits?: EngineLimitsOptions;
 }

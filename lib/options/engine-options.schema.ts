@@ -71,6 +71,12 @@ class ProviderEngineConfigSchema {
     },
   })
   headers?: Record<string, string>;
+
+  @optional
+  @IsArray({ message: 'must be an array of model names' })
+  @IsString({ each: true, message: 'must be an array of model names' })
+  @IsNotEmpty({ each: true, message: 'must be an array of model names' })
+  models?: string[];
 }
 
 class OpenAIEngineConfigSchema extends ProviderEngineConfigSchema {
@@ -87,6 +93,7 @@ class GeminiEngineConfigSchema extends ProviderEngineConfigSchema {
 
 class OfflineEngineConfigSchema {
   @optional @IsString({ message: 'must be a string' }) model?: string;
+  @optional @IsArray({ message: 'must be an array of model names' }) @IsString({ each: true, message: 'must be an array of model names' }) models?: string[];
   @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) tokenDelayMs?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) acceptDelayMs?: number;
   @optional @IsArray({ message: 'must be an array of strings' }) @IsString({ each: true, message: 'must be an array of strings' }) chunks?: string[];
@@ -181,6 +188,11 @@ function IsFunction(): PropertyDecorator {
   return ValidateBy({ name: 'isFunction', validator: { validate: (value) => typeof value === 'function', defaultMessage: () => 'must be a function (info) => void' } });
 }
 
+class EngineLimitsSchema {
+  @optional @IsInt({ message: 'must be an integer ≥ 1' }) @Min(1, { message: 'must be an integer ≥ 1' }) maxConcurrentStreams?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (seconds)' }) @Min(1, { message: 'must be an integer ≥ 1 (seconds)' }) retryAfterSeconds?: number;
+}
+
 class JsonLimitsSchema {
   @optional @IsInt({ message: 'must be an integer ≥ 1' }) @Min(1, { message: 'must be an integer ≥ 1' }) maxDepth?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1' }) @Min(1, { message: 'must be an integer ≥ 1' }) maxNodes?: number;
@@ -210,6 +222,8 @@ export class ModuleOptionsSchema {
   @optional @IsFunctionOption('must be a function (request) => string | undefined') scope?: unknown;
 
   @optional @ValidateIf((o: { jsonLimits?: unknown }) => o.jsonLimits !== false) @IsObject({ message: 'must be false or { maxDepth?, maxNodes?, maxBytes? }' }) @ValidateNested() @Type(() => JsonLimitsSchema) jsonLimits?: unknown;
+
+  @optional @IsObject({ message: 'must be an object { maxConcurrentStreams?, retryAfterSeconds? }' }) @ValidateNested() @Type(() => EngineLimitsSchema) limits?: unknown;
 
   /** Also exists on forRoot() options (`isGlobal`): allowed, not validated here. */
   @Allow() isGlobal?: unknown;

@@ -17,6 +17,7 @@ import { describeEngineError, retryAfterSeconds, toHttpException } from '../erro
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
 import { resolveScope } from '../scope/engine-scope.js';
 import { jsonLimitException, requestJsonProblem } from '../security/json-limits.js';
+import { TooManyStreamsException } from '../security/limits.js';
 import { parseSseEventId } from './replay/replay-record.js';
 import { SseConnection, type PlatformResponse } from './sse-connection.js';
 import { takePendingSseOptions } from './sse-features.js';
@@ -98,6 +99,12 @@ export class SseStreamInterceptor implements NestInterceptor {
         resume(parsed?.streamId ?? '', lastEventId, resolveScope(options.scope, request));
         return undefined;
       }
+      // the per-scope cap on streams generating at once: a 429 before the handler, so before any provider call
+      const cap = this.moduleOptions?.limits?.maxConcurrentStreams;
+      if (cap !== undefined && this.streams.runningFor(resolveScope(options.scope, request)) >= cap) {
+        outer.error(this.beforeFirstByte(new TooManyStreamsException(cap, this.moduleOptions?.limits?.retryAfterSeconds ?? 5), response));
+        return undefined;
+      }
       const session = new SseSession(
         request,
         connection,
@@ -124,7 +131,8 @@ export class SseStreamInterceptor implements NestInterceptor {
   private beforeFirstByte(error: unknown, response: PlatformResponse & ServerResponse): unknown {
     if (error instanceof HttpException || !EngineException.isInstance(error)) return error;
     // the client gets the library's message for the code; the log gets the provider's detail
-    this.logger.warn(`SSE request failed before the stream started: ${describeEngineError(error)}`);
+    if (error.status !== undefined || error.provider !== undefined) this.logger.warn(`SSE request failed before the stream started: ${describeEngineError(error)}`);
+    else this.logger.debug(`SSE request refused: ${describeEngineError(error)}`);
     const retryAfter = retryAfterSeconds(error);
     if (retryAfter !== undefined) {
       const target = response.raw ?? response;

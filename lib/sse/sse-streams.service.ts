@@ -34,6 +34,11 @@ function resyncEvent(streamId: string): string {
   return encodeSseEvent({ event: 'resync', data: JSON.stringify({ streamId, message: ErrorMessages.sseResync() }) });
 }
 
+/** The key of a scope in per-scope counts; the anonymous scope cannot collide with a named one. */
+function scopeKey(scope: string | undefined): string {
+  return scope ? `s:${scope}` : 'anonymous';
+}
+
 /**
  * A stream is reached only with the scope it was started with: a scoped one never without
  * (or with another) scope, an anonymous one never from a scope (`''` counts as anonymous).
@@ -66,6 +71,8 @@ function scopeAllows(streamScope: string | undefined, given: string | undefined)
 export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('BuppleSse');
   private readonly sessions = new Map<string, SseSession>();
+  /** Streams generating per scope (see `runningFor`). */
+  private readonly perScope = new Map<string, number>();
   private readonly buffer: MemoryReplayBuffer;
   private readonly replay: SseReplayOptions;
   private readonly moduleOptions?: BuppleEngineModuleOptions;
@@ -198,6 +205,8 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
 
   register(session: SseSession): void {
     this.sessions.set(session.streamId, session);
+    const key = scopeKey(session.scope);
+    this.perScope.set(key, (this.perScope.get(key) ?? 0) + 1);
     if (!this.telemetry) return;
     this.telemetry.activeStreams.add?.(1);
     const span = this.telemetry.activeSpan();
@@ -215,6 +224,10 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
       this.linkOf.delete(session.streamId);
       if (this.links.get(linkKey) === session.streamId) this.links.delete(linkKey);
     }
+    const key = scopeKey(session.scope);
+    const left = (this.perScope.get(key) ?? 1) - 1;
+    if (left > 0) this.perScope.set(key, left);
+    else this.perScope.delete(key);
     if (!this.telemetry) return;
     this.telemetry.activeStreams.add?.(-1);
     this.spans.get(session)?.addEvent('bupple.sse.end', { 'bupple.sse.stream_id': session.streamId, 'bupple.sse.events_sent': session.replay?.lastSeq ?? 0 });
@@ -246,6 +259,11 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
       }
       return streamId;
     }).pipe(mergeMap((streamId) => sseResumeRequest(streamId ?? NO_STREAM, undefined, scope, scope !== undefined)));
+  }
+
+  /** Number of streams generating in this process for `scope` (undefined: the anonymous scope). */
+  runningFor(scope: string | undefined): number {
+    return this.perScope.get(scopeKey(scope)) ?? 0;
   }
 
   openRecord(session: SseSession): ReplayRecord {

@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { ApiSseResponse, EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage, type SseRequest } from '@bupple/nestjs-ai-engine';
 import { ChatRequestDto, ChatStreamQueryDto } from './chat.dto.js';
+import { sampleLimitsFromEnv } from './config.js';
 import { failMarkedChunk, testHooksEnabled, withInjectedFaults } from './diagnostics.controller.js';
 
 /** With the test hooks on (BUPPLE_SAMPLE_TEST_HOOKS=1), a transform that can fail one chunk on demand. */
@@ -8,6 +9,9 @@ const streamOptions = testHooksEnabled() ? { transform: failMarkedChunk } : {};
 
 @Controller('chat')
 export class ChatController {
+  /** BUPPLE_SAMPLE_MAX_TOKENS: the highest maxTokens a request may ask for. */
+  private readonly maxTokens = sampleLimitsFromEnv().maxTokens;
+
   constructor(
     private readonly engine: EngineService,
     private readonly memory: MemoryService,
@@ -18,6 +22,7 @@ export class ChatController {
   @SseStream(streamOptions)
   @ApiSseResponse()
   streamGet(@Query() query: ChatStreamQueryDto, @Req() req: SseRequest) {
+    this.checkMaxTokens(query.maxTokens, 'maxTokens');
     const options = this.callOptions(req, query.engine, { maxTokens: query.maxTokens }, query.conversationId);
     return withInjectedFaults(this.engine.stream([{ role: 'user', content: query.message }], options));
   }
@@ -27,6 +32,7 @@ export class ChatController {
   @SseStream(streamOptions)
   @ApiSseResponse()
   streamPost(@Body() body: ChatRequestDto, @Req() req: SseRequest) {
+    this.checkMaxTokens(body.options?.maxTokens, 'options.maxTokens');
     return withInjectedFaults(this.engine.stream(body.messages as EngineMessage[], this.callOptions(req, body.engine, body.options, body.conversationId)));
   }
 
@@ -34,6 +40,7 @@ export class ChatController {
   @Post()
   @HttpCode(200)
   send(@Body() body: ChatRequestDto, @Req() req: SseRequest) {
+    this.checkMaxTokens(body.options?.maxTokens, 'options.maxTokens');
     return this.engine.send(body.messages as EngineMessage[], this.callOptions(req, body.engine, body.options, body.conversationId));
   }
 
@@ -41,6 +48,13 @@ export class ChatController {
   @Get('engines')
   engines() {
     return { default: this.engine.defaultEngine, engines: this.engine.engines() };
+  }
+
+  /** A 400 (before any provider call) for a maxTokens above BUPPLE_SAMPLE_MAX_TOKENS. */
+  private checkMaxTokens(maxTokens: number | undefined, field: string): void {
+    if (maxTokens !== undefined && maxTokens > this.maxTokens) {
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [`${field} must not be greater than ${this.maxTokens}`] });
+    }
   }
 
   /**

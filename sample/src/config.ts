@@ -8,6 +8,14 @@ function num(value: string | undefined): number | undefined {
   return value === undefined || value.trim() === '' ? undefined : Number(value);
 }
 
+/**
+ * The models a client may ask for besides the configured one: `BUPPLE_ENGINE_<NAME>_MODELS`,
+ * comma-separated. Unset: only the configured model (another is a 400).
+ */
+function models(env: Env, prefix: string): string[] {
+  return (env[`${prefix}_MODELS`] ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+}
+
 function provider(env: Env, prefix: string) {
   const apiKey = env[`${prefix}_API_KEY`];
   if (!apiKey) return undefined;
@@ -17,7 +25,27 @@ function provider(env: Env, prefix: string) {
     model: env[`${prefix}_MODEL`] || undefined,
     temperature: num(env[`${prefix}_TEMPERATURE`]),
     maxTokens: num(env[`${prefix}_MAX_TOKENS`]),
+    models: models(env, prefix),
   };
+}
+
+/** What a client of the sample may ask for: the caps its routes apply. */
+export interface SampleLimits {
+  /** Highest `maxTokens` a request may ask for: `BUPPLE_SAMPLE_MAX_TOKENS`, default 4096 (above it: 400). */
+  maxTokens: number;
+  /** Streams one user (`x-user`) may have generating at once: `BUPPLE_SAMPLE_MAX_STREAMS_PER_USER`, default 32, 0 for no limit (over it: 429 with Retry-After). */
+  maxStreamsPerUser: number;
+}
+
+/** The sample's limits from the environment; a value that is not a whole number ≥ 0 (≥ 1 for max tokens) stops startup, naming the variable. */
+export function sampleLimitsFromEnv(env: Env = process.env): SampleLimits {
+  const whole = (name: string, fallback: number, min: number): number => {
+    const value = num(env[name]);
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number ≥ ${min} (got "${env[name]}")`);
+    return value;
+  };
+  return { maxTokens: whole('BUPPLE_SAMPLE_MAX_TOKENS', 4096, 1), maxStreamsPerUser: whole('BUPPLE_SAMPLE_MAX_STREAMS_PER_USER', 32, 0) };
 }
 
 /**
@@ -59,13 +87,14 @@ export function engineOptionsFromEnv(env: Env = process.env): BuppleEngineModule
     afterContent: env.BUPPLE_ENGINE_RETRY_AFTER_CONTENT as 'error' | 'restart' | undefined,
   };
   const timeout = { firstByteMs: num(env.BUPPLE_ENGINE_FIRST_BYTE_TIMEOUT_MS), idleMs: num(env.BUPPLE_ENGINE_IDLE_TIMEOUT_MS) };
+  const limits = sampleLimitsFromEnv(env);
   return {
     engine: {
       default: env.BUPPLE_DEFAULT_ENGINE_DRIVER || (openai ? 'openai' : claude ? 'claude' : gemini ? 'gemini' : 'offline'),
       ...(openai && { openai: { ...openai, organization: env.BUPPLE_ENGINE_OPENAI_ORGANIZATION_ID || undefined } }),
       ...(claude && { claude }),
       ...(gemini && { gemini: { ...gemini, projectId: env.BUPPLE_ENGINE_GEMINI_PROJECT_ID || undefined } }),
-      offline: { tokenDelayMs: num(env.BUPPLE_ENGINE_OFFLINE_TOKEN_DELAY_MS) ?? 30 },
+      offline: { tokenDelayMs: num(env.BUPPLE_ENGINE_OFFLINE_TOKEN_DELAY_MS) ?? 30, models: models(env, 'BUPPLE_ENGINE_OFFLINE') },
       ...(fallback?.length && { fallback }),
       retry,
       timeout,
@@ -76,5 +105,7 @@ export function engineOptionsFromEnv(env: Env = process.env): BuppleEngineModule
     sse: sseOptionsFromEnv(env),
     // conversations and streams belong to the x-user header's user (no header: anonymous)
     scope: userOf,
+    // BUPPLE_SAMPLE_MAX_STREAMS_PER_USER: streams generating at once per user
+    ...(limits.maxStreamsPerUser > 0 && { limits: { maxConcurrentStreams: limits.maxStreamsPerUser, retryAfterSeconds: 5 } }),
   };
 }

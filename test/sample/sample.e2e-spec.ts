@@ -41,7 +41,7 @@ describe('sample app', () => {
       BUPPLE_ENGINE_OPENAI_MAX_TOKENS: '99',
       BUPPLE_ENGINE_OPENAI_ORGANIZATION_ID: 'org',
     });
-    expect(options.engine.openai).toEqual({ apiKey: 'k', baseURL: 'http://127.0.0.1:1/v1', model: 'm', temperature: 0.5, maxTokens: 99, organization: 'org' });
+    expect(options.engine.openai).toEqual({ apiKey: 'k', baseURL: 'http://127.0.0.1:1/v1', model: 'm', temperature: 0.5, maxTokens: 99, organization: 'org', models: [] });
   });
 
   it('GET /chat/stream answers with events', async () => {

@@ -55,6 +55,8 @@ export interface OfflineStep {
 export interface OfflineEngineConfig {
   /** Reported model name. Default `offline-1`. */
   model?: string;
+  /** Other models a call may name (see `ProviderEngineConfig.models`). Default: any. */
+  models?: string[];
   /** Delay between two chunks in ms. Default 20; 0 streams as fast as possible. */
   tokenDelayMs?: number;
   /** Delay before the request is "accepted", in ms. Default 0. */
