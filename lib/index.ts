@@ -194,7 +194,7 @@ export { assertValidOwner, engineMemoryOwnerMigrationSql } from './memory/index.
 export { JsonLimitsGuard, JSON_LIMITS, DEFAULT_JSON_LIMITS, jsonLimitProblem, requestJsonProblem, jsonLimitException } from './security/json-limits.js';
 export type { JsonLimits } from './security/json-limits.js';
 export { applyRequestTimeouts } from './security/request-timeouts.js';
-export { TooManyStreamsException, assertModelAllowed, allowedModels } from './security/limits.js';
+export { TooManyStreamsException, TokenLimitException, assertModelAllowed, allowedModels } from './security/limits.js';
 export type { EngineLimitsOptions } from './security/limits.js';
 export { publicEngineError, describeEngineError } from './errors/engine-http.js';
 export type { RequestTimeoutOptions } from './security/request-timeouts.js';

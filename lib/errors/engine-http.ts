@@ -11,6 +11,7 @@ export function engineErrorStatus(error: EngineException): number {
       return HttpStatus.BAD_REQUEST;
     case 'rate_limit':
     case 'too_many_streams':
+    case 'token_limit':
       return HttpStatus.TOO_MANY_REQUESTS;
     case 'overloaded':
       return HttpStatus.SERVICE_UNAVAILABLE;

@@ -17,6 +17,7 @@ export const ErrorMessages = {
   clientAuthentication: (provider: string) => `${provider} refused the server's credentials.`,
   clientQuota: (provider: string) => `${provider} refused the request: the account's quota is used up.`,
   clientConnection: (provider: string) => `${provider} could not be reached or did not answer in time.`,
+  tokenLimit: (limit: number) => `The token budget of this window (${limit} tokens) is used up; try again when it ends.`,
   tooManyStreams: (limit: number) => `Too many streams at once (at most ${limit}); wait for one to end.`,
   modelNotAllowed: (engine: string, allowed: string[]) =>
     `model is not allowed for engine "${engine}"; allowed: ${allowed.map((m) => `"${m}"`).join(', ')}.`,

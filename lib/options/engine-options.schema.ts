@@ -188,7 +188,13 @@ function IsFunction(): PropertyDecorator {
   return ValidateBy({ name: 'isFunction', validator: { validate: (value) => typeof value === 'function', defaultMessage: () => 'must be a function (info) => void' } });
 }
 
+class TokensPerWindowSchema {
+  @IsInt({ message: 'must be an integer ≥ 1' }) @Min(1, { message: 'must be an integer ≥ 1' }) tokens!: number;
+  @IsInt({ message: 'must be an integer ≥ 1000 (ms)' }) @Min(1000, { message: 'must be an integer ≥ 1000 (ms)' }) windowMs!: number;
+}
+
 class EngineLimitsSchema {
+  @optional @IsObject({ message: 'must be an object { tokens, windowMs }' }) @ValidateNested() @Type(() => TokensPerWindowSchema) tokensPerWindow?: unknown;
   @optional @IsInt({ message: 'must be an integer ≥ 1' }) @Min(1, { message: 'must be an integer ≥ 1' }) maxConcurrentStreams?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1 (seconds)' }) @Min(1, { message: 'must be an integer ≥ 1 (seconds)' }) retryAfterSeconds?: number;
 }
@@ -223,7 +229,7 @@ export class ModuleOptionsSchema {
 
   @optional @ValidateIf((o: { jsonLimits?: unknown }) => o.jsonLimits !== false) @IsObject({ message: 'must be false or { maxDepth?, maxNodes?, maxBytes? }' }) @ValidateNested() @Type(() => JsonLimitsSchema) jsonLimits?: unknown;
 
-  @optional @IsObject({ message: 'must be an object { maxConcurrentStreams?, retryAfterSeconds? }' }) @ValidateNested() @Type(() => EngineLimitsSchema) limits?: unknown;
+  @optional @IsObject({ message: 'must be an object { maxConcurrentStreams?, retryAfterSeconds?, tokensPerWindow? }' }) @ValidateNested() @Type(() => EngineLimitsSchema) limits?: unknown;
 
   /** Also exists on forRoot() options (`isGlobal`): allowed, not validated here. */
   @Allow() isGlobal?: unknown;

@@ -16,6 +16,63 @@ export interface EngineLimitsOptions {
   maxConcurrentStreams?: number;
   /** The `Retry-After` of that 429, in seconds. Default 5. */
   retryAfterSeconds?: number;
+  /**
+   * Most tokens one scope may use per window, counted in this process from the answers of
+   * `@SseStream()` routes as they end (the provider's usage; an answer cut short without usage
+   * counts its text, 4 characters a token). Once a scope has used them, a new stream is a 429
+   * `token_limit` with `Retry-After` (the end of the window) before any provider call. The
+   * answer that crosses the limit is not cut. Default: no limit.
+   */
+  tokensPerWindow?: { tokens: number; windowMs: number };
+}
+
+/** A scope used its tokens for this window: 429 with `Retry-After` (the window's end). */
+export class TokenLimitException extends EngineException {
+  override readonly code: string = 'token_limit';
+  /** The delay until the window ends, in ms. */
+  readonly retryAfter: number;
+  constructor(
+    readonly limit: number,
+    retryAfterMs: number,
+  ) {
+    super(ErrorMessages.tokenLimit(limit), { retryable: true });
+    this.retryAfter = retryAfterMs;
+  }
+}
+
+/** Tokens used per scope in fixed windows (in process). */
+export class TokenWindows {
+  private readonly windows = new Map<string, { start: number; used: number }>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Adds `tokens` to the scope's current window. */
+  add(key: string, tokens: number): void {
+    if (!(tokens > 0)) return;
+    const window = this.current(key);
+    window.used += tokens;
+    this.windows.set(key, window);
+  }
+
+  /** Tokens used in the scope's current window, and the ms until it ends. */
+  state(key: string): { used: number; resetInMs: number } {
+    const window = this.current(key);
+    return { used: window.used, resetInMs: Math.max(0, window.start + this.windowMs - this.now()) };
+  }
+
+  private current(key: string): { start: number; used: number } {
+    const now = this.now();
+    const window = this.windows.get(key);
+    if (window && now < window.start + this.windowMs) return window;
+    // old windows go as they are replaced; a scope that never comes back leaves one entry
+    if (this.windows.size > 100_000) for (const [k, w] of this.windows) if (now >= w.start + this.windowMs) this.windows.delete(k);
+    const fresh = { start: now, used: 0 };
+    this.windows.set(key, fresh);
+    return fresh;
+  }
 }
 
 /** A scope already has `limit` streams generating: 429 with `Retry-After`. */

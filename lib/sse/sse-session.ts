@@ -84,6 +84,8 @@ export class SseSession implements StreamReporter, SseConfigurable {
   private model: string | null = null;
   private finishReason: string | null = null;
   private usage: EngineUsage | null = null;
+  /** Characters of answer text received, for an estimate of the tokens when no usage came. */
+  private contentChars = 0;
   private steps?: EngineChunk['steps'];
   private held: [string, unknown][] = [];
   private subscription?: Subscription;
@@ -117,6 +119,11 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.connections.push(first);
     first.onLost = () => this.onConnectionLost(first);
     host.register(this);
+  }
+
+  /** Tokens the answer cost: the provider's total, else an estimate from the text received (4 characters a token). */
+  get tokensUsed(): number {
+    return this.usage?.totalTokens ?? Math.ceil(this.contentChars / 4);
   }
 
   /** Feature interceptors inside `@SseStream()` set options here before the first value. */
@@ -257,6 +264,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
         this.finishReason = value.finishReason;
         this.usage = value.usage ?? null;
       }
+      if (typeof value.content === 'string') this.contentChars += value.content.length;
       if (value.content === '') {
         if (value.finishReason) this.steps = value.steps;
         else emitChunkParts(value, this);

@@ -17,7 +17,7 @@ import { describeEngineError, retryAfterSeconds, toHttpException } from '../erro
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
 import { resolveScope } from '../scope/engine-scope.js';
 import { jsonLimitException, requestJsonProblem } from '../security/json-limits.js';
-import { TooManyStreamsException } from '../security/limits.js';
+import { TokenLimitException, TooManyStreamsException } from '../security/limits.js';
 import { parseSseEventId } from './replay/replay-record.js';
 import { SseConnection, type PlatformResponse } from './sse-connection.js';
 import { takePendingSseOptions } from './sse-features.js';
@@ -100,9 +100,16 @@ export class SseStreamInterceptor implements NestInterceptor {
         return undefined;
       }
       // the per-scope cap on streams generating at once: a 429 before the handler, so before any provider call
+      const streamScope = resolveScope(options.scope, request);
       const cap = this.moduleOptions?.limits?.maxConcurrentStreams;
-      if (cap !== undefined && this.streams.runningFor(resolveScope(options.scope, request)) >= cap) {
+      if (cap !== undefined && this.streams.runningFor(streamScope) >= cap) {
         outer.error(this.beforeFirstByte(new TooManyStreamsException(cap, this.moduleOptions?.limits?.retryAfterSeconds ?? 5), response));
+        return undefined;
+      }
+      const budget = this.moduleOptions?.limits?.tokensPerWindow;
+      const window = budget && this.streams.tokenWindow(streamScope);
+      if (budget && window && window.used >= budget.tokens) {
+        outer.error(this.beforeFirstByte(new TokenLimitException(budget.tokens, window.resetInMs), response));
         return undefined;
       }
       const session = new SseSession(

@@ -18,6 +18,7 @@ import type { SseConnection } from './sse-connection.js';
 import { encodeSseEvent } from './sse-encoder.js';
 import type { SseReplayOptions, SseRequest } from './sse-options.interface.js';
 import { resolveScope } from '../scope/engine-scope.js';
+import { TokenWindows } from '../security/limits.js';
 import { sseResumeRequest, type SseResumeRequest } from './sse-resume.js';
 import type { SseSession, SseSessionHost } from './sse-session.js';
 
@@ -73,6 +74,8 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
   private readonly sessions = new Map<string, SseSession>();
   /** Streams generating per scope (see `runningFor`). */
   private readonly perScope = new Map<string, number>();
+  /** Tokens used per scope and window (`limits.tokensPerWindow`). */
+  private readonly tokens?: TokenWindows;
   private readonly buffer: MemoryReplayBuffer;
   private readonly replay: SseReplayOptions;
   private readonly moduleOptions?: BuppleEngineModuleOptions;
@@ -90,6 +93,8 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     @Optional() @Inject(ENGINE_TELEMETRY) private readonly telemetry?: EngineTelemetry | null,
   ) {
     this.moduleOptions = moduleOptions;
+    const budget = moduleOptions?.limits?.tokensPerWindow;
+    if (budget) this.tokens = new TokenWindows(budget.windowMs);
     this.replay = moduleOptions?.sse?.replay ?? {};
     const redis = this.replay.driver === 'redis';
     this.buffer = new MemoryReplayBuffer({
@@ -228,6 +233,7 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     const left = (this.perScope.get(key) ?? 1) - 1;
     if (left > 0) this.perScope.set(key, left);
     else this.perScope.delete(key);
+    this.tokens?.add(key, session.tokensUsed);
     if (!this.telemetry) return;
     this.telemetry.activeStreams.add?.(-1);
     this.spans.get(session)?.addEvent('bupple.sse.end', { 'bupple.sse.stream_id': session.streamId, 'bupple.sse.events_sent': session.replay?.lastSeq ?? 0 });
@@ -259,6 +265,11 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
       }
       return streamId;
     }).pipe(mergeMap((streamId) => sseResumeRequest(streamId ?? NO_STREAM, undefined, scope, scope !== undefined)));
+  }
+
+  /** Tokens `scope` used in its current window, and the ms until the window ends (`limits.tokensPerWindow`; undefined without it). */
+  tokenWindow(scope: string | undefined): { used: number; resetInMs: number } | undefined {
+    return this.tokens?.state(scopeKey(scope));
   }
 
   /** Number of streams generating in this process for `scope` (undefined: the anonymous scope). */

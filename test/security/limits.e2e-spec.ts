@@ -16,8 +16,8 @@ class LimitedController {
 
   @Get('stream')
   @SseStream({ onDisconnect: 'abort' })
-  stream(@Query('model') model?: string) {
-    return this.engine.stream([{ role: 'user', content: 'hi' }], { model });
+  stream(@Query('model') model?: string, @Query('engine') engine?: string) {
+    return this.engine.stream([{ role: 'user', content: 'hi' }], { model, engine });
   }
 }
 
@@ -98,9 +98,62 @@ describe.each(PLATFORMS)('library limits on %s', (platform) => {
   });
 });
 
+describe('tokens per window per scope (limits.tokensPerWindow)', () => {
+  let app: INestApplication;
+  let base: string;
+  let fast: OfflineDriver;
+
+  beforeAll(async () => {
+    fast = new OfflineDriver('fast', { tokenDelayMs: 0, chunks: ['one ', 'two ', 'three ', 'four ', 'five ', 'six'] });
+    const long = new OfflineDriver('long', { tokenDelayMs: 30, chunks: Array.from({ length: 100 }, () => 'abcdefgh') });
+    ({ app, base } = await startApp('express', {
+      imports: [BuppleEngineModule.forRoot({ engine: { default: 'fast', drivers: { fast, long } }, scope, limits: { tokensPerWindow: { tokens: 5, windowMs: 1500 } }, sse: { keepaliveMs: 0 } })],
+      controllers: [LimitedController],
+    }));
+  });
+  afterAll(() => app?.close());
+
+  it('a scope that used its tokens gets 429 token_limit with Retry-After until the window ends, before any provider call', async () => {
+    const first = await read(`${base}/stream`, { headers: { 'x-user': 'alice' } });
+    expect(first.status).toBe(200);
+    const complete = JSON.parse(first.events.at(-1)!.data) as { usage: { totalTokens: number } | null };
+    expect(first.events.at(-1)!.event).toBe('complete');
+    const used = complete.usage?.totalTokens ?? 0;
+    // the offline answer costs more than the 5-token budget: it is not cut, the next one waits
+    expect(used).toBeGreaterThanOrEqual(5);
+    const before = fast.requests.length;
+    const refused = await fetch(`${base}/stream`, { headers: { 'x-user': 'alice' } });
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ code: 'token_limit', retryable: true });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(2);
+    expect(fast.requests.length).toBe(before);
+    // another scope has its own budget
+    expect((await read(`${base}/stream`, { headers: { 'x-user': 'bob' } })).status).toBe(200);
+    // once the window ends, alice may ask again
+    await sleep(1600);
+    expect((await read(`${base}/stream`, { headers: { 'x-user': 'alice' } })).status).toBe(200);
+  });
+
+  it('an answer cut short (no usage) counts the text it sent, 4 characters a token', async () => {
+    // one chunk of 8 characters (2 tokens): still within the 5
+    const short = await read(`${base}/stream?engine=long`, { headers: { 'x-user': 'carol' }, stopAfter: 2 });
+    expect(short.status).toBe(200);
+    await sleep(150);
+    // four more chunks (8 tokens in all): over
+    const cut = await read(`${base}/stream?engine=long`, { headers: { 'x-user': 'carol' }, stopAfter: 5 });
+    expect(cut.status).toBe(200);
+    expect(cut.events.at(-1)!.event).toBe('content');
+    await sleep(150);
+    expect((await fetch(`${base}/stream?engine=long`, { headers: { 'x-user': 'carol' } })).status).toBe(429);
+  });
+});
+
 describe('module options for limits are validated at startup', () => {
   it.each([
     [{ limits: { maxConcurrentStreams: 0 } }, 'limits.maxConcurrentStreams: must be an integer ≥ 1'],
+    [{ limits: { tokensPerWindow: { tokens: 5, windowMs: 10 } } }, 'limits.tokensPerWindow.windowMs: must be an integer ≥ 1000 (ms)'],
     [{ jsonLimits: { maxDepth: 'deep' } }, 'jsonLimits.maxDepth: must be an integer ≥ 1'],
     [{ scope: 'x-user' }, 'scope: must be a function'],
     [{ engine: { offline: { models: 'offline-2' } } }, 'engine.offline.models: must be an array of model names'],
