@@ -63,11 +63,17 @@ describe.each(PLATFORMS)('JSON limits and request timeouts on %s', (platform) =>
   let base: string;
   let unguarded: INestApplication;
   let unguardedBase: string;
+  // its own app: a body upload on a loaded machine must not race the short bounds of the timeout tests
+  let timed: INestApplication;
+  let timedBase: string;
   const modules = () => ({ imports: [BuppleEngineModule.forRoot({ engine: { offline: { tokenDelayMs: 1 }, drivers: { slow: new OfflineDriver('slow', { tokenDelayMs: 120, chunks: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] }) } } })], controllers: [LimitsController] });
 
   beforeAll(async () => {
     ({ app, base } = await startApp(platform, modules(), (a) => {
       a.useGlobalGuards(new JsonLimitsGuard());
+      a.useGlobalPipes(new ValidationPipe({ transform: true }));
+    }));
+    ({ app: timed, base: timedBase } = await startApp(platform, modules(), (a) => {
       a.useGlobalPipes(new ValidationPipe({ transform: true }));
       applyRequestTimeouts(a.getHttpServer(), { headersTimeoutMs: 400, bodyTimeoutMs: 400 });
     }));
@@ -78,6 +84,7 @@ describe.each(PLATFORMS)('JSON limits and request timeouts on %s', (platform) =>
   afterAll(async () => {
     await app?.close();
     await unguarded?.close();
+    await timed?.close();
   });
 
   const post = (url: string, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -113,7 +120,7 @@ describe.each(PLATFORMS)('JSON limits and request timeouts on %s', (platform) =>
   /** Opens a raw connection, writes `text`, resolves with what came back and when the connection closed. */
   function rawRequest(text: string): Promise<{ ms: number; received: string }> {
     const started = Date.now();
-    const url = new URL(base);
+    const url = new URL(timedBase);
     return new Promise((resolve) => {
       const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
       let received = '';
@@ -135,7 +142,7 @@ describe.each(PLATFORMS)('JSON limits and request timeouts on %s', (platform) =>
 
   it('does not limit the answer: a stream outlasting both timeouts completes', async () => {
     const started = Date.now();
-    const result = await read(`${base}/slow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const result = await read(`${timedBase}/slow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(result.events.at(-1)!.event).toBe('complete');
     expect(result.events.filter((e) => e.event === 'content')).toHaveLength(10);
     // 10 chunks 120 ms apart: well past the 400 ms bounds on headers and body
