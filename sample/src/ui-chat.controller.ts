@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Param, Post, Req } from '@nestjs/common';
 import { IsOptional, IsString } from 'class-validator';
 import { EngineService, lastUiUserMessage, MemoryService, SseStream, SseStreams, UiChatRequestDto, type SseRequest } from '@bupple/nestjs-ai-engine';
 
@@ -11,7 +11,7 @@ export class SampleUiChatRequestDto extends UiChatRequestDto {
 /**
  * The AI SDK's UI message stream protocol, for `useChat` with
  * `new DefaultChatTransport({ api: '/api/chat' })` and `resume: true`. The chat's earlier turns
- * come from conversation memory (keyed by the chat id): only the last user message is sent on.
+ * come from conversation memory (keyed by the chat id, per x-user): only the last user message is sent on.
  * The answer keeps generating for 30 s after the client left (a reload, a lost network), so
  * that `GET /api/chat/:id/stream` can resume it, on any instance with the Redis replay store.
  */
@@ -25,20 +25,21 @@ export class UiChatController {
 
   @Post()
   @SseStream({ protocol: 'ui-message', onDisconnect: { graceMs: 30_000 }, resumeKey: (req: SseRequest) => (req.body as { id?: string } | undefined)?.id })
-  chat(@Body() body: SampleUiChatRequestDto) {
+  chat(@Body() body: SampleUiChatRequestDto, @Req() req: SseRequest) {
     const engines = this.engine.engines();
     if (body.engine !== undefined && !engines.includes(body.engine)) {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [`engine must be one of: ${engines.join(', ')}`] });
     }
     const messages = lastUiUserMessage(body.messages);
     if (messages.length === 0) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: ['messages must hold a user message with text or files'] });
-    return this.engine.stream(messages, { engine: body.engine, conversation: this.memory.conversation('ui-chat', body.id) });
+    return this.engine.stream(messages, { engine: body.engine, conversation: this.memory.conversationFor(req, 'ui-chat', body.id) });
   }
 
   /** `useChat({ resume: true })`: the answer running for this chat, from its start; 204 when none runs. */
   @Get(':id/stream')
   @SseStream({ protocol: 'ui-message' })
-  resume(@Param('id') id: string) {
-    return this.streams.resumeLatest(id);
+  resume(@Param('id') id: string, @Req() req: SseRequest) {
+    // the requesting user's chat only (x-user): another user's chat id finds nothing (204)
+    return this.streams.resumeLatest(id, this.streams.scopeOf(req));
   }
 }
