@@ -15,7 +15,7 @@ import { FakeProviderServer } from '../utils/fake-provider-server.js';
  * be dropped without an answer, and a request answered 4xx must not have reached the upstream.
  */
 const SEED = Number(process.env.BUPPLE_FUZZ_SEED ?? 20261201);
-const RUNS = 500;
+const RUNS = 450;
 
 const ENV: Record<string, string> = {
   BUPPLE_ENGINE_OPENAI_API_KEY: openaiWire.apiKey,
@@ -133,6 +133,30 @@ const conversations: fc.Arbitrary<Case> = fc
   .record({ method: fc.constantFrom<'GET' | 'DELETE'>('GET', 'DELETE'), id: pathParam, headers: headersOf() })
   .map(({ method, id, headers }) => ({ method, path: method === 'GET' ? `/conversations/${id}/messages` : `/conversations/${id}`, headers }));
 
+/** The AI SDK UI message protocol routes: `useChat` bodies, nearly valid or not, and resumes by chat id. */
+const uiPart = fc.oneof(
+  fc.record({ type: fc.constant('text'), text: fc.string({ maxLength: 30 }) }),
+  fc.record({ type: fc.constantFrom('file', 'reasoning', 'step-start', 'tool-x', 'nope'), url: fc.string({ maxLength: 20 }), mediaType: fc.string({ maxLength: 12 }) }, { requiredKeys: ['type'] }),
+);
+const uiBody = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({
+        id: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/), nasty),
+        messages: fc.array(fc.record({ id: fc.string({ maxLength: 8 }), role: fc.constantFrom('user', 'assistant', 'system', 'x'), parts: fc.array(uiPart, { maxLength: 3 }) }), { maxLength: 3 }),
+        trigger: fc.constantFrom('submit-message', 'regenerate-message', 'x'),
+        engine: fc.option(fc.constantFrom('openai', 'offline', 'nope'), { nil: undefined }),
+      }, { requiredKeys: ['messages'] })
+      .map((b) => JSON.stringify(b)),
+  },
+  { weight: 1, arbitrary: chatBody },
+);
+const uiChat: fc.Arbitrary<Case> = fc.oneof(
+  fc.record({ body: uiBody, headers: headersOf() }).map(({ body, headers }) => ({ method: 'POST' as const, path: '/api/chat', body, headers: { ...headers, 'content-type': 'application/json' } })),
+  fc.record({ id: pathParam, headers: headersOf() }).map(({ id, headers }) => ({ method: 'GET' as const, path: `/api/chat/${id}/stream`, headers })),
+);
+
 const others: fc.Arbitrary<Case> = fc
   .record({
     path: fc.oneof(
@@ -205,6 +229,7 @@ describe('fuzzing the sample (fast-check)', () => {
     ['POST /chat (bodies, content types)', postChat('/chat')],
     ['GET and DELETE /chat/streams/:streamId (path params)', streams],
     ['GET and DELETE /conversations/:id (path params)', conversations],
+    ['POST /api/chat and GET /api/chat/:id/stream (useChat bodies, chat ids)', uiChat],
     ['the other routes (paths, methods, headers)', others],
   ] as const)('%s: no 5xx but 503, never an upstream call for a rejected request', async (_name, arbitrary) => {
     await fc.assert(
@@ -218,7 +243,7 @@ describe('fuzzing the sample (fast-check)', () => {
   }, 180_000);
 
   it('accepted requests did reach the upstream, and most cases were rejected', () => {
-    expect(cases).toBeGreaterThanOrEqual(6 * RUNS);
+    expect(cases).toBeGreaterThanOrEqual(7 * RUNS);
     expect(upstream.requests.length).toBeGreaterThan(0);
     expect([...histogram.keys()].some((status) => status >= 400 && status < 500)).toBe(true);
     expect(failures).toEqual([]);
