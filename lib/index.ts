@@ -186,3 +186,7 @@ export type { TelemetryOptions, EngineFinishInfo, EngineFinishHook } from './tel
 export { UiChatRequestDto, UiMessageDto } from './ui-message/ui-chat-request.dto.js';
 export { uiMessagesToEngineMessages, lastUiUserMessage, type UiMessageLike } from './ui-message/ui-to-engine-messages.js';
 export { UI_MESSAGE_STREAM_HEADER } from './sse/ui-message-protocol.js';
+
+
+// Resilience: Redis outages (replay store), deadlines, size caps
+export { ReplayUnavailableException } from './sse/replay/replay-unavailable.exception.js';

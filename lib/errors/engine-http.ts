@@ -20,6 +20,7 @@ export function engineErrorStatus(error: EngineException): number {
     case 'memory_invalid':
       return HttpStatus.BAD_REQUEST;
     case 'memory_connection':
+    case 'replay_unavailable':
       return HttpStatus.SERVICE_UNAVAILABLE;
     case 'memory_error':
     case 'memory_storage':
@@ -46,7 +47,7 @@ export function publicEngineError(error: EngineException): { code: string; messa
   return { code: error.code, message, retryable: error.retryable };
 }
 
-const INTERNAL_CODES = new Set(['memory_error', 'memory_connection', 'memory_storage', 'missing_package', 'invalid_configuration', 'invalid_schema']);
+const INTERNAL_CODES = new Set(['memory_error', 'memory_connection', 'memory_storage', 'missing_package', 'invalid_configuration', 'invalid_schema', 'replay_unavailable']);
 
 /** Turns an EngineException into an HttpException with the right status and a safe body. */
 export function toHttpException(error: EngineException): HttpException {

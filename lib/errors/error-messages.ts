@@ -79,4 +79,6 @@ export const ErrorMessages = {
     `Cannot convert to JSON Schema:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
   objectInvalid: (errors: string[]) =>
     `The model's answer is not a valid object:\n${errors.map((e) => `  - ${e}`).join('\n')}`,
+  sseReplayUnavailable: () => 'The stream replay store is unavailable for now; try again shortly.',
+  deadline: (provider: string, ms: number) => `${provider} did not finish the answer within the overall deadline of ${ms} ms (timeout.totalMs).`,
 } as const;

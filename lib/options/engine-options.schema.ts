@@ -149,6 +149,9 @@ class SseProgressSchema {
 class SseReplayRedisSchema {
   @optional @IsUrl({ require_tld: false, require_protocol: true, protocols: ['redis', 'rediss'] }, { message: 'must be a redis:// or rediss:// URL' }) url?: string;
   @optional @IsString({ message: 'must be a string' }) keyPrefix?: string;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) connectTimeoutMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) commandTimeoutMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) maxReconnectDelayMs?: number;
 }
 
 class SseReplaySchema {
@@ -156,7 +159,7 @@ class SseReplaySchema {
   @optional @IsInt({ message: 'must be an integer ≥ 1000 (ms)' }) @Min(1000, { message: 'must be an integer ≥ 1000 (ms)' }) ttlMs?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxStreamChars?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxTotalChars?: number;
-  @optional @IsObject({ message: 'must be an object { url?, keyPrefix? }' }) @ValidateNested() @Type(() => SseReplayRedisSchema) redis?: SseReplayRedisSchema;
+  @optional @IsObject({ message: 'must be an object { url?, keyPrefix?, connectTimeoutMs?, commandTimeoutMs?, maxReconnectDelayMs? }' }) @ValidateNested() @Type(() => SseReplayRedisSchema) redis?: SseReplayRedisSchema;
 }
 
 export class SseOptionsSchema {

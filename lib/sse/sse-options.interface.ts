@@ -91,6 +91,18 @@ export interface SseReplayOptions {
     url?: string;
     /** Prefix of every key and channel. Default `bupple:sse:`. */
     keyPrefix?: string;
+    /** Bound on establishing a connection, in ms. Default 2000. */
+    connectTimeoutMs?: number;
+    /**
+     * Bound on one command, in ms: a resume while Redis hangs answers 503 after this long.
+     * Default 5000.
+     */
+    commandTimeoutMs?: number;
+    /**
+     * Longest wait between two reconnection attempts, in ms (the backoff doubles from 100 ms up
+     * to this). It reconnects for as long as it takes. Default 2000.
+     */
+    maxReconnectDelayMs?: number;
   };
 }
 
