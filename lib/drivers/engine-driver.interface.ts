@@ -47,7 +47,10 @@ export type DriverStreamPart =
   | { type: 'source'; url: string; title?: string }
   /** Provider-specific data about the answer (e.g. Gemini safety ratings), for logs and callers. */
   | { type: 'provider-metadata'; metadata: Record<string, unknown> }
-  /** Data arrived that is none of the above (pings, metadata): the stream is alive. */
+  /**
+   * Data arrived that is none of the above (pings, metadata): the stream is alive. Not for an
+   * empty delta (no text, reasoning or tool data): that is no sign of work (see `timeout.idleMs`).
+   */
   | { type: 'activity' }
   | { type: 'finish'; finishReason: FinishReason; rawFinishReason: string | null; usage?: EngineUsage };
 

@@ -7,6 +7,7 @@ import {
   EngineException,
   ProviderOverloadedException,
   ProviderServerException,
+  ValidationException,
 } from '../errors/engine.exception.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import type { EngineCallOptions, DriverCallOptions, TimeoutOptions } from '../interfaces/engine-call-options.interface.js';
@@ -26,7 +27,20 @@ import { addUsage } from './sum-usage.js';
 
 export type ResolvedTimeoutOptions = Required<TimeoutOptions>;
 
-export const DEFAULT_TIMEOUT: ResolvedTimeoutOptions = { firstByteMs: 30_000, idleMs: 60_000 };
+export const DEFAULT_TIMEOUT: ResolvedTimeoutOptions = { firstByteMs: 30_000, idleMs: 60_000, totalMs: 600_000 };
+
+/** Whether a part shows the provider is working: an empty delta (no text, reasoning or tool data) does not. */
+function isActivity(part: DriverStreamPart): boolean {
+  switch (part.type) {
+    case 'text-delta':
+    case 'reasoning-delta':
+      return part.text !== '';
+    case 'tool-call-delta':
+      return part.argsTextDelta !== '';
+    default:
+      return true;
+  }
+}
 
 /** Everything one engine stream needs, resolved by EngineService. */
 export interface EngineStreamPlan {
@@ -134,6 +148,8 @@ class EngineStreamRun {
   /** Tool names by call id, for the argument deltas of the attempt under way. */
   private readonly toolNames = new Map<string, string>();
   private timer?: NodeJS.Timeout;
+  /** `timeout.totalMs` for the whole answer, retries and fallbacks included. */
+  private deadline?: NodeJS.Timeout;
   private readonly startedAt = Date.now();
   private readonly onAbortSignal = () => this.stopByCaller();
   private readonly tools: Map<string, ResolvedTool>;
@@ -168,7 +184,14 @@ class EngineStreamRun {
       this.subscriber.complete();
       return () => undefined;
     }
+    const totalMs = this.plan.timeout.totalMs;
+    if (!Number.isInteger(totalMs) || totalMs < 1) {
+      this.finished = true;
+      this.subscriber.error(new ValidationException('timeout.totalMs must be an integer ≥ 1 (ms).'));
+      return () => undefined;
+    }
     signal?.addEventListener('abort', this.onAbortSignal, { once: true });
+    this.deadline = setTimeout(() => this.onDeadline(), totalMs);
     const history = conversation ? Promise.all([conversation.toEngineMessages(), conversation.recordInput(this.plan.messages)]).then(([h]) => h) : Promise.resolve([]);
     void history
       .then(async (earlier) => {
@@ -223,7 +246,7 @@ class EngineStreamRun {
   }
 
   private onPart(part: DriverStreamPart): void {
-    this.lastActivity = Date.now();
+    if (isActivity(part)) this.lastActivity = Date.now();
     switch (part.type) {
       case 'text-delta': {
         if (!part.text) return;
@@ -417,6 +440,7 @@ class EngineStreamRun {
     }
     this.subscriber.next(last);
     this.finished = true;
+    this.clearDeadline();
     this.record(true, { ...finish, usage }).then(
       () => this.subscriber.complete(),
       (error: unknown) => this.subscriber.error(error),
@@ -467,6 +491,7 @@ class EngineStreamRun {
     if (this.finished) return;
     this.finished = true;
     this.clearTimer();
+    this.clearDeadline();
     this.inner?.unsubscribe();
     this.toolsAbort.abort();
     const code = EngineException.isInstance(error) ? error.code : 'error';
@@ -485,6 +510,7 @@ class EngineStreamRun {
   private teardown(): void {
     this.plan.options.signal?.removeEventListener('abort', this.onAbortSignal);
     this.clearTimer();
+    this.clearDeadline();
     this.inner?.unsubscribe();
     this.inner = undefined;
     this.toolsAbort.abort();
@@ -539,6 +565,21 @@ class EngineStreamRun {
       );
     };
     this.timer = setTimeout(check, limitMs);
+  }
+
+  /** The answer took longer than `timeout.totalMs` in all: it fails for good (no retry, no fallback). */
+  private onDeadline(): void {
+    this.deadline = undefined;
+    if (this.finished) return;
+    const provider = this.driver.provider;
+    this.fail(
+      new ConnectionException(ErrorMessages.deadline(provider, this.plan.timeout.totalMs), { provider, engine: this.driver.name, retryable: false }),
+    );
+  }
+
+  private clearDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = undefined;
   }
 
   private clearTimer(): void {

@@ -54,8 +54,16 @@ export interface RetryOptions {
 export interface TimeoutOptions {
   /** Until the provider accepts the request (response headers). Default 30000. */
   firstByteMs?: number;
-  /** Longest silence between two chunks before the stream counts as stalled. Default 60000. */
+  /**
+   * Longest silence between two chunks before the stream counts as stalled. Only data counts:
+   * an empty delta (no text, reasoning or tool data) does not reset it. Default 60000.
+   */
   idleMs?: number;
+  /**
+   * Overall deadline for one answer, from the call to its last chunk, retries and fallbacks
+   * included: past it the answer fails with a `connection` error (not retried). Default 600000 (10 min).
+   */
+  totalMs?: number;
 }
 
 /** Per-call settings. Anything left out falls back to the engine's configuration. */

@@ -104,6 +104,7 @@ class RetryOptionsSchema {
 class TimeoutOptionsSchema {
   @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) firstByteMs?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) idleMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) totalMs?: number;
 }
 
 class EngineOptionsSchema {

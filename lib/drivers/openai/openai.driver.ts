@@ -141,7 +141,8 @@ export class OpenAIDriver implements EngineDriver {
         if (!choice) return;
         const text = choice.delta?.content;
         if (typeof text === 'string' && text.length > 0) subscriber.next({ type: 'text-delta', text });
-        else subscriber.next({ type: 'activity' }); // e.g. reasoning_content: alive, no answer text
+        // e.g. reasoning_content: alive, no answer text; an empty delta is no sign of work (timeout.idleMs)
+        else if (carriesData(choice.delta)) subscriber.next({ type: 'activity' });
         if (choice.finish_reason) rawFinishReason = choice.finish_reason;
       }, { maxEventLength: this.maxEventLength });
       if (signal.aborted) return;
@@ -202,4 +203,15 @@ export async function createOpenAIDriver(name: string, config: OpenAIEngineConfi
     });
   }
   return new OpenAIDriver(name, config, client, () => transport.close());
+}
+
+/** Whether a delta holds anything besides its role: text, reasoning, tool calls, a refusal… */
+function carriesData(delta: unknown): boolean {
+  if (typeof delta !== 'object' || delta === null) return false;
+  for (const [key, value] of Object.entries(delta)) {
+    if (key === 'role' || value === null || value === undefined || value === '') continue;
+    if (Array.isArray(value) && value.length === 0) continue;
+    return true;
+  }
+  return false;
 }
