@@ -135,10 +135,9 @@ describe('deadlines', () => {
     const engine = service(driver);
     const before = timers();
     const during = engine.send(hello);
-    let seen = 0;
     const done = firstValueFrom(during);
     await new Promise((resolve) => setTimeout(resolve, 0));
-    seen = timers();
+    const seen = timers();
     await done;
     await new Promise((resolve) => setImmediate(resolve));
     // while it ran: the deadline (and the idle timer, the driver's interval); after: nothing left
