@@ -13,6 +13,7 @@ import { ENGINE_DRIVERS, ENGINE_TELEMETRY } from './engine.tokens.js';
 import type { EngineTelemetry } from './telemetry/engine-telemetry.js';
 import { observeCall } from './telemetry/observe-call.js';
 import type { EngineFinishHook } from './telemetry/telemetry-options.interface.js';
+import { resolveMaxDeltaChars } from './engine/size-caps.js';
 import type { EngineCallOptions } from './interfaces/engine-call-options.interface.js';
 import type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.interface.js';
 import type { EngineMessage } from './interfaces/engine-message.interface.js';
@@ -159,6 +160,7 @@ export class EngineService implements OnApplicationShutdown {
         restartable,
         tools,
         maxSteps,
+        maxDeltaChars: resolveMaxDeltaChars(this.options),
       }),
     );
   }

@@ -190,3 +190,4 @@ export { UI_MESSAGE_STREAM_HEADER } from './sse/ui-message-protocol.js';
 
 // Resilience: Redis outages (replay store), deadlines, size caps
 export { ReplayUnavailableException } from './sse/replay/replay-unavailable.exception.js';
+export { DeltaTooLargeException } from './errors/engine.exception.js';

@@ -4,6 +4,7 @@ import type { DriverStreamPart, EngineDriver } from '../drivers/engine-driver.in
 import {
   ConnectionException,
   ContentFilterException,
+  DeltaTooLargeException,
   EngineException,
   ProviderOverloadedException,
   ProviderServerException,
@@ -22,12 +23,20 @@ import { driverToolChoice, driverTools } from '../tools/resolve-tools.js';
 import { runToolCalls } from '../tools/run-tool-calls.js';
 import { continuePendingCalls } from '../tools/continue-pending-calls.js';
 import { backoffDelay, type ResolvedRetryOptions } from './backoff.js';
+import { DEFAULT_MAX_DELTA_CHARS } from './size-caps.js';
 import type { StreamReporter } from './stream-reporter.js';
 import { addUsage } from './sum-usage.js';
 
 export type ResolvedTimeoutOptions = Required<TimeoutOptions>;
 
 export const DEFAULT_TIMEOUT: ResolvedTimeoutOptions = { firstByteMs: 30_000, idleMs: 60_000, totalMs: 600_000 };
+
+/** The text of a delta, for the size cap. */
+function deltaText(part: DriverStreamPart): string {
+  if (part.type === 'text-delta' || part.type === 'reasoning-delta') return part.text;
+  if (part.type === 'tool-call-delta') return part.argsTextDelta;
+  return '';
+}
 
 /** Whether a part shows the provider is working: an empty delta (no text, reasoning or tool data) does not. */
 function isActivity(part: DriverStreamPart): boolean {
@@ -57,6 +66,8 @@ export interface EngineStreamPlan {
   tools?: Map<string, ResolvedTool>;
   /** Model calls per answer (default 1). */
   maxSteps?: number;
+  /** Longest delta accepted; default DEFAULT_MAX_DELTA_CHARS. */
+  maxDeltaChars?: number;
 }
 
 const logger = new Logger('BuppleEngine');
@@ -247,6 +258,12 @@ class EngineStreamRun {
 
   private onPart(part: DriverStreamPart): void {
     if (isActivity(part)) this.lastActivity = Date.now();
+    const max = this.plan.maxDeltaChars ?? DEFAULT_MAX_DELTA_CHARS;
+    if (deltaText(part).length > max) {
+      const provider = this.driver.provider;
+      this.fail(new DeltaTooLargeException(ErrorMessages.deltaTooLarge(provider, deltaText(part).length, max), { provider, engine: this.driver.name }));
+      return;
+    }
     switch (part.type) {
       case 'text-delta': {
         if (!part.text) return;

@@ -80,5 +80,7 @@ export const ErrorMessages = {
   objectInvalid: (errors: string[]) =>
     `The model's answer is not a valid object:\n${errors.map((e) => `  - ${e}`).join('\n')}`,
   sseReplayUnavailable: () => 'The stream replay store is unavailable for now; try again shortly.',
+  deltaTooLarge: (provider: string, chars: number, max: number) =>
+    `${provider} sent one delta of ${chars} characters, more than engine.maxDeltaChars (${max}); the answer was ended.`,
   deadline: (provider: string, ms: number) => `${provider} did not finish the answer within the overall deadline of ${ms} ms (timeout.totalMs).`,
 } as const;

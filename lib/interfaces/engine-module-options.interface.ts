@@ -57,6 +57,13 @@ export interface EngineOptions {
   fallback?: string[];
   retry?: RetryOptions;
   timeout?: TimeoutOptions;
+  /**
+   * Longest delta (text, reasoning or tool-argument piece) accepted from a provider, in
+   * characters. A longer one ends the answer with a `delta_too_large` error for every client,
+   * and is neither sent nor stored. Must be at most half of `sse.replay.maxStreamChars` and of
+   * `sse.maxPendingLength`, so that what is sent can always be replayed. Default 262144 (256 KiB).
+   */
+  maxDeltaChars?: number;
 }
 
 /** Options of `BuppleEngineModule.forRoot()` / `forRootAsync()`. */

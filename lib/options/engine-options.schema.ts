@@ -117,6 +117,7 @@ class EngineOptionsSchema {
   @optional @IsArray({ message: 'must be an array of engine names' }) @IsString({ each: true, message: 'must be an array of engine names' }) fallback?: string[];
   @optional @ValidateNested() @Type(() => RetryOptionsSchema) retry?: RetryOptionsSchema;
   @optional @ValidateNested() @Type(() => TimeoutOptionsSchema) timeout?: TimeoutOptionsSchema;
+  @optional @IsInt({ message: 'must be an integer ≥ 1024 (characters)' }) @Min(1024, { message: 'must be an integer ≥ 1024 (characters)' }) maxDeltaChars?: number;
 }
 
 function IsFunctionOption(message: string): PropertyDecorator {

@@ -38,6 +38,22 @@ function safeParse(text: string): unknown {
   }
 }
 
+/** Longest `content` of one event: a longer engine delta is split into several events. */
+export const CONTENT_PIECE_CHARS = 16 * 1024;
+
+/** `text` in pieces of at most `size` characters, never splitting a surrogate pair. */
+export function pieces(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + size);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    out.push(text.slice(at, end));
+    at = end;
+  }
+  return out;
+}
+
 function isEngineChunk(value: unknown): value is EngineChunk {
   return typeof value === 'object' && value !== null && 'content' in value && 'finishReason' in value && 'index' in value;
 }
@@ -263,7 +279,9 @@ export class SseSession implements StreamReporter, SseConfigurable {
       }
       if (this.transform) this.transformed(value, value.index);
       else if (this.ui) this.sendUi(this.ui.textDelta(value.content));
-      else this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
+      else if (value.content.length <= CONTENT_PIECE_CHARS) this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
+      // a large delta goes out as several content events (same index), each small enough to replay
+      else for (const piece of pieces(value.content, CONTENT_PIECE_CHARS)) this.emitContent(`{"content":${JSON.stringify(piece)},"index":${value.index}}`);
       if (this.progress) this.countProgress();
       return;
     }

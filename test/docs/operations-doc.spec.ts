@@ -25,7 +25,7 @@ describe('docs/operations.md examples', () => {
   });
 
   it('has examples', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
   });
 
   it('the module options it shows pass validation (every exported `engine` module boots its options)', async () => {
