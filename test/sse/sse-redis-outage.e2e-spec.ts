@@ -214,7 +214,10 @@ describe('the Redis replay store through an outage (a private redis-server, kill
     const rest = await read(`${b.base}/chat/streams/${seqsOf(first.events).streamId}?lastEventId=${first.events.at(-1)!.id}`);
     expect(rest.status).toBe(200);
     expect(textOf([...first.events, ...rest.events])).toBe(long.chunks.slice(0, 10).join(''));
-    expect(count(/SSE replay store: Redis is unreachable/, 'warn')).toBe(1);
-    expect(count(/SSE replay store: Redis is back/, 'log')).toBe(1);
+    // B saw the outage; A too if it was still writing its stream when Redis froze: once per instance at most
+    const outages = count(/SSE replay store: Redis is unreachable/, 'warn');
+    expect(outages).toBeGreaterThanOrEqual(1);
+    expect(outages).toBeLessThanOrEqual(2);
+    expect(await waitFor(() => count(/SSE replay store: Redis is back/, 'log') === outages, 3000)).toBe(true);
   }, 20_000);
 });
