@@ -8,10 +8,12 @@ import { DiagnosticsController, testHooksEnabled } from './diagnostics.controlle
 import { HealthController } from './health.controller.js';
 import { UiChatController } from './ui-chat.controller.js';
 import { PageController } from './page.controller.js';
+import { SampleTools } from './sample-tools.js';
 import { StreamsController } from './streams.controller.js';
 
 @Module({
   imports: [BuppleEngineModule.forRootAsync({ useFactory: () => engineOptionsFromEnv() }), TerminusModule],
+  providers: [SampleTools],
   controllers: [ChatController, StreamsController, ConversationsController, PageController, HealthController, UiChatController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
 })
 export class AppModule {}

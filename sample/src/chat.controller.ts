@@ -1,4 +1,5 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { map } from 'rxjs';
 import { ApiSseResponse, EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage } from '@bupple/nestjs-ai-engine';
 import { ChatRequestDto, ChatStreamQueryDto } from './chat.dto.js';
 import { failMarkedChunk, testHooksEnabled, withInjectedFaults } from './diagnostics.controller.js';
@@ -27,14 +28,16 @@ export class ChatController {
   @SseStream(streamOptions)
   @ApiSseResponse()
   streamPost(@Body() body: ChatRequestDto) {
-    return withInjectedFaults(this.engine.stream(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId)));
+    return withInjectedFaults(this.engine.stream(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId, body)));
   }
 
   /** The whole answer as JSON. */
   @Post()
   @HttpCode(200)
   send(@Body() body: ChatRequestDto) {
-    return this.engine.send(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId));
+    return this.engine
+      .send(body.messages as EngineMessage[], this.callOptions(body.engine, body.options, body.conversationId, body))
+      .pipe(map((response) => ({ ...response, toolCalls: response.toolCalls ?? [], toolResults: response.toolResults ?? [], steps: response.steps ?? [] })));
   }
 
   /** The configured engines, the default first. */
@@ -47,12 +50,19 @@ export class ChatController {
    * Call options from the request. With a `conversationId`, the earlier turns are loaded from
    * memory and sent first, and this exchange is stored: send only the new messages then.
    */
-  private callOptions(engine: string | undefined, options: EngineCallOptions = {}, conversationId?: string): EngineCallOptions {
+  private callOptions(
+    engine: string | undefined,
+    options: EngineCallOptions = {},
+    conversationId?: string,
+    { tools, maxSteps }: Pick<ChatRequestDto, 'tools' | 'maxSteps'> = {},
+  ): EngineCallOptions {
     const engines = this.engine.engines();
     if (engine !== undefined && !engines.includes(engine)) {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [`engine must be one of: ${engines.join(', ')}`] });
     }
     const conversation = conversationId ? this.memory.conversation('chat', conversationId) : undefined;
-    return { ...options, engine, conversation };
+    // tools: names of the sample's @Tool() methods (checked by the DTO), run up to maxSteps model calls
+    const withTools = tools && tools.length > 0 ? { tools, maxSteps: maxSteps ?? 5 } : maxSteps !== undefined ? { maxSteps } : {};
+    return { ...options, engine, conversation, ...withTools };
   }
 }
