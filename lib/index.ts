@@ -41,6 +41,7 @@ export type {
   DriverCallOptions,
   ReasoningOptions,
   ResponseFormat,
+  StructuredOutputMode,
 } from './interfaces/engine-call-options.interface.js';
 export type { ConversationLike, RecordedAnswer } from './interfaces/conversation-like.interface.js';
 export type { StreamReporter, StreamAcceptedInfo, StreamRetryInfo, StreamFallbackInfo } from './engine/stream-reporter.js';
@@ -85,7 +86,22 @@ export { EngineExceptionFilter } from './errors/engine-exception.filter.js';
 export { toHttpException } from './errors/engine-http.js';
 
 // Structured output: DTO class -> JSON Schema, validation of plain values as DTO instances
-export { dtoToJsonSchema, Describe, validateAs } from './schema/index.js';
+export { dtoToJsonSchema, Describe, validateAs, validateAsSync } from './schema/index.js';
+export { jsonSchema } from './object/object-options.interface.js';
+export type {
+  TypedJsonSchema,
+  ObjectSchema,
+  DeepPartial,
+  ObjectCallOptions,
+  ArrayCallOptions,
+  EnumCallOptions,
+  ObjectResult,
+  ObjectStreamPart,
+} from './object/object-options.interface.js';
+export { PartialJsonReader, readJsonText } from './object/partial-json-reader.js';
+export type { PartialJsonReaderOptions } from './object/partial-json-reader.js';
+export { JsonReadError } from './object/json-read.error.js';
+export { validateJsonSchema } from './object/json-schema-validate.js';
 export type { DtoClass, Validated } from './schema/index.js';
 export { SchemaConversionException, ObjectValidationException, formatFieldError } from './errors/object.exception.js';
 export type { ObjectFieldError } from './errors/object.exception.js';

@@ -88,6 +88,7 @@ export function driverOptions(driver: EngineDriver, options: EngineCallOptions, 
     ['providerOptions', options.providerOptions],
     ['reasoning', options.reasoning],
     ['cacheControl', options.cacheControl],
+    ['responseFormat', options.responseFormat],
   ];
   for (const [key, value] of entries) if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
   if (tools && tools.size > 0) {
@@ -155,6 +156,8 @@ class EngineStreamRun {
   private model = '';
   private finish?: { finishReason: FinishReason; rawFinishReason: string | null; usage?: EngineUsage };
   private warnings?: EngineChunk['warnings'];
+  /** The attempt's structured output mode, until a chunk carries it. */
+  private structuredOutputMode?: EngineChunk['structuredOutputMode'];
   private inner?: Subscription;
   /** Tool names by call id, for the argument deltas of the attempt under way. */
   private readonly toolNames = new Map<string, string>();
@@ -236,6 +239,7 @@ class EngineStreamRun {
     const driver = this.driver;
     this.started = false;
     this.finish = undefined;
+    this.structuredOutputMode = undefined;
     this.toolNames.clear();
     this.step = newStep(this.step.firstChunk);
     this.stepStored = false;
@@ -304,6 +308,7 @@ class EngineStreamRun {
         return;
       case 'response-start':
         this.onStarted(part.model || this.model, part.warnings);
+        if (part.structuredOutputMode) this.structuredOutputMode = part.structuredOutputMode;
         return;
       case 'provider-metadata':
       case 'activity':
@@ -331,6 +336,10 @@ class EngineStreamRun {
     if (this.warnings) {
       chunk.warnings = this.warnings;
       this.warnings = undefined;
+    }
+    if (this.structuredOutputMode) {
+      chunk.structuredOutputMode = this.structuredOutputMode;
+      this.structuredOutputMode = undefined;
     }
     this.subscriber.next(chunk);
   }
@@ -449,6 +458,7 @@ class EngineStreamRun {
     const usage = this.steps.length > 1 ? this.steps.reduce<EngineUsage | undefined>((sum, step) => addUsage(sum, step.usage), undefined) : finish.usage;
     if (usage) last.usage = usage;
     if (this.warnings) last.warnings = this.warnings;
+    if (this.structuredOutputMode) last.structuredOutputMode = this.structuredOutputMode;
     if (this.tools.size > 0 || this.toolCalls.length > 0 || this.toolResults.length > 0) {
       last.toolCalls = this.toolCalls;
       // in call order (the chunks streamed them as they came)

@@ -77,6 +77,14 @@ export const ErrorMessages = {
     `The Redis SSE replay store at ${target} is unreachable: ${detail}. Is Redis running? Check sse.replay.redis.url (BUPPLE_SSE_REPLAY_REDIS_URL); streams keep working, resumption stays within this instance.`,
   schemaProblems: (problems: string[]) =>
     `Cannot convert to JSON Schema:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+  objectModeUnknown: (engine: string) =>
+    `${engine} did not say how it honoured the JSON schema (a driver without structured output?): the answer is read as JSON and validated here.`,
+  objectModeWeak: (engine: string, mode: string) =>
+    `${engine} answered in "${mode}" mode: the provider did not enforce the schema, the answer is validated here.`,
+  objectRepair: (errors: string[]) =>
+    `Your answer does not match the JSON schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nAnswer again with only the corrected JSON.`,
+  objectCutOff: () => 'the answer was cut off at the token limit',
+  objectNotJson: (reason: string) => `the answer is not JSON: ${reason}`,
   objectInvalid: (errors: string[]) =>
     `The model's answer is not a valid object:\n${errors.map((e) => `  - ${e}`).join('\n')}`,
   sseReplayUnavailable: () => 'The stream replay store is unavailable for now; try again shortly.',

@@ -34,6 +34,14 @@ export interface CacheControlOptions {
   tools?: boolean;
 }
 
+/**
+ * How a driver honoured `responseFormat`, strongest first: `json_schema` (OpenAI strict
+ * structured output), `native` (the provider's own schema mode: Claude output format, Gemini
+ * `responseSchema`), `tool` (a forced tool call whose arguments are the object), `json_object`
+ * (JSON mode without the schema), `prompt` (the schema in the system prompt only).
+ */
+export type StructuredOutputMode = 'json_schema' | 'json_object' | 'prompt' | 'native' | 'tool';
+
 /** Retry policy for retryable provider errors (408/409/429/5xx, connection failures). */
 export interface RetryOptions {
   /** Retries after the first attempt, per engine. Default 2. */
@@ -116,6 +124,8 @@ export interface EngineCallOptions {
   toolApprovals?: ToolApproval[];
   /** Called once when this answer ends (done, failed or aborted), after the module's `onFinish`. */
   onFinish?: EngineFinishHook;
+  /** The answer's shape (JSON, with a schema). `EngineService.object()` sets it for you. */
+  responseFormat?: ResponseFormat;
 }
 
 /** Options after defaults are applied, as a driver receives them. */

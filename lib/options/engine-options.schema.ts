@@ -91,6 +91,7 @@ class OfflineEngineConfigSchema {
   @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) acceptDelayMs?: number;
   @optional @IsArray({ message: 'must be an array of strings' }) @IsString({ each: true, message: 'must be an array of strings' }) chunks?: string[];
   @Allow() reply?: unknown;
+  @Allow() object?: unknown;
   @optional @IsObject({ message: 'must be an object { afterChunks, kind?, beforeStart? }' }) failAt?: unknown;
 }
 
