@@ -276,19 +276,23 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
    * 204. For `useChat({ resume: true })`: `GET /api/chat/:id/stream`.
    */
   resumeLatest(key: string, scope?: string): Observable<SseResumeRequest> {
-    return defer(async () => {
-      const linkKey = `${scope ?? ''}\u0000${key}`;
-      let streamId = this.links.get(linkKey);
-      if (streamId && !this.sessions.has(streamId)) {
-        this.links.delete(linkKey);
-        streamId = undefined;
-      }
-      if (!streamId && this.redis?.ready) {
-        const remote = await this.redis.linked(linkKey);
-        if (remote && (await this.redis.info(remote))?.state === 'running') streamId = remote;
-      }
-      return streamId;
-    }).pipe(mergeMap((streamId) => sseResumeRequest(streamId ?? NO_STREAM, undefined, scope, scope !== undefined)));
+    return defer(() => this.runningFor(key, scope)).pipe(mergeMap((streamId) => sseResumeRequest(streamId ?? NO_STREAM, undefined, scope, scope !== undefined)));
+  }
+
+  /** Stops the stream running for `key` (see `resumeLatest`), here or on another instance; `not_found` when none runs. */
+  async stopLatest(key: string, scope?: string): Promise<SseStopResult> {
+    const streamId = await this.runningFor(key, scope);
+    return streamId ? this.stop(streamId, scope) : 'not_found';
+  }
+
+  /** The id of the stream running for `key` under `scope`, if one runs. */
+  private async runningFor(key: string, scope: string | undefined): Promise<string | undefined> {
+    const linkKey = `${scope ?? ''}\u0000${key}`;
+    const local = this.links.get(linkKey);
+    if (local && this.sessions.has(local)) return local;
+    if (!this.redis?.ready) return undefined;
+    const remote = await this.redis.linked(linkKey);
+    return remote && (await this.redis.info(remote))?.state === 'running' ? remote : undefined;
   }
 
   openRecord(session: SseSession): ReplayRecord {

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { IsOptional, IsString } from 'class-validator';
 import { EngineService, lastUiUserMessage, MemoryService, SseStream, SseStreams, UiChatRequestDto, type SseRequest } from '@bupple/nestjs-ai-engine';
 
@@ -40,5 +40,12 @@ export class UiChatController {
   @SseStream({ protocol: 'ui-message' })
   resume(@Param('id') id: string) {
     return this.streams.resumeLatest(id);
+  }
+
+  /** The page's Stop button: `useChat`'s `stop()` only drops the connection, which the grace policy outlives. 204 either way. */
+  @Delete(':id/stream')
+  @HttpCode(204)
+  async stop(@Param('id') id: string): Promise<void> {
+    await this.streams.stopLatest(id);
   }
 }
