@@ -5,6 +5,9 @@ import type { StreamAcceptedInfo, StreamFallbackInfo, StreamReporter, StreamRetr
 import { holdReporterStorage, streamReporterStorage } from '../engine/stream-reporter.js';
 import { EngineException } from '../errors/engine.exception.js';
 import { publicEngineError } from '../errors/engine-http.js';
+import { ObjectValidationException } from '../errors/object.exception.js';
+import { isObjectStreamPart } from '../object/object-options.interface.js';
+import { ObjectEvents } from './sse-object-events.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import { redactSecrets } from '../errors/redact.js';
 import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
@@ -113,6 +116,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   private lastPercent = 0;
   private lastProgressAt = 0;
   private plainIndex = 0;
+  private objectEvents?: ObjectEvents;
   private transform?: (chunk: unknown) => unknown;
   /** Set on `protocol: 'ui-message'` routes: every event goes out as UI message chunks. */
   private readonly ui?: UiMessageTranslator;
@@ -285,6 +289,17 @@ export class SseSession implements StreamReporter, SseConfigurable {
       if (this.progress) this.countProgress();
       return;
     }
+    if (isObjectStreamPart(value)) {
+      this.commit();
+      (this.objectEvents ??= new ObjectEvents({
+        emit: (event, data) => this.emit(event, data),
+        objectFinished: (finishReason, usage) => {
+          this.finishReason = finishReason;
+          this.usage = (usage as EngineUsage | null) ?? null;
+        },
+      })).handle(value);
+      return;
+    }
     if (!this.committed && isSseResumeRequest(value)) {
       this.ended = true;
       this.subscription?.unsubscribe();
@@ -357,7 +372,9 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.logger.warn(`SSE ${this.streamId} failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
     this.emit(
       'stream_error',
-      engineError ? publicEngineError(error) : { code: 'internal_error', message: ErrorMessages.streamFailed(), retryable: false },
+      engineError
+        ? { ...publicEngineError(error), ...(error instanceof ObjectValidationException && { errors: error.errors }) }
+        : { code: 'internal_error', message: ErrorMessages.streamFailed(), retryable: false },
     );
     this.finish('failed');
   }

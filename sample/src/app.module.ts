@@ -10,10 +10,11 @@ import { UiChatController } from './ui-chat.controller.js';
 import { PageController } from './page.controller.js';
 import { SampleTools } from './sample-tools.js';
 import { StreamsController } from './streams.controller.js';
+import { ExtractController } from './extract.controller.js';
 
 @Module({
   imports: [BuppleEngineModule.forRootAsync({ useFactory: () => engineOptionsFromEnv() }), TerminusModule],
   providers: [SampleTools],
-  controllers: [ChatController, StreamsController, ConversationsController, PageController, HealthController, UiChatController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
+  controllers: [ChatController, ExtractController, StreamsController, ConversationsController, PageController, HealthController, UiChatController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
 })
 export class AppModule {}
