@@ -19,7 +19,7 @@ describe('sample /extract (structured output, offline engine)', () => {
     app = configureApp(moduleRef.createNestApplication({ logger: false }));
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
-    offline = new OfflineDriver('offline', { tokenDelayMs: 1 });
+    offline = new OfflineDriver('offline', { tokenDelayMs: 8 });
     app.get(EngineService).register('offline', offline);
   });
   afterAll(() => app.close());
