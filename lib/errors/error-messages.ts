@@ -53,6 +53,12 @@ export const ErrorMessages = {
     `${provider} answered HTTP ${status} with ${contentType ? `content type "${contentType}"` : 'no content type'} instead of an event stream.`,
   malformedStream: (provider: string) => `${provider} sent a stream event that is not valid JSON.`,
   providerReportedError: (provider: string, detail: string) => `${provider} reported an error: ${detail}`,
+  structuredOutputWeaker: (provider: string, mode: string) =>
+    mode === 'json_object'
+      ? `${provider} is configured without json_schema structured output (structuredOutput: 'json_object'): the schema was sent in a system message with JSON mode, so the answer is not held to it by the provider.`
+      : `${provider} is configured without JSON modes (structuredOutput: 'prompt'): the schema was sent in a system message only, so the answer is not held to it by the provider.`,
+  schemaNotStrict: (provider: string) =>
+    `${provider} strict structured output takes an object at the schema's root: the schema was sent without strict mode.`,
   optionNotSupported: (provider: string, option: string, detail?: string) =>
     `${provider} does not support ${option}${detail ? ` (${detail})` : ''}; it was not sent.`,
   firstTurnNotUser: (provider: string) =>

@@ -31,6 +31,13 @@ export interface ProviderEngineConfig {
 export interface OpenAIEngineConfig extends ProviderEngineConfig {
   /** `OpenAI-Organization` header. */
   organization?: string;
+  /**
+   * How a call's `responseFormat` with a schema is sent. `json_schema` (default): OpenAI's
+   * structured output in strict mode, the schema made strict-compatible. For compatible
+   * servers without it: `json_object` (JSON mode, the schema in a system message) or `prompt`
+   * (the schema in a system message only). A weaker mode adds a warning to the answer.
+   */
+  structuredOutput?: 'json_schema' | 'json_object' | 'prompt';
 }
 
 /** Anthropic Claude. */

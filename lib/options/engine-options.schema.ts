@@ -77,6 +77,10 @@ class OpenAIEngineConfigSchema extends ProviderEngineConfigSchema {
   @optional
   @IsString({ message: 'must be a string' })
   organization?: string;
+
+  @optional
+  @IsIn(['json_schema', 'json_object', 'prompt'], { message: "must be 'json_schema', 'json_object' or 'prompt'" })
+  structuredOutput?: string;
 }
 
 class GeminiEngineConfigSchema extends ProviderEngineConfigSchema {
