@@ -63,6 +63,7 @@ export { OfflineDriver, splitIntoTokens } from './drivers/offline/offline.driver
 export type { OfflineRequestRecord, OfflineRequestState } from './drivers/offline/offline.driver.js';
 export type { OfflineEngineConfig, OfflineFailure, OfflineFailureKind } from './drivers/offline/offline-engine-config.interface.js';
 export { OpenAIDriver, createOpenAIDriver, OPENAI_DEFAULT_MODEL } from './drivers/openai/openai.driver.js';
+export { toOpenAIStrictSchema } from './drivers/openai/to-openai-strict-schema.js';
 export type { OpenAIChatClient } from './drivers/openai/openai-api.types.js';
 export { ClaudeDriver, createClaudeDriver, CLAUDE_DEFAULT_MODEL, CLAUDE_DEFAULT_MAX_TOKENS } from './drivers/claude/claude.driver.js';
 export { GeminiDriver, createGeminiDriver, GEMINI_DEFAULT_MODEL, GEMINI_DEFAULT_BASE_URL } from './drivers/gemini/gemini.driver.js';

@@ -36,5 +36,5 @@ export type {
   ReasoningData,
   SourceData,
 } from './stream-events.js';
-export { SseParser, parseSse } from './sse-parser.js';
+export { SseParser, SseLimitError, parseSse } from './sse-parser.js';
 export type { SseMessage, SseParserCallbacks } from './sse-parser.js';

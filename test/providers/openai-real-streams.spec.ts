@@ -180,6 +180,7 @@ const table: string[] = [];
     }
 
     expect(whole.error).toBeUndefined();
+    expect(whole.message).toBeUndefined();
     // a refusal streams as the answer's text (the rule for every provider)
     expect(whole.text).toBe(expected.text + (expected.dropped.refusal ?? ''));
     expect(entry.expect.finishAccept).toContain(whole.finishReason);

@@ -66,9 +66,6 @@ function expectedFromFixture(name: string) {
       promptTokens: usage.prompt_tokens,
       completionTokens: usage.completion_tokens,
       totalTokens: usage.total_tokens,
-      // the breakdown, when the recording carries it
-      ...(typeof usage.prompt_tokens_details?.cached_tokens === 'number' ? { cachedInputTokens: usage.prompt_tokens_details.cached_tokens } : {}),
-      ...(typeof usage.completion_tokens_details?.reasoning_tokens === 'number' ? { reasoningTokens: usage.completion_tokens_details.reasoning_tokens } : {}),
     },
   };
 }

@@ -201,7 +201,7 @@ describe('the answer parts (each in 1-, 3- and 7-byte pieces)', () => {
         type: 'finish',
         finishReason: 'tool_calls',
         rawFinishReason: 'tool_calls',
-        usage: { promptTokens: 50, completionTokens: 20, totalTokens: 70, cachedInputTokens: 32, reasoningTokens: 0 },
+        usage: { promptTokens: 50, completionTokens: 20, totalTokens: 70, cachedInputTokens: 32 }, // no reasoning tokens: none reported
       },
     ]);
   });

@@ -28,15 +28,15 @@ function carriesData(delta: unknown): boolean {
   return false;
 }
 
-/** Token usage as the engine reports it, with the cached-input and reasoning breakdown when sent. */
+/** Token usage as the engine reports it, with the cached-input and reasoning counts when there are any (as Claude's). */
 export function normaliseOpenAIUsage(usage: OpenAIUsage): EngineUsage {
   const promptTokens = usage.prompt_tokens ?? 0;
   const completionTokens = usage.completion_tokens ?? 0;
   const out: EngineUsage = { promptTokens, completionTokens, totalTokens: usage.total_tokens ?? promptTokens + completionTokens };
   const cached = usage.prompt_tokens_details?.cached_tokens;
-  if (typeof cached === 'number') out.cachedInputTokens = cached;
+  if (typeof cached === 'number' && cached > 0) out.cachedInputTokens = cached;
   const reasoning = usage.completion_tokens_details?.reasoning_tokens;
-  if (typeof reasoning === 'number') out.reasoningTokens = reasoning;
+  if (typeof reasoning === 'number' && reasoning > 0) out.reasoningTokens = reasoning;
   return out;
 }
 
