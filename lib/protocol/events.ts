@@ -101,6 +101,24 @@ export interface StreamErrorData {
   code: string;
   message: string;
   retryable: boolean;
+  /** Code `object_validation`: each field of the model's object that failed validation. */
+  errors?: { path: string; message: string }[];
+}
+
+/** `object_partial`: the structured answer so far (deep-partial; each one holds the whole object so far). */
+export interface ObjectPartialData {
+  object: unknown;
+}
+
+/** `object_element`: array output: one complete, valid element. */
+export interface ObjectElementData {
+  index: number;
+  element: unknown;
+}
+
+/** `object`: the validated structured answer (then `complete`). */
+export interface ObjectData {
+  object: unknown;
 }
 
 /** `retry`: the engine tries again. With `reset`, the partial answer shown so far is void. */
@@ -145,6 +163,9 @@ export interface StreamEventDataMap {
   tool_approval: ToolApprovalData;
   reasoning: ReasoningData;
   source: SourceData;
+  object_partial: ObjectPartialData;
+  object_element: ObjectElementData;
+  object: ObjectData;
 }
 
 /** The name of an event the library itself sends. */
@@ -172,6 +193,9 @@ export const STREAM_EVENT_NAMES: readonly KnownStreamEventName[] = [
   'tool_approval',
   'reasoning',
   'source',
+  'object_partial',
+  'object_element',
+  'object',
 ];
 
 const KNOWN: ReadonlySet<string> = new Set<string>(STREAM_EVENT_NAMES);

@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { EngineService, OfflineDriver } from '@bupple/nestjs-ai-engine';
 import { AppModule } from '../../sample/src/app.module.js';
 import { configureApp } from '../../sample/src/bootstrap.js';
+import { streamChat } from '@bupple/nestjs-ai-engine/client';
 import { dataOf, postSse } from '../utils/sse-client.js';
 
 const TEXT = 'Please meet Grace Hopper from Remington Rand Inc. Write to grace@example.com or call +1 212 555 0199. #navy #compilers';
@@ -65,6 +66,21 @@ describe('sample /extract (structured output, offline engine)', () => {
     } finally {
       app.get(EngineService).register('offline', offline);
     }
+  });
+
+  it('the client: onObjectPartial, onObject, and an async iterator of the objects', async () => {
+    const partials: unknown[] = [];
+    let final: unknown;
+    const stream = streamChat({ url: `${base}/extract/stream`, body: { text: TEXT }, onObjectPartial: ({ object }) => partials.push(object), onObject: ({ object }) => (final = object) });
+    await stream.done;
+    expect(partials.length).toBeGreaterThan(1);
+    expect(final).toEqual(CONTACT);
+
+    const seen: unknown[] = [];
+    for await (const object of streamChat({ url: `${base}/extract/stream`, body: { text: TEXT } }).objects()) seen.push(object);
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.at(-1)).toEqual(CONTACT);
+    expect(seen[0]).toEqual({});
   });
 
   it('answers 400 with field messages on a bad body', async () => {
