@@ -38,6 +38,12 @@ export interface OpenAIEngineConfig extends ProviderEngineConfig {
    * (the schema in a system message only). A weaker mode adds a warning to the answer.
    */
   structuredOutput?: 'json_schema' | 'json_object' | 'prompt';
+  /**
+   * Azure OpenAI: `baseURL` is the resource endpoint (`https://<resource>.openai.azure.com`),
+   * requests go to `/openai/deployments/{deployment}/chat/completions?api-version=…` with the
+   * key in the `api-key` header. Without `deployment`, the call's model names the deployment.
+   */
+  azure?: { apiVersion: string; deployment?: string };
 }
 
 /** Anthropic Claude. */

@@ -73,7 +73,30 @@ class ProviderEngineConfigSchema {
   headers?: Record<string, string>;
 }
 
+class AzureOpenAIConfigSchema {
+  @IsString({ message: "is required (e.g. '2024-10-21')" })
+  @IsNotEmpty({ message: "is required (e.g. '2024-10-21')" })
+  apiVersion!: string;
+
+  @optional
+  @IsString({ message: 'must be a string' })
+  @IsNotEmpty({ message: 'must not be empty' })
+  deployment?: string;
+}
+
 class OpenAIEngineConfigSchema extends ProviderEngineConfigSchema {
+  @optional
+  @ValidateNested()
+  @Type(() => AzureOpenAIConfigSchema)
+  @ValidateBy({
+    name: 'azureNeedsBaseURL',
+    validator: {
+      validate: (_value: unknown, args) => typeof (args?.object as { baseURL?: unknown } | undefined)?.baseURL === 'string',
+      defaultMessage: () => 'needs baseURL: the resource endpoint, e.g. https://my-resource.openai.azure.com',
+    },
+  })
+  azure?: AzureOpenAIConfigSchema;
+
   @optional
   @IsString({ message: 'must be a string' })
   organization?: string;

@@ -85,6 +85,14 @@ describe('validateEngineOptions', () => {
       ]),
     );
     expect(problemsOf({ engine: { openai: { apiKey: SECRET, structuredOutput: 'json_object', maxEventLength: 1 << 20, headers: { 'x-team': 'a' } } } })).toEqual([]);
+    // Azure OpenAI: an api-version, and the resource endpoint as baseURL
+    expect(problemsOf({ engine: { openai: { apiKey: SECRET, azure: { deployment: 'd' } } } })).toEqual(
+      expect.arrayContaining([
+        "engine.openai.azure.apiVersion: is required (e.g. '2024-10-21')",
+        'engine.openai.azure: needs baseURL: the resource endpoint, e.g. https://my-resource.openai.azure.com',
+      ]),
+    );
+    expect(problemsOf({ engine: { openai: { apiKey: SECRET, baseURL: 'https://r.openai.azure.com', azure: { apiVersion: '2024-10-21' } } } })).toEqual([]);
   });
 
   it('requires at least one engine, and the engine section itself', () => {

@@ -250,20 +250,21 @@ export class OpenAIDriver implements EngineDriver {
  * SDK logs goes through Nest's `Logger` (context `OpenAIDriver:<name>`).
  */
 export async function createOpenAIDriver(name: string, config: OpenAIEngineConfig): Promise<OpenAIDriver> {
-  const { OpenAI } = await loadPackage('openai', 'the OpenAI engine', () => import('openai'));
+  const { OpenAI, AzureOpenAI } = await loadPackage('openai', 'the OpenAI engine', () => import('openai'));
   let client: InstanceType<typeof OpenAI>;
   const transport = createProviderTransport({ headers: config.headers });
   try {
-    client = new OpenAI({
+    const common = {
       apiKey: config.apiKey,
-      baseURL: config.baseURL || null,
-      organization: config.organization || null,
-      project: null,
       maxRetries: 0,
       timeout: OPENAI_CLIENT_TIMEOUT_MS,
       fetch: transport.eventStreamFetch,
       logger: sdkLogger(`OpenAIDriver:${name}`, [config.apiKey]),
-    });
+    };
+    client = config.azure
+      ? // the SDK's Azure client: deployment URL, api-version, the key in `api-key`; no environment variable read
+        new AzureOpenAI({ ...common, baseURL: null, endpoint: config.baseURL, apiVersion: config.azure.apiVersion, deployment: config.azure.deployment })
+      : new OpenAI({ ...common, baseURL: config.baseURL || null, organization: config.organization || null, project: null });
   } catch (error) {
     transport.close();
     // e.g. "Missing credentials" for an empty key
