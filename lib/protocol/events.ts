@@ -24,7 +24,12 @@ export interface ContentData {
   index?: number;
 }
 
-/** `progress`: how far the answer is. */
+/**
+ * `progress`: how far the answer is, in output tokens. While streaming, `processed` is
+ * estimated from the text (never above `total`, `percent` below 100) and `total` is the
+ * expected size (`maxTokens`); the last event, at completion, has `processed === total` = the
+ * answer's tokens (the provider's usage when it sends it, else the estimate) and `percent` 100.
+ */
 export interface ProgressData {
   processed: number;
   total: number;

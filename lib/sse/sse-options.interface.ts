@@ -7,7 +7,7 @@ import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
  */
 export type SseRequest = IncomingMessage & { query?: Record<string, unknown>; body?: unknown; params?: Record<string, string> };
 
-/** Progress events `{ processed, total, percent }`: one per content chunk at most, throttled. */
+/** Progress events `{ processed, total, percent }` in output tokens (see ProgressData): one per content chunk at most, throttled. */
 export interface SseProgressOptions {
   /**
    * Expected number of chunks: a number, or a function of the request. When it resolves to

@@ -22,7 +22,7 @@ import { UI_DONE, UiMessageTranslator } from './ui-message-protocol.js';
 import { isMessageEvent, isSseEvent } from './sse-event.js';
 import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
 import { isSseResumeRequest, type SseResumeRequest } from './sse-resume.js';
-import { resolveProgress, type ResolvedProgress } from './sse-progress.js';
+import { estimateTokens, resolveProgress, type ResolvedProgress } from './sse-progress.js';
 import { emitChunkParts } from './sse-tool-events.js';
 import type { SseConfigurable } from './sse-features.js';
 
@@ -286,7 +286,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
       else if (value.content.length <= CONTENT_PIECE_CHARS) this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
       // a large delta goes out as several content events (same index), each small enough to replay
       else for (const piece of pieces(value.content, CONTENT_PIECE_CHARS)) this.emitContent(`{"content":${JSON.stringify(piece)},"index":${value.index}}`);
-      if (this.progress) this.countProgress();
+      if (this.progress) this.countProgress(estimateTokens(value.content));
       return;
     }
     if (isObjectStreamPart(value)) {
@@ -315,7 +315,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
       if (this.transform) this.transformed(value, index);
       else if (typeof value === 'string') this.emit('content', { content: value });
       else this.emitAppData('content', value);
-      if (this.progress) this.countProgress();
+      if (this.progress) this.countProgress(typeof value === 'string' ? estimateTokens(value) : 1);
     }
   }
 
@@ -334,10 +334,13 @@ export class SseSession implements StreamReporter, SseConfigurable {
     else this.emitAppData('content', out);
   }
 
-  /** Progress without a timer: compares the percentage and the clock on each content chunk. */
-  private countProgress(): void {
+  /**
+   * Progress in output tokens (estimated from the text; see onComplete for the end), without a
+   * timer: compares the percentage and the clock on each content chunk.
+   */
+  private countProgress(tokens: number): void {
     const progress = this.progress!;
-    this.processed++;
+    this.processed += tokens;
     const percent = Math.min(99, Math.floor((this.processed * 100) / progress.total));
     if (percent - this.lastPercent < progress.percentStep || percent <= this.lastPercent) return;
     if (progress.intervalMs > 0) {
@@ -346,14 +349,19 @@ export class SseSession implements StreamReporter, SseConfigurable {
       this.lastProgressAt = now;
     }
     this.lastPercent = percent;
-    this.emit('progress', { processed: this.processed, total: progress.total, percent });
+    this.emit('progress', { processed: Math.min(this.processed, progress.total), total: progress.total, percent });
   }
 
   private onComplete(): void {
     this.releaseReporterStorage();
     if (this.ended) return;
     this.commit();
-    if (this.progress) this.emit('progress', { processed: this.processed, total: this.progress.total, percent: 100 });
+    if (this.progress) {
+      // the answer's real size: the provider's output tokens when it reports usage, else the
+      // estimate; processed and total both say it, so the last event reads N of N at 100 %
+      const tokens = this.usage && this.usage.completionTokens > 0 ? this.usage.completionTokens : this.processed;
+      this.emit('progress', { processed: tokens, total: tokens, percent: 100 });
+    }
     this.emit('complete', this.steps ? { finishReason: this.finishReason ?? 'stop', usage: this.usage, steps: this.steps } : { finishReason: this.finishReason ?? 'stop', usage: this.usage });
     this.finish('completed');
   }
