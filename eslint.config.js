@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-check/', 'sample/dist/', 'node_modules/', 'coverage/', 'test-output/', 'bench/results/'] },
+  { ignores: ['dist/', 'dist-check/', 'sample/dist/', 'node_modules/', 'coverage/', 'test-output/', 'bench/results/', 'sample/public/react.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -23,4 +23,7 @@ export default {
   testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/sample/dist/', ...(nest11 ? ['/test/browser/'] : [])],
   testTimeout: 20000,
+  // Redis and PostgreSQL: the configured ones, else private ones started for the run
+  globalSetup: '<rootDir>/test/setup/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
 };

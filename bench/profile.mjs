@@ -26,7 +26,7 @@ const LOADS = {
 };
 const load = LOADS[loadName];
 if (!load) throw new Error(`load must be one of ${Object.keys(LOADS).join(', ')}`);
-const files = { library: 'relays/library.mjs', 'library-features': 'relays/library.mjs', 'nest-sdk': 'relays/nest-sdk.mjs', 'node-http': 'relays/node-http.mjs' };
+const files = { library: 'relays/library.mjs', 'library-features': 'relays/library.mjs', gemini: 'relays/library.mjs', 'nest-sdk': 'relays/nest-sdk.mjs', 'node-http': 'relays/node-http.mjs' };
 if (!files[relayId]) throw new Error(`relay must be one of ${Object.keys(files).join(', ')}`);
 
 killChildrenOnExit();
@@ -38,7 +38,7 @@ const client = await startChild(join(here, 'load-client.mjs'), { name: 'load-cli
 const relay = await startChild(join(here, files[relayId]), {
   name: relayId,
   cpus: '1',
-  env: { UPSTREAM_URL: `http://127.0.0.1:${upstream.port}`, BENCH_FEATURES: relayId === 'library-features' ? '1' : '0' },
+  env: { UPSTREAM_URL: `http://127.0.0.1:${upstream.port}`, BENCH_FEATURES: relayId === 'library-features' ? '1' : '0', ...(relayId === 'gemini' && { BENCH_PROVIDER: 'gemini' }) },
 });
 const file = join(dir, `${prefix}.cpuprofile`);
 let profile;

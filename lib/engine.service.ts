@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import { defer, Observable, reduce } from 'rxjs';
+import { defer, map, Observable, reduce } from 'rxjs';
 import { ENGINE_MODULE_OPTIONS } from './bupple-engine.module-definition.js';
 import type { EngineDriver } from './drivers/engine-driver.interface.js';
 import { UnknownEngineException } from './errors/engine.exception.js';
@@ -14,6 +14,7 @@ import type { EngineTelemetry } from './telemetry/engine-telemetry.js';
 import { observeCall } from './telemetry/observe-call.js';
 import type { EngineFinishHook } from './telemetry/telemetry-options.interface.js';
 import { assertModelAllowed } from './security/limits.js';
+import { resolveMaxDeltaChars } from './engine/size-caps.js';
 import type { EngineCallOptions } from './interfaces/engine-call-options.interface.js';
 import type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.interface.js';
 import type { EngineMessage } from './interfaces/engine-message.interface.js';
@@ -22,6 +23,16 @@ import { ValidationException } from './errors/engine.exception.js';
 import { resolveTools } from './tools/resolve-tools.js';
 import { ToolRegistry } from './tools/tool-registry.service.js';
 import { ToolMessages } from './tools/tool-messages.js';
+import type {
+  AnyObjectCallOptions,
+  ArrayCallOptions,
+  EnumCallOptions,
+  ObjectCallOptions,
+  ObjectResult,
+  ObjectStreamPart,
+} from './object/object-options.interface.js';
+import { objectStream } from './object/object-stream.js';
+import { resolveObjectSchema } from './object/resolve-object-schema.js';
 
 /** The settings that are set: `{ a: undefined }` must not override a default. */
 function definedOnly<T extends object>(settings: T | undefined): Partial<T> {
@@ -134,6 +145,56 @@ export class EngineService implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Asks for a structured answer and gets one validated result: with a DTO class as `schema`,
+   * `object` is an instance of it (transformed by class-transformer, checked by
+   * class-validator). The provider's strongest structured-output mode is used (see
+   * `ObjectResult.mode`). An answer that is not valid fails with ObjectValidationException
+   * (after `repair.attempts` rounds that send the errors back to the model).
+   */
+  object<T>(messages: EngineMessage[], options: ObjectCallOptions<T>): Observable<ObjectResult<T>>;
+  object<T>(messages: EngineMessage[], options: ArrayCallOptions<T>): Observable<ObjectResult<T[]>>;
+  object<const V extends string>(messages: EngineMessage[], options: EnumCallOptions<V>): Observable<ObjectResult<V>>;
+  object(messages: EngineMessage[], options: AnyObjectCallOptions): Observable<ObjectResult<any>> {
+    return defer(() => this.objectParts(messages, options, false, undefined)).pipe(
+      map((part) => {
+        const { type: _type, ...result } = part as ObjectStreamPart<unknown> & { type: 'object' };
+        return result;
+      }),
+    );
+  }
+
+  /**
+   * Streams a structured answer: `partial` objects as it forms (deep-partial, growing),
+   * `element` parts for array output, `warning` and `reset` parts, then one `object` part
+   * with the validated result (see ObjectStreamPart). Returned from an `@SseStream()`
+   * handler, it becomes `object_partial`, `object_element` and `object` events.
+   */
+  streamObject<T>(messages: EngineMessage[], options: ObjectCallOptions<T>): Observable<ObjectStreamPart<T>>;
+  streamObject<T>(messages: EngineMessage[], options: ArrayCallOptions<T>): Observable<ObjectStreamPart<T[]>>;
+  streamObject<const V extends string>(messages: EngineMessage[], options: EnumCallOptions<V>): Observable<ObjectStreamPart<V>>;
+  streamObject(messages: EngineMessage[], options: AnyObjectCallOptions): Observable<ObjectStreamPart<any>> {
+    return defer(() => this.objectParts(messages, options, true, streamReporterStorage.getStore()));
+  }
+
+  private objectParts(messages: EngineMessage[], options: AnyObjectCallOptions, streaming: boolean, outer: StreamReporter | undefined) {
+    const schema = resolveObjectSchema(options);
+    const { schema: _schema, output: _output, enum: _enum, repair, name: _name, description, ...callOptions } = options as AnyObjectCallOptions & {
+      schema?: unknown;
+      enum?: unknown;
+    };
+    validateMessages(messages);
+    return objectStream({
+      call: (roundMessages, roundOptions, reporter) => this.plannedStream(roundMessages, roundOptions, reporter, !streaming),
+      messages,
+      options: { ...callOptions, responseFormat: { type: 'json', schema: schema.jsonSchema, name: schema.name, ...(description && { description }) } },
+      schema,
+      repairAttempts: Math.max(0, Math.floor(repair?.attempts ?? 0)),
+      streaming,
+      outer,
+    });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.drivers.values()].map((driver) => driver.close?.()));
   }
@@ -162,6 +223,7 @@ export class EngineService implements OnApplicationShutdown {
         restartable,
         tools,
         maxSteps,
+        maxDeltaChars: resolveMaxDeltaChars(this.options),
       }),
     );
   }

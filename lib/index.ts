@@ -41,6 +41,7 @@ export type {
   DriverCallOptions,
   ReasoningOptions,
   ResponseFormat,
+  StructuredOutputMode,
 } from './interfaces/engine-call-options.interface.js';
 export type { ConversationLike, RecordedAnswer } from './interfaces/conversation-like.interface.js';
 export type { StreamReporter, StreamAcceptedInfo, StreamRetryInfo, StreamFallbackInfo } from './engine/stream-reporter.js';
@@ -62,6 +63,7 @@ export { OfflineDriver, splitIntoTokens } from './drivers/offline/offline.driver
 export type { OfflineRequestRecord, OfflineRequestState } from './drivers/offline/offline.driver.js';
 export type { OfflineEngineConfig, OfflineFailure, OfflineFailureKind } from './drivers/offline/offline-engine-config.interface.js';
 export { OpenAIDriver, createOpenAIDriver, OPENAI_DEFAULT_MODEL } from './drivers/openai/openai.driver.js';
+export { toOpenAIStrictSchema } from './drivers/openai/to-openai-strict-schema.js';
 export type { OpenAIChatClient } from './drivers/openai/openai-api.types.js';
 export { ClaudeDriver, createClaudeDriver, CLAUDE_DEFAULT_MODEL, CLAUDE_DEFAULT_MAX_TOKENS } from './drivers/claude/claude.driver.js';
 export { GeminiDriver, createGeminiDriver, GEMINI_DEFAULT_MODEL, GEMINI_DEFAULT_BASE_URL } from './drivers/gemini/gemini.driver.js';
@@ -85,7 +87,22 @@ export { EngineExceptionFilter } from './errors/engine-exception.filter.js';
 export { toHttpException } from './errors/engine-http.js';
 
 // Structured output: DTO class -> JSON Schema, validation of plain values as DTO instances
-export { dtoToJsonSchema, Describe, validateAs } from './schema/index.js';
+export { dtoToJsonSchema, Describe, validateAs, validateAsSync } from './schema/index.js';
+export { jsonSchema } from './object/object-options.interface.js';
+export type {
+  TypedJsonSchema,
+  ObjectSchema,
+  DeepPartial,
+  ObjectCallOptions,
+  ArrayCallOptions,
+  EnumCallOptions,
+  ObjectResult,
+  ObjectStreamPart,
+} from './object/object-options.interface.js';
+export { PartialJsonReader, readJsonText } from './object/partial-json-reader.js';
+export type { PartialJsonReaderOptions } from './object/partial-json-reader.js';
+export { JsonReadError } from './object/json-read.error.js';
+export { validateJsonSchema } from './object/json-schema-validate.js';
 export type { DtoClass, Validated } from './schema/index.js';
 export { SchemaConversionException, ObjectValidationException, formatFieldError } from './errors/object.exception.js';
 export type { ObjectFieldError } from './errors/object.exception.js';
@@ -198,3 +215,7 @@ export { TooManyStreamsException, TokenLimitException, assertModelAllowed, allow
 export type { EngineLimitsOptions } from './security/limits.js';
 export { publicEngineError, describeEngineError } from './errors/engine-http.js';
 export type { RequestTimeoutOptions } from './security/request-timeouts.js';
+
+// Resilience: Redis outages (replay store), deadlines, size caps
+export { ReplayUnavailableException } from './sse/replay/replay-unavailable.exception.js';
+export { DeltaTooLargeException } from './errors/engine.exception.js';

@@ -17,6 +17,9 @@ import {
   type ProgressData,
   type ReasoningData,
   type SourceData,
+  type ObjectPartialData,
+  type ObjectElementData,
+  type ObjectData,
   type ToolApprovalData,
   type ToolCallData,
   type ToolCallDeltaData,
@@ -96,6 +99,12 @@ export interface ChatStreamHandlers {
   onReasoning?(data: ReasoningData, event: StreamEvent): void;
   /** A cited source. */
   onSource?(data: SourceData, event: StreamEvent): void;
+  /** Structured output: the object so far (each one holds the whole partial object: replace, do not merge). */
+  onObjectPartial?(data: ObjectPartialData, event: StreamEvent): void;
+  /** Structured output, array output: one complete element. */
+  onObjectElement?(data: ObjectElementData, event: StreamEvent): void;
+  /** Structured output: the validated object (`complete` follows). */
+  onObject?(data: ObjectData, event: StreamEvent): void;
   /** Every event, the library's and the app's own (after the typed handler, if any). */
   onEvent?(event: StreamEvent): void;
   /** Connection state changes: connecting, open, reconnecting, resumed, closed. */
@@ -270,6 +279,16 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
       this.fetchImpl(String(stopUrl), { method: 'DELETE', headers: this.headers(), credentials: this.options.credentials })
         .then((response) => response.body?.cancel())
         .catch(() => undefined);
+    }
+  }
+
+  /**
+   * Structured output: the partial objects one by one (`object_partial`), then the validated
+   * one (`object`). Uses the event iterator: iterate one or the other, once.
+   */
+  async *objects(): AsyncGenerator<unknown, void, undefined> {
+    for await (const event of this) {
+      if (event.event === 'object_partial' || event.event === 'object') yield (event.data as ObjectPartialData).object;
     }
   }
 
@@ -571,6 +590,15 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
           break;
         case 'source':
           o.onSource?.(event.data as SourceData, event);
+          break;
+        case 'object_partial':
+          o.onObjectPartial?.(event.data as ObjectPartialData, event);
+          break;
+        case 'object_element':
+          o.onObjectElement?.(event.data as ObjectElementData, event);
+          break;
+        case 'object':
+          o.onObject?.(event.data as ObjectData, event);
           break;
         case 'complete': {
           const data = event.data as CompleteData;

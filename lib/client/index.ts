@@ -35,6 +35,10 @@ export type {
   ToolApprovalData,
   ReasoningData,
   SourceData,
+  // structured output
+  ObjectPartialData,
+  ObjectElementData,
+  ObjectData,
 } from './stream-events.js';
-export { SseParser, parseSse } from './sse-parser.js';
+export { SseParser, SseLimitError, parseSse } from './sse-parser.js';
 export type { SseMessage, SseParserCallbacks } from './sse-parser.js';

@@ -27,6 +27,10 @@ export type {
   ToolApprovalData,
   ReasoningData,
   SourceData,
+  // structured output
+  ObjectPartialData,
+  ObjectElementData,
+  ObjectData,
 } from '../protocol/events.js';
 
 

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { DriverCallOptions } from '../interfaces/engine-call-options.interface.js';
+import type { DriverCallOptions, StructuredOutputMode } from '../interfaces/engine-call-options.interface.js';
 import type { EngineMessage } from '../interfaces/engine-message.interface.js';
 import type { EngineUsage } from '../interfaces/engine-usage.interface.js';
 import type { EngineWarning } from '../interfaces/engine-warning.interface.js';
@@ -31,7 +31,7 @@ export type DriverStreamPart =
       warnings: EngineWarning[];
       responseId?: string;
       /** How `responseFormat` is honoured, when one was asked for. */
-      structuredOutputMode?: 'json_schema' | 'json_object' | 'prompt' | 'native' | 'tool';
+      structuredOutputMode?: StructuredOutputMode;
     }
   | { type: 'text-delta'; text: string }
   /** Reasoning ("thinking") text, apart from the answer. */
@@ -47,7 +47,10 @@ export type DriverStreamPart =
   | { type: 'source'; url: string; title?: string }
   /** Provider-specific data about the answer (e.g. Gemini safety ratings), for logs and callers. */
   | { type: 'provider-metadata'; metadata: Record<string, unknown> }
-  /** Data arrived that is none of the above (pings, metadata): the stream is alive. */
+  /**
+   * Data arrived that is none of the above (pings, metadata): the stream is alive. Not for an
+   * empty delta (no text, reasoning or tool data): that is no sign of work (see `timeout.idleMs`).
+   */
   | { type: 'activity' }
   | { type: 'finish'; finishReason: FinishReason; rawFinishReason: string | null; usage?: EngineUsage };
 

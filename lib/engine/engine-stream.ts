@@ -4,9 +4,11 @@ import type { DriverStreamPart, EngineDriver } from '../drivers/engine-driver.in
 import {
   ConnectionException,
   ContentFilterException,
+  DeltaTooLargeException,
   EngineException,
   ProviderOverloadedException,
   ProviderServerException,
+  ValidationException,
 } from '../errors/engine.exception.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import type { EngineCallOptions, DriverCallOptions, TimeoutOptions } from '../interfaces/engine-call-options.interface.js';
@@ -21,12 +23,33 @@ import { driverToolChoice, driverTools } from '../tools/resolve-tools.js';
 import { runToolCalls } from '../tools/run-tool-calls.js';
 import { continuePendingCalls } from '../tools/continue-pending-calls.js';
 import { backoffDelay, type ResolvedRetryOptions } from './backoff.js';
+import { DEFAULT_MAX_DELTA_CHARS } from './size-caps.js';
 import type { StreamReporter } from './stream-reporter.js';
 import { addUsage } from './sum-usage.js';
 
 export type ResolvedTimeoutOptions = Required<TimeoutOptions>;
 
-export const DEFAULT_TIMEOUT: ResolvedTimeoutOptions = { firstByteMs: 30_000, idleMs: 60_000 };
+export const DEFAULT_TIMEOUT: ResolvedTimeoutOptions = { firstByteMs: 30_000, idleMs: 60_000, totalMs: 600_000 };
+
+/** The text of a delta, for the size cap. */
+function deltaText(part: DriverStreamPart): string {
+  if (part.type === 'text-delta' || part.type === 'reasoning-delta') return part.text;
+  if (part.type === 'tool-call-delta') return part.argsTextDelta;
+  return '';
+}
+
+/** Whether a part shows the provider is working: an empty delta (no text, reasoning or tool data) does not. */
+function isActivity(part: DriverStreamPart): boolean {
+  switch (part.type) {
+    case 'text-delta':
+    case 'reasoning-delta':
+      return part.text !== '';
+    case 'tool-call-delta':
+      return part.argsTextDelta !== '';
+    default:
+      return true;
+  }
+}
 
 /** Everything one engine stream needs, resolved by EngineService. */
 export interface EngineStreamPlan {
@@ -43,6 +66,8 @@ export interface EngineStreamPlan {
   tools?: Map<string, ResolvedTool>;
   /** Model calls per answer (default 1). */
   maxSteps?: number;
+  /** Longest delta accepted; default DEFAULT_MAX_DELTA_CHARS. */
+  maxDeltaChars?: number;
 }
 
 const logger = new Logger('BuppleEngine');
@@ -63,6 +88,7 @@ export function driverOptions(driver: EngineDriver, options: EngineCallOptions, 
     ['providerOptions', options.providerOptions],
     ['reasoning', options.reasoning],
     ['cacheControl', options.cacheControl],
+    ['responseFormat', options.responseFormat],
   ];
   for (const [key, value] of entries) if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
   if (tools && tools.size > 0) {
@@ -130,10 +156,14 @@ class EngineStreamRun {
   private model = '';
   private finish?: { finishReason: FinishReason; rawFinishReason: string | null; usage?: EngineUsage };
   private warnings?: EngineChunk['warnings'];
+  /** The attempt's structured output mode, until a chunk carries it. */
+  private structuredOutputMode?: EngineChunk['structuredOutputMode'];
   private inner?: Subscription;
   /** Tool names by call id, for the argument deltas of the attempt under way. */
   private readonly toolNames = new Map<string, string>();
   private timer?: NodeJS.Timeout;
+  /** `timeout.totalMs` for the whole answer, retries and fallbacks included. */
+  private deadline?: NodeJS.Timeout;
   private readonly startedAt = Date.now();
   private readonly onAbortSignal = () => this.stopByCaller();
   private readonly tools: Map<string, ResolvedTool>;
@@ -168,7 +198,14 @@ class EngineStreamRun {
       this.subscriber.complete();
       return () => undefined;
     }
+    const totalMs = this.plan.timeout.totalMs;
+    if (!Number.isInteger(totalMs) || totalMs < 1) {
+      this.finished = true;
+      this.subscriber.error(new ValidationException('timeout.totalMs must be an integer ≥ 1 (ms).'));
+      return () => undefined;
+    }
     signal?.addEventListener('abort', this.onAbortSignal, { once: true });
+    this.deadline = setTimeout(() => this.onDeadline(), totalMs);
     const history = conversation ? Promise.all([conversation.toEngineMessages(), conversation.recordInput(this.plan.messages)]).then(([h]) => h) : Promise.resolve([]);
     void history
       .then(async (earlier) => {
@@ -202,6 +239,7 @@ class EngineStreamRun {
     const driver = this.driver;
     this.started = false;
     this.finish = undefined;
+    this.structuredOutputMode = undefined;
     this.toolNames.clear();
     this.step = newStep(this.step.firstChunk);
     this.stepStored = false;
@@ -223,7 +261,13 @@ class EngineStreamRun {
   }
 
   private onPart(part: DriverStreamPart): void {
-    this.lastActivity = Date.now();
+    if (isActivity(part)) this.lastActivity = Date.now();
+    const max = this.plan.maxDeltaChars ?? DEFAULT_MAX_DELTA_CHARS;
+    if (deltaText(part).length > max) {
+      const provider = this.driver.provider;
+      this.fail(new DeltaTooLargeException(ErrorMessages.deltaTooLarge(provider, deltaText(part).length, max), { provider, engine: this.driver.name }));
+      return;
+    }
     switch (part.type) {
       case 'text-delta': {
         if (!part.text) return;
@@ -264,6 +308,7 @@ class EngineStreamRun {
         return;
       case 'response-start':
         this.onStarted(part.model || this.model, part.warnings);
+        if (part.structuredOutputMode) this.structuredOutputMode = part.structuredOutputMode;
         return;
       case 'provider-metadata':
       case 'activity':
@@ -291,6 +336,10 @@ class EngineStreamRun {
     if (this.warnings) {
       chunk.warnings = this.warnings;
       this.warnings = undefined;
+    }
+    if (this.structuredOutputMode) {
+      chunk.structuredOutputMode = this.structuredOutputMode;
+      this.structuredOutputMode = undefined;
     }
     this.subscriber.next(chunk);
   }
@@ -409,6 +458,7 @@ class EngineStreamRun {
     const usage = this.steps.length > 1 ? this.steps.reduce<EngineUsage | undefined>((sum, step) => addUsage(sum, step.usage), undefined) : finish.usage;
     if (usage) last.usage = usage;
     if (this.warnings) last.warnings = this.warnings;
+    if (this.structuredOutputMode) last.structuredOutputMode = this.structuredOutputMode;
     if (this.tools.size > 0 || this.toolCalls.length > 0 || this.toolResults.length > 0) {
       last.toolCalls = this.toolCalls;
       // in call order (the chunks streamed them as they came)
@@ -417,6 +467,7 @@ class EngineStreamRun {
     }
     this.subscriber.next(last);
     this.finished = true;
+    this.clearDeadline();
     this.record(true, { ...finish, usage }).then(
       () => this.subscriber.complete(),
       (error: unknown) => this.subscriber.error(error),
@@ -467,6 +518,7 @@ class EngineStreamRun {
     if (this.finished) return;
     this.finished = true;
     this.clearTimer();
+    this.clearDeadline();
     this.inner?.unsubscribe();
     this.toolsAbort.abort();
     const code = EngineException.isInstance(error) ? error.code : 'error';
@@ -485,6 +537,7 @@ class EngineStreamRun {
   private teardown(): void {
     this.plan.options.signal?.removeEventListener('abort', this.onAbortSignal);
     this.clearTimer();
+    this.clearDeadline();
     this.inner?.unsubscribe();
     this.inner = undefined;
     this.toolsAbort.abort();
@@ -539,6 +592,21 @@ class EngineStreamRun {
       );
     };
     this.timer = setTimeout(check, limitMs);
+  }
+
+  /** The answer took longer than `timeout.totalMs` in all: it fails for good (no retry, no fallback). */
+  private onDeadline(): void {
+    this.deadline = undefined;
+    if (this.finished) return;
+    const provider = this.driver.provider;
+    this.fail(
+      new ConnectionException(ErrorMessages.deadline(provider, this.plan.timeout.totalMs), { provider, engine: this.driver.name, retryable: false }),
+    );
+  }
+
+  private clearDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = undefined;
   }
 
   private clearTimer(): void {

@@ -22,6 +22,7 @@ export function engineErrorStatus(error: EngineException): number {
     case 'memory_invalid':
       return HttpStatus.BAD_REQUEST;
     case 'memory_connection':
+    case 'replay_unavailable':
       return HttpStatus.SERVICE_UNAVAILABLE;
     case 'memory_error':
     case 'memory_storage':
@@ -108,7 +109,7 @@ function clip(text: string, max = 2000): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
 }
 
-const INTERNAL_CODES = new Set(['memory_error', 'memory_connection', 'memory_storage', 'missing_package', 'invalid_configuration', 'invalid_schema']);
+const INTERNAL_CODES = new Set(['memory_error', 'memory_connection', 'memory_storage', 'missing_package', 'invalid_configuration', 'invalid_schema', 'replay_unavailable']);
 
 /** Turns an EngineException into an HttpException with the right status and a safe body. */
 export function toHttpException(error: EngineException): HttpException {

@@ -103,6 +103,18 @@ export class ConnectionException extends EngineException {
   }
 }
 
+/**
+ * A provider sent one delta (text, reasoning or tool arguments) longer than
+ * `engine.maxDeltaChars`: the answer fails for every client alike (no retry: the same request
+ * would bring the same delta), and the delta is neither sent nor stored.
+ */
+export class DeltaTooLargeException extends EngineException {
+  override readonly code: string = 'delta_too_large';
+  constructor(message: string, options: EngineExceptionOptions = {}) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
 /** The provider is overloaded (Claude 529, Gemini 503). */
 export class ProviderOverloadedException extends EngineException {
   override readonly code: string = 'overloaded';

@@ -62,6 +62,12 @@ export const ErrorMessages = {
     `${provider} answered HTTP ${status} with ${contentType ? `content type "${contentType}"` : 'no content type'} instead of an event stream.`,
   malformedStream: (provider: string) => `${provider} sent a stream event that is not valid JSON.`,
   providerReportedError: (provider: string, detail: string) => `${provider} reported an error: ${detail}`,
+  structuredOutputWeaker: (provider: string, mode: string) =>
+    mode === 'json_object'
+      ? `${provider} is configured without json_schema structured output (structuredOutput: 'json_object'): the schema was sent in a system message with JSON mode, so the answer is not held to it by the provider.`
+      : `${provider} is configured without JSON modes (structuredOutput: 'prompt'): the schema was sent in a system message only, so the answer is not held to it by the provider.`,
+  schemaNotStrict: (provider: string) =>
+    `${provider} strict structured output takes an object at the schema's root: the schema was sent without strict mode.`,
   optionNotSupported: (provider: string, option: string, detail?: string) =>
     `${provider} does not support ${option}${detail ? ` (${detail})` : ''}; it was not sent.`,
   firstTurnNotUser: (provider: string) =>
@@ -86,6 +92,18 @@ export const ErrorMessages = {
     `The Redis SSE replay store at ${target} is unreachable: ${detail}. Is Redis running? Check sse.replay.redis.url (BUPPLE_SSE_REPLAY_REDIS_URL); streams keep working, resumption stays within this instance.`,
   schemaProblems: (problems: string[]) =>
     `Cannot convert to JSON Schema:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+  objectModeUnknown: (engine: string) =>
+    `${engine} did not say how it honoured the JSON schema (a driver without structured output?): the answer is read as JSON and validated here.`,
+  objectModeWeak: (engine: string, mode: string) =>
+    `${engine} answered in "${mode}" mode: the provider did not enforce the schema, the answer is validated here.`,
+  objectRepair: (errors: string[]) =>
+    `Your answer does not match the JSON schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nAnswer again with only the corrected JSON.`,
+  objectCutOff: () => 'the answer was cut off at the token limit',
+  objectNotJson: (reason: string) => `the answer is not JSON: ${reason}`,
   objectInvalid: (errors: string[]) =>
     `The model's answer is not a valid object:\n${errors.map((e) => `  - ${e}`).join('\n')}`,
+  sseReplayUnavailable: () => 'The stream replay store is unavailable for now; try again shortly.',
+  deltaTooLarge: (provider: string, chars: number, max: number) =>
+    `${provider} sent one delta of ${chars} characters, more than engine.maxDeltaChars (${max}); the answer was ended.`,
+  deadline: (provider: string, ms: number) => `${provider} did not finish the answer within the overall deadline of ${ms} ms (timeout.totalMs).`,
 } as const;

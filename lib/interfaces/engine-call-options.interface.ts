@@ -34,6 +34,14 @@ export interface CacheControlOptions {
   tools?: boolean;
 }
 
+/**
+ * How a driver honoured `responseFormat`, strongest first: `json_schema` (OpenAI strict
+ * structured output), `native` (the provider's own schema mode: Claude output format, Gemini
+ * `responseSchema`), `tool` (a forced tool call whose arguments are the object), `json_object`
+ * (JSON mode without the schema), `prompt` (the schema in the system prompt only).
+ */
+export type StructuredOutputMode = 'json_schema' | 'json_object' | 'prompt' | 'native' | 'tool';
+
 /** Retry policy for retryable provider errors (408/409/429/5xx, connection failures). */
 export interface RetryOptions {
   /** Retries after the first attempt, per engine. Default 2. */
@@ -54,8 +62,16 @@ export interface RetryOptions {
 export interface TimeoutOptions {
   /** Until the provider accepts the request (response headers). Default 30000. */
   firstByteMs?: number;
-  /** Longest silence between two chunks before the stream counts as stalled. Default 60000. */
+  /**
+   * Longest silence between two chunks before the stream counts as stalled. Only data counts:
+   * an empty delta (no text, reasoning or tool data) does not reset it. Default 60000.
+   */
   idleMs?: number;
+  /**
+   * Overall deadline for one answer, from the call to its last chunk, retries and fallbacks
+   * included: past it the answer fails with a `connection` error (not retried). Default 600000 (10 min).
+   */
+  totalMs?: number;
 }
 
 /** Per-call settings. Anything left out falls back to the engine's configuration. */
@@ -108,6 +124,8 @@ export interface EngineCallOptions {
   toolApprovals?: ToolApproval[];
   /** Called once when this answer ends (done, failed or aborted), after the module's `onFinish`. */
   onFinish?: EngineFinishHook;
+  /** The answer's shape (JSON, with a schema). `EngineService.object()` sets it for you. */
+  responseFormat?: ResponseFormat;
 }
 
 /** Options after defaults are applied, as a driver receives them. */

@@ -1,5 +1,6 @@
 import type { EngineUsage } from './engine-usage.interface.js';
 import type { EngineWarning } from './engine-warning.interface.js';
+import type { StructuredOutputMode } from './engine-call-options.interface.js';
 import type { FinishReason } from './finish-reason.type.js';
 import type { EngineSource, StepResult, ToolCall, ToolCallDelta, ToolResult } from './tool.interface.js';
 
@@ -39,6 +40,8 @@ export interface EngineChunk {
   usage?: EngineUsage;
   /** Present on the first chunk when the provider could not honour some option. */
   warnings?: EngineWarning[];
+  /** On the first chunk of an answer asked for with `responseFormat`: how the driver honoured it. */
+  structuredOutputMode?: StructuredOutputMode;
 }
 
 /** A whole answer, as `EngineService.send()` returns it. */

@@ -39,6 +39,19 @@ export interface ProviderEngineConfig {
 export interface OpenAIEngineConfig extends ProviderEngineConfig {
   /** `OpenAI-Organization` header. */
   organization?: string;
+  /**
+   * How a call's `responseFormat` with a schema is sent. `json_schema` (default): OpenAI's
+   * structured output in strict mode, the schema made strict-compatible. For compatible
+   * servers without it: `json_object` (JSON mode, the schema in a system message) or `prompt`
+   * (the schema in a system message only). A weaker mode adds a warning to the answer.
+   */
+  structuredOutput?: 'json_schema' | 'json_object' | 'prompt';
+  /**
+   * Azure OpenAI: `baseURL` is the resource endpoint (`https://<resource>.openai.azure.com`),
+   * requests go to `/openai/deployments/{deployment}/chat/completions?api-version=…` with the
+   * key in the `api-key` header. Without `deployment`, the call's model names the deployment.
+   */
+  azure?: { apiVersion: string; deployment?: string };
 }
 
 /** Anthropic Claude. */
@@ -65,6 +78,13 @@ export interface EngineOptions {
   fallback?: string[];
   retry?: RetryOptions;
   timeout?: TimeoutOptions;
+  /**
+   * Longest delta (text, reasoning or tool-argument piece) accepted from a provider, in
+   * characters. A longer one ends the answer with a `delta_too_large` error for every client,
+   * and is neither sent nor stored. Must be at most half of `sse.replay.maxStreamChars` and of
+   * `sse.maxPendingLength`, so that what is sent can always be replayed. Default 262144 (256 KiB).
+   */
+  maxDeltaChars?: number;
 }
 
 /** Options of `BuppleEngineModule.forRoot()` / `forRootAsync()`. */

@@ -90,6 +90,7 @@ export function validateMemoryOptions(options: MemoryModuleOptions | undefined):
   positive('redis.connectTimeoutMs', redis.connectTimeoutMs);
   positive('redis.commandTimeoutMs', redis.commandTimeoutMs);
   nonNegativeInteger('redis.maxReconnectAttempts', redis.maxReconnectAttempts);
+  positive('redis.maxReconnectDelayMs', redis.maxReconnectDelayMs);
   const database = section('database');
   url('database.url', database.url, ['postgres:', 'postgresql:']);
   if (database.tableName !== undefined) {

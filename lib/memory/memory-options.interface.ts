@@ -40,9 +40,11 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /**
    * Reconnection attempts after the connection drops before giving up (the next command then
-   * connects afresh). Default 10.
+   * connects afresh). Default: no limit (it reconnects for as long as Redis is away).
    */
   maxReconnectAttempts?: number;
+  /** Longest wait between two reconnection attempts, in ms (the backoff doubles from 100 ms up to this). Default 2000. */
+  maxReconnectDelayMs?: number;
 }
 
 /** PostgreSQL store (needs the `pg` package). */

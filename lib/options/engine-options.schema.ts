@@ -79,10 +79,37 @@ class ProviderEngineConfigSchema {
   models?: string[];
 }
 
+class AzureOpenAIConfigSchema {
+  @IsString({ message: "is required (e.g. '2024-10-21')" })
+  @IsNotEmpty({ message: "is required (e.g. '2024-10-21')" })
+  apiVersion!: string;
+
+  @optional
+  @IsString({ message: 'must be a string' })
+  @IsNotEmpty({ message: 'must not be empty' })
+  deployment?: string;
+}
+
 class OpenAIEngineConfigSchema extends ProviderEngineConfigSchema {
+  @optional
+  @ValidateNested()
+  @Type(() => AzureOpenAIConfigSchema)
+  @ValidateBy({
+    name: 'azureNeedsBaseURL',
+    validator: {
+      validate: (_value: unknown, args) => typeof (args?.object as { baseURL?: unknown } | undefined)?.baseURL === 'string',
+      defaultMessage: () => 'needs baseURL: the resource endpoint, e.g. https://my-resource.openai.azure.com',
+    },
+  })
+  azure?: AzureOpenAIConfigSchema;
+
   @optional
   @IsString({ message: 'must be a string' })
   organization?: string;
+
+  @optional
+  @IsIn(['json_schema', 'json_object', 'prompt'], { message: "must be 'json_schema', 'json_object' or 'prompt'" })
+  structuredOutput?: string;
 }
 
 class GeminiEngineConfigSchema extends ProviderEngineConfigSchema {
@@ -98,6 +125,7 @@ class OfflineEngineConfigSchema {
   @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) acceptDelayMs?: number;
   @optional @IsArray({ message: 'must be an array of strings' }) @IsString({ each: true, message: 'must be an array of strings' }) chunks?: string[];
   @Allow() reply?: unknown;
+  @Allow() object?: unknown;
   @optional @IsObject({ message: 'must be an object { afterChunks, kind?, beforeStart? }' }) failAt?: unknown;
 }
 
@@ -111,6 +139,7 @@ class RetryOptionsSchema {
 class TimeoutOptionsSchema {
   @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) firstByteMs?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) idleMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) totalMs?: number;
 }
 
 class EngineOptionsSchema {
@@ -123,6 +152,7 @@ class EngineOptionsSchema {
   @optional @IsArray({ message: 'must be an array of engine names' }) @IsString({ each: true, message: 'must be an array of engine names' }) fallback?: string[];
   @optional @ValidateNested() @Type(() => RetryOptionsSchema) retry?: RetryOptionsSchema;
   @optional @ValidateNested() @Type(() => TimeoutOptionsSchema) timeout?: TimeoutOptionsSchema;
+  @optional @IsInt({ message: 'must be an integer ≥ 1024 (characters)' }) @Min(1024, { message: 'must be an integer ≥ 1024 (characters)' }) maxDeltaChars?: number;
 }
 
 function IsFunctionOption(message: string): PropertyDecorator {
@@ -156,6 +186,9 @@ class SseProgressSchema {
 class SseReplayRedisSchema {
   @optional @IsUrl({ require_tld: false, require_protocol: true, protocols: ['redis', 'rediss'] }, { message: 'must be a redis:// or rediss:// URL' }) url?: string;
   @optional @IsString({ message: 'must be a string' }) keyPrefix?: string;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) connectTimeoutMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) commandTimeoutMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) maxReconnectDelayMs?: number;
 }
 
 class SseReplaySchema {
@@ -163,7 +196,7 @@ class SseReplaySchema {
   @optional @IsInt({ message: 'must be an integer ≥ 1000 (ms)' }) @Min(1000, { message: 'must be an integer ≥ 1000 (ms)' }) ttlMs?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxStreamChars?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxTotalChars?: number;
-  @optional @IsObject({ message: 'must be an object { url?, keyPrefix? }' }) @ValidateNested() @Type(() => SseReplayRedisSchema) redis?: SseReplayRedisSchema;
+  @optional @IsObject({ message: 'must be an object { url?, keyPrefix?, connectTimeoutMs?, commandTimeoutMs?, maxReconnectDelayMs? }' }) @ValidateNested() @Type(() => SseReplayRedisSchema) redis?: SseReplayRedisSchema;
 }
 
 export class SseOptionsSchema {

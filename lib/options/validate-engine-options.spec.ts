@@ -68,6 +68,33 @@ describe('validateEngineOptions', () => {
     expect(problems.join('\n')).not.toMatch(/BUPPLE_/);
   });
 
+  it('checks the provider transport settings and the OpenAI structured-output mode', () => {
+    expect(
+      problemsOf({
+        engine: {
+          openai: { apiKey: SECRET, structuredOutput: 'xml', maxEventLength: 10, headers: { 'x-ok': 'yes', 'bad name': 'v' } },
+          claude: { apiKey: SECRET, headers: { 'x-a': 'line\nbreak' } },
+        },
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        "engine.openai.structuredOutput: must be 'json_schema', 'json_object' or 'prompt'",
+        'engine.openai.maxEventLength: must be an integer from 1024 to 536870888 (characters)',
+        'engine.openai.headers: must be an object of header names to string values (no CR, LF or NUL)',
+        'engine.claude.headers: must be an object of header names to string values (no CR, LF or NUL)',
+      ]),
+    );
+    expect(problemsOf({ engine: { openai: { apiKey: SECRET, structuredOutput: 'json_object', maxEventLength: 1 << 20, headers: { 'x-team': 'a' } } } })).toEqual([]);
+    // Azure OpenAI: an api-version, and the resource endpoint as baseURL
+    expect(problemsOf({ engine: { openai: { apiKey: SECRET, azure: { deployment: 'd' } } } })).toEqual(
+      expect.arrayContaining([
+        "engine.openai.azure.apiVersion: is required (e.g. '2024-10-21')",
+        'engine.openai.azure: needs baseURL: the resource endpoint, e.g. https://my-resource.openai.azure.com',
+      ]),
+    );
+    expect(problemsOf({ engine: { openai: { apiKey: SECRET, baseURL: 'https://r.openai.azure.com', azure: { apiVersion: '2024-10-21' } } } })).toEqual([]);
+  });
+
   it('requires at least one engine, and the engine section itself', () => {
     expect(problemsOf({ engine: {} })).toEqual(['engine: configure at least one engine (openai, claude, gemini, offline or drivers)']);
     expect(problemsOf({})[0]).toMatch(/^engine: is required/);

@@ -6,6 +6,7 @@ import { configuredEngineNames } from '../engine/create-drivers.js';
 import { validateMemoryOptions } from '../memory/create-conversation-store.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
 import { ModuleOptionsSchema, OfflineEngineConfigSchema } from './engine-options.schema.js';
+import { sizeCapProblems } from '../engine/size-caps.js';
 
 /** The module options are invalid; `problems` lists each as `path: message`. */
 export class EngineConfigurationException extends EngineException {
@@ -75,5 +76,6 @@ export function validateEngineOptions(options: BuppleEngineModuleOptions): void 
     });
   }
   problems.push(...validateMemoryOptions(options.memory));
+  problems.push(...sizeCapProblems(options));
   if (problems.length > 0) throw new EngineConfigurationException([...new Set(problems)]);
 }

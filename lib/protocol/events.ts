@@ -24,7 +24,12 @@ export interface ContentData {
   index?: number;
 }
 
-/** `progress`: how far the answer is. */
+/**
+ * `progress`: how far the answer is, in output tokens. While streaming, `processed` is
+ * estimated from the text (never above `total`, `percent` below 100) and `total` is the
+ * expected size (`maxTokens`); the last event, at completion, has `processed === total` = the
+ * answer's tokens (the provider's usage when it sends it, else the estimate) and `percent` 100.
+ */
 export interface ProgressData {
   processed: number;
   total: number;
@@ -101,6 +106,24 @@ export interface StreamErrorData {
   code: string;
   message: string;
   retryable: boolean;
+  /** Code `object_validation`: each field of the model's object that failed validation. */
+  errors?: { path: string; message: string }[];
+}
+
+/** `object_partial`: the structured answer so far (deep-partial; each one holds the whole object so far). */
+export interface ObjectPartialData {
+  object: unknown;
+}
+
+/** `object_element`: array output: one complete, valid element. */
+export interface ObjectElementData {
+  index: number;
+  element: unknown;
+}
+
+/** `object`: the validated structured answer (then `complete`). */
+export interface ObjectData {
+  object: unknown;
 }
 
 /** `retry`: the engine tries again. With `reset`, the partial answer shown so far is void. */
@@ -145,6 +168,9 @@ export interface StreamEventDataMap {
   tool_approval: ToolApprovalData;
   reasoning: ReasoningData;
   source: SourceData;
+  object_partial: ObjectPartialData;
+  object_element: ObjectElementData;
+  object: ObjectData;
 }
 
 /** The name of an event the library itself sends. */
@@ -172,6 +198,9 @@ export const STREAM_EVENT_NAMES: readonly KnownStreamEventName[] = [
   'tool_approval',
   'reasoning',
   'source',
+  'object_partial',
+  'object_element',
+  'object',
 ];
 
 const KNOWN: ReadonlySet<string> = new Set<string>(STREAM_EVENT_NAMES);

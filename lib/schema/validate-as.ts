@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { validate, validateSync, type ValidationError } from 'class-validator';
 import type { ObjectFieldError } from '../errors/object.exception.js';
 
 /** A DTO class: what `dtoToJsonSchema()` converts and `validateAs()` builds. */
@@ -33,10 +33,25 @@ function flatten(errors: ValidationError[], parent = ''): ObjectFieldError[] {
  * ```
  */
 export async function validateAs<T extends object>(cls: DtoClass<T>, value: unknown): Promise<Validated<T>> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, errors: [{ path: '', message: `must be an object (${cls.name}), not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}` }] };
-  }
+  const notObject = notAnObject(cls, value);
+  if (notObject) return notObject;
   const instance = plainToInstance(cls, value);
-  const errors = await validate(instance, { forbidUnknownValues: true, validationError: { target: false, value: false } });
+  const errors = await validate(instance, OPTIONS);
   return errors.length > 0 ? { ok: false, errors: flatten(errors) } : { ok: true, value: instance };
+}
+
+/** `validateAs()` without async validators (class-validator's `validateSync`): for streamed elements. */
+export function validateAsSync<T extends object>(cls: DtoClass<T>, value: unknown): Validated<T> {
+  const notObject = notAnObject(cls, value);
+  if (notObject) return notObject;
+  const instance = plainToInstance(cls, value);
+  const errors = validateSync(instance, OPTIONS);
+  return errors.length > 0 ? { ok: false, errors: flatten(errors) } : { ok: true, value: instance };
+}
+
+const OPTIONS = { forbidUnknownValues: true, validationError: { target: false, value: false } };
+
+function notAnObject(cls: DtoClass, value: unknown): Validated<never> | undefined {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return undefined;
+  return { ok: false, errors: [{ path: '', message: `must be an object (${cls.name}), not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}` }] };
 }

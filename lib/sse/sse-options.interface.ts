@@ -7,7 +7,7 @@ import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
  */
 export type SseRequest = IncomingMessage & { query?: Record<string, unknown>; body?: unknown; params?: Record<string, string> };
 
-/** Progress events `{ processed, total, percent }`: one per content chunk at most, throttled. */
+/** Progress events `{ processed, total, percent }` in output tokens (see ProgressData): one per content chunk at most, throttled. */
 export interface SseProgressOptions {
   /**
    * Expected number of chunks: a number, or a function of the request. When it resolves to
@@ -92,6 +92,18 @@ export interface SseReplayOptions {
     url?: string;
     /** Prefix of every key and channel. Default `bupple:sse:`. */
     keyPrefix?: string;
+    /** Bound on establishing a connection, in ms. Default 2000. */
+    connectTimeoutMs?: number;
+    /**
+     * Bound on one command, in ms: a resume while Redis hangs answers 503 after this long.
+     * Default 5000.
+     */
+    commandTimeoutMs?: number;
+    /**
+     * Longest wait between two reconnection attempts, in ms (the backoff doubles from 100 ms up
+     * to this). It reconnects for as long as it takes. Default 2000.
+     */
+    maxReconnectDelayMs?: number;
   };
 }
 

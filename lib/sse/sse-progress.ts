@@ -18,6 +18,18 @@ export function maxTokensOf(request: SseRequest): number | undefined {
   return positive(body?.options?.maxTokens) ?? positive(body?.maxTokens) ?? positive(request.query?.maxTokens);
 }
 
+/**
+ * Output tokens in a piece of answer text, estimated without a tokenizer (progress only; the
+ * provider's usage replaces the estimate at the end): a run of Latin letters or digits is one
+ * token per 6 characters begun, any other visible character (punctuation, a CJK character…)
+ * one token. A chunk with text is at least one token.
+ */
+export function estimateTokens(text: string): number {
+  let count = 0;
+  for (const match of text.matchAll(/[A-Za-z0-9\u00C0-\u024F]+|\S/gu)) count += match[0].length > 1 ? Math.ceil(match[0].length / 6) : 1;
+  return text.length > 0 ? Math.max(1, count) : 0;
+}
+
 /** The progress settings for one request, or undefined when progress is off or no total is known. */
 export function resolveProgress(option: boolean | SseProgressOptions | undefined, request: SseRequest): ResolvedProgress | undefined {
   if (!option) return undefined;

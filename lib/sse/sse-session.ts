@@ -6,6 +6,9 @@ import type { StreamAcceptedInfo, StreamFallbackInfo, StreamReporter, StreamRetr
 import { holdReporterStorage, streamReporterStorage } from '../engine/stream-reporter.js';
 import { EngineException } from '../errors/engine.exception.js';
 import { describeEngineError, publicEngineError } from '../errors/engine-http.js';
+import { ObjectValidationException } from '../errors/object.exception.js';
+import { isObjectStreamPart } from '../object/object-options.interface.js';
+import { ObjectEvents } from './sse-object-events.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import { redactSecrets } from '../errors/redact.js';
 import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
@@ -20,7 +23,7 @@ import { UI_DONE, UiMessageTranslator } from './ui-message-protocol.js';
 import { isMessageEvent, isSseEvent } from './sse-event.js';
 import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
 import { isSseResumeRequest, type SseResumeRequest } from './sse-resume.js';
-import { resolveProgress, type ResolvedProgress } from './sse-progress.js';
+import { estimateTokens, resolveProgress, type ResolvedProgress } from './sse-progress.js';
 import { emitChunkParts } from './sse-tool-events.js';
 import type { SseConfigurable } from './sse-features.js';
 
@@ -37,6 +40,22 @@ function safeParse(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** Longest `content` of one event: a longer engine delta is split into several events. */
+export const CONTENT_PIECE_CHARS = 16 * 1024;
+
+/** `text` in pieces of at most `size` characters, never splitting a surrogate pair. */
+export function pieces(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + size);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    out.push(text.slice(at, end));
+    at = end;
+  }
+  return out;
 }
 
 function isEngineChunk(value: unknown): value is EngineChunk {
@@ -100,6 +119,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   private lastPercent = 0;
   private lastProgressAt = 0;
   private plainIndex = 0;
+  private objectEvents?: ObjectEvents;
   private transform?: (chunk: unknown) => unknown;
   /** Set on `protocol: 'ui-message'` routes: every event goes out as UI message chunks. */
   private readonly ui?: UiMessageTranslator;
@@ -272,8 +292,21 @@ export class SseSession implements StreamReporter, SseConfigurable {
       }
       if (this.transform) this.transformed(value, value.index);
       else if (this.ui) this.sendUi(this.ui.textDelta(value.content));
-      else this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
-      if (this.progress) this.countProgress();
+      else if (value.content.length <= CONTENT_PIECE_CHARS) this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
+      // a large delta goes out as several content events (same index), each small enough to replay
+      else for (const piece of pieces(value.content, CONTENT_PIECE_CHARS)) this.emitContent(`{"content":${JSON.stringify(piece)},"index":${value.index}}`);
+      if (this.progress) this.countProgress(estimateTokens(value.content));
+      return;
+    }
+    if (isObjectStreamPart(value)) {
+      this.commit();
+      (this.objectEvents ??= new ObjectEvents({
+        emit: (event, data) => this.emit(event, data),
+        objectFinished: (finishReason, usage) => {
+          this.finishReason = finishReason;
+          this.usage = (usage as EngineUsage | null) ?? null;
+        },
+      })).handle(value);
       return;
     }
     if (!this.committed && isSseResumeRequest(value)) {
@@ -291,7 +324,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
       if (this.transform) this.transformed(value, index);
       else if (typeof value === 'string') this.emit('content', { content: value });
       else this.emitAppData('content', value);
-      if (this.progress) this.countProgress();
+      if (this.progress) this.countProgress(typeof value === 'string' ? estimateTokens(value) : 1);
     }
   }
 
@@ -310,10 +343,13 @@ export class SseSession implements StreamReporter, SseConfigurable {
     else this.emitAppData('content', out);
   }
 
-  /** Progress without a timer: compares the percentage and the clock on each content chunk. */
-  private countProgress(): void {
+  /**
+   * Progress in output tokens (estimated from the text; see onComplete for the end), without a
+   * timer: compares the percentage and the clock on each content chunk.
+   */
+  private countProgress(tokens: number): void {
     const progress = this.progress!;
-    this.processed++;
+    this.processed += tokens;
     const percent = Math.min(99, Math.floor((this.processed * 100) / progress.total));
     if (percent - this.lastPercent < progress.percentStep || percent <= this.lastPercent) return;
     if (progress.intervalMs > 0) {
@@ -322,14 +358,19 @@ export class SseSession implements StreamReporter, SseConfigurable {
       this.lastProgressAt = now;
     }
     this.lastPercent = percent;
-    this.emit('progress', { processed: this.processed, total: progress.total, percent });
+    this.emit('progress', { processed: Math.min(this.processed, progress.total), total: progress.total, percent });
   }
 
   private onComplete(): void {
     this.releaseReporterStorage();
     if (this.ended) return;
     this.commit();
-    if (this.progress) this.emit('progress', { processed: this.processed, total: this.progress.total, percent: 100 });
+    if (this.progress) {
+      // the answer's real size: the provider's output tokens when it reports usage, else the
+      // estimate; processed and total both say it, so the last event reads N of N at 100 %
+      const tokens = this.usage && this.usage.completionTokens > 0 ? this.usage.completionTokens : this.processed;
+      this.emit('progress', { processed: tokens, total: tokens, percent: 100 });
+    }
     this.emit('complete', this.steps ? { finishReason: this.finishReason ?? 'stop', usage: this.usage, steps: this.steps } : { finishReason: this.finishReason ?? 'stop', usage: this.usage });
     this.finish('completed');
   }
@@ -348,7 +389,9 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.logger.warn(`SSE ${this.streamId} failed: ${engineError ? describeEngineError(error) : redactSecrets(error instanceof Error ? error.message : String(error))}`);
     this.emit(
       'stream_error',
-      engineError ? publicEngineError(error) : { code: 'internal_error', message: ErrorMessages.streamFailed(), retryable: false },
+      engineError
+        ? { ...publicEngineError(error), ...(error instanceof ObjectValidationException && { errors: error.errors }) }
+        : { code: 'internal_error', message: ErrorMessages.streamFailed(), retryable: false },
     );
     this.finish('failed');
   }

@@ -14,6 +14,7 @@ import { Observable, throwError } from 'rxjs';
 import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
 import { EngineException } from '../errors/engine.exception.js';
 import { describeEngineError, retryAfterSeconds, toHttpException } from '../errors/engine-http.js';
+import { redactSecrets } from '../errors/redact.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
 import { resolveScope } from '../scope/engine-scope.js';
 import { jsonLimitException, requestJsonProblem } from '../security/json-limits.js';
@@ -87,8 +88,11 @@ export class SseStreamInterceptor implements NestInterceptor {
         const parsed = parseSseEventId(lastEventId);
         const afterSeq = parsed && parsed.streamId === streamId ? parsed.seq : 0;
         this.streams.attach(connection, streamId, afterSeq, scope).then(done, (error: unknown) => {
-          this.logger.warn(`SSE resume of ${streamId} failed: ${(error as Error).message}`);
-          if (!connection.committed) outer.error(error);
+          // the replay store being away is logged once per outage by the store, not per resume
+          if (!(EngineException.isInstance(error) && error.code === 'replay_unavailable')) {
+            this.logger.warn(`SSE resume of ${streamId} failed: ${redactSecrets((error as Error).message)}`);
+          }
+          if (!connection.committed) outer.error(this.beforeFirstByte(error, response));
           else connection.end();
         });
       };

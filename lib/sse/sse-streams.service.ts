@@ -13,6 +13,8 @@ import {
   type ReplayRecord,
 } from './replay/memory-replay-buffer.js';
 import { RedisReplayStore, type SseControlMessage } from './replay/redis-replay-store.js';
+import { ReplayUnavailableException } from './replay/replay-unavailable.exception.js';
+import { outageRetryAfterMs, reconnectDelay } from '../utils/redis-policy.js';
 import { parseSseEventId, type SseStreamInfo, type SseStreamState } from './replay/replay-record.js';
 import type { SseConnection } from './sse-connection.js';
 import { encodeSseEvent } from './sse-encoder.js';
@@ -80,6 +82,10 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
   private readonly replay: SseReplayOptions;
   private readonly moduleOptions?: BuppleEngineModuleOptions;
   private redis?: RedisReplayStore;
+  /** The Redis store while it has not connected yet (down at startup): retried in the background. */
+  private pendingRedis?: RedisReplayStore;
+  private connectTimer?: NodeJS.Timeout;
+  private shutDown = false;
   private readonly followers = new Set<{ end: () => void }>();
 
   /** Request spans of the streams generating here, for their end event (OpenTelemetry). */
@@ -113,17 +119,63 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
         keyPrefix: this.replay.redis?.keyPrefix ?? 'bupple:sse:',
         ttlMs: this.replay.ttlMs ?? DEFAULT_REPLAY_TTL_MS,
         maxLen: REDIS_MAX_LEN,
+        policy: {
+          connectTimeoutMs: this.replay.redis?.connectTimeoutMs,
+          commandTimeoutMs: this.replay.redis?.commandTimeoutMs,
+          maxReconnectDelayMs: this.replay.redis?.maxReconnectDelayMs,
+        },
       },
       this.logger,
       (message) => this.onControl(message),
     );
-    // a replay store that is down must not stop the app: streams still work, resumption is local
+    // a replay store that is down must not stop the app: streams still work, it connects once Redis is there
+    this.pendingRedis = store;
+    await this.connectRedis(store, 1);
+  }
+
+  private async connectRedis(store: RedisReplayStore, attempt: number): Promise<void> {
     try {
       await store.connect();
+      if (this.shutDown) return;
+      this.pendingRedis = undefined;
       this.redis = store;
+      if (attempt > 1) this.logger.log(`SSE replay store (Redis): connected after ${attempt} attempts.`);
     } catch (error) {
-      this.logger.error((error as Error).message);
+      if (this.shutDown) return;
+      if (attempt === 1) this.logger.error((error as Error).message);
+      this.connectTimer = setTimeout(() => void this.connectRedis(store, attempt + 1), reconnectDelay(attempt, store.policy));
+      this.connectTimer.unref();
     }
+  }
+
+  /**
+   * Whether resuming and stopping streams held by other instances works now: always with the
+   * memory driver; with Redis, whether the replay store is connected and answering (false
+   * while it is down or hangs, true again once it is back, without a restart).
+   */
+  get replayReady(): boolean {
+    if (this.replay.driver !== 'redis') return true;
+    return this.redis?.ready === true;
+  }
+
+  /** Runs a replay-store read; Redis away is a ReplayUnavailableException (503 with Retry-After), never a raw error. */
+  private async remote<T>(run: (redis: RedisReplayStore) => Promise<T>): Promise<T | undefined> {
+    if (this.replay.driver !== 'redis') return undefined;
+    const redis = this.redis;
+    if (!redis?.ready) throw this.unavailable();
+    try {
+      return await run(redis);
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  private unavailable(cause?: unknown): ReplayUnavailableException {
+    const policy = (this.redis ?? this.pendingRedis)?.policy;
+    return new ReplayUnavailableException(ErrorMessages.sseReplayUnavailable(), {
+      retryAfter: policy ? outageRetryAfterMs(policy) : 1000,
+      cause,
+    });
   }
 
   /** Before the HTTP server closes (it waits for open responses): end every stream of this process. */
@@ -133,8 +185,13 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.shutDown = true;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
     this.beforeApplicationShutdown();
     this.buffer.close();
+    await this.pendingRedis?.close();
+    this.pendingRedis = undefined;
     await this.redis?.close();
     this.redis = undefined;
   }
@@ -165,21 +222,22 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
 
   /**
    * What is known of a stream: here, in the replay buffer, or in Redis. Undefined when the
-   * stream is unknown, or was started with another scope.
+   * stream is unknown, or was started with another scope. Throws a ReplayUnavailableException
+   * (503 `replay_unavailable`) when the answer is in Redis and Redis is away.
    */
   async info(streamId: string, scope?: string): Promise<SseStreamInfo | undefined> {
     const local = this.sessions.get(streamId);
     if (local?.replay) return scopeAllows(local.scope, scope) ? local.replay : undefined;
     const record = this.buffer.get(streamId);
     if (record) return scopeAllows(record.scope, scope) ? record : undefined;
-    const remote = await this.redis?.info(streamId);
+    const remote = await this.remote((redis) => redis.info(streamId));
     return remote && scopeAllows(remote.scope, scope) ? remote : undefined;
   }
 
   /**
    * Stops a running generation (the provider request is aborted), here or, with Redis, on
    * whichever instance runs it. `finished` when it had already ended, `not_found` when it is
-   * unknown or its scope is not `scope`.
+   * unknown or its scope is not `scope`. Throws a ReplayUnavailableException while Redis is away.
    */
   async stop(streamId: string, scope?: string): Promise<SseStopResult> {
     const local = this.sessions.get(streamId);
@@ -190,10 +248,10 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     }
     const record = this.buffer.get(streamId);
     if (record) return scopeAllows(record.scope, scope) ? 'finished' : 'not_found';
-    const remote = await this.redis?.info(streamId);
+    const remote = await this.remote((redis) => redis.info(streamId));
     if (!remote || !scopeAllows(remote.scope, scope)) return 'not_found';
     if (remote.state !== 'running') return 'finished';
-    await this.redis!.publish({ type: 'stop', streamId });
+    await this.remote((redis) => redis.publish({ type: 'stop', streamId }));
     return 'stopped';
   }
 
@@ -252,19 +310,23 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
    * 204. For `useChat({ resume: true })`: `GET /api/chat/:id/stream`.
    */
   resumeLatest(key: string, scope?: string): Observable<SseResumeRequest> {
-    return defer(async () => {
-      const linkKey = `${scope ?? ''}\u0000${key}`;
-      let streamId = this.links.get(linkKey);
-      if (streamId && !this.sessions.has(streamId)) {
-        this.links.delete(linkKey);
-        streamId = undefined;
-      }
-      if (!streamId && this.redis?.ready) {
-        const remote = await this.redis.linked(linkKey);
-        if (remote && (await this.redis.info(remote))?.state === 'running') streamId = remote;
-      }
-      return streamId;
-    }).pipe(mergeMap((streamId) => sseResumeRequest(streamId ?? NO_STREAM, undefined, scope, scope !== undefined)));
+    return defer(() => this.latestRunning(key, scope)).pipe(mergeMap((streamId) => sseResumeRequest(streamId ?? NO_STREAM, undefined, scope, scope !== undefined)));
+  }
+
+  /** Stops the stream running for `key` (see `resumeLatest`), here or on another instance; `not_found` when none runs. */
+  async stopLatest(key: string, scope?: string): Promise<SseStopResult> {
+    const streamId = await this.latestRunning(key, scope);
+    return streamId ? this.stop(streamId, scope) : 'not_found';
+  }
+
+  /** The id of the stream running for `key` under `scope`, if one runs. */
+  private async latestRunning(key: string, scope: string | undefined): Promise<string | undefined> {
+    const linkKey = `${scope ?? ''}\u0000${key}`;
+    const local = this.links.get(linkKey);
+    if (local && this.sessions.has(local)) return local;
+    if (!this.redis?.ready) return undefined;
+    const remote = await this.redis.linked(linkKey);
+    return remote && (await this.redis.info(remote))?.state === 'running' ? remote : undefined;
   }
 
   /** Tokens `scope` used in its current window, and the ms until the window ends (`limits.tokensPerWindow`; undefined without it). */
@@ -324,19 +386,19 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
       connection.end(slice.events.join(''));
       return;
     }
-    if (this.redis?.ready) return this.attachRemote(connection, streamId, afterSeq, scope);
+    if (this.replay.driver === 'redis') return this.attachRemote(connection, streamId, afterSeq, scope);
     return this.resync(connection, streamId);
   }
 
   private async attachRemote(connection: SseConnection, streamId: string, afterSeq: number, scope: string | undefined): Promise<void> {
+    const info = await this.remote((store) => store.info(streamId));
     const redis = this.redis!;
-    const info = await redis.info(streamId);
     if (connection.isEnded) return;
     if (!info || !scopeAllows(info.scope, scope)) return this.resync(connection, streamId);
     if (info.state === 'aborted') return this.resync(connection, streamId);
     if (info.state !== 'running' && afterSeq >= info.lastSeq) return connection.noContent();
     if (!info.storesEvents) return this.resync(connection, streamId);
-    const slice = await redis.range(streamId, afterSeq);
+    const slice = (await this.remote((store) => store.range(streamId, afterSeq)))!;
     if (connection.isEnded) return;
     if (slice.kind === 'gone') return this.resync(connection, streamId);
     connection.commit();
@@ -345,7 +407,7 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
       return;
     }
     if (slice.events.length > 0) connection.write(slice.events.join(''));
-    void redis.publish({ type: 'attach', streamId });
+    redis.publish({ type: 'attach', streamId }).catch(() => undefined);
     const following = { end: (): void => undefined };
     const cancel = redis.follow(streamId, slice.lastId, {
       onText: (text) => connection.write(text),
@@ -360,13 +422,13 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
       cancel();
       this.followers.delete(following);
       connection.end('', true);
-      void redis.publish({ type: 'detach', streamId });
+      redis.publish({ type: 'detach', streamId }).catch(() => undefined);
     };
     this.followers.add(following);
     connection.onLost = () => {
       cancel();
       this.followers.delete(following);
-      void redis.publish({ type: 'detach', streamId });
+      redis.publish({ type: 'detach', streamId }).catch(() => undefined);
     };
   }
 

@@ -22,11 +22,20 @@ export interface SsePartSink {
  * `{ id, name, error: { message } }`, `tool_approval` `{ id, name, args }`, `reasoning`
  * `{ content }`, `source` `{ url, title? }`.
  */
+let lastId = '';
+let lastName = '';
+let lastPrefix = '{"id":"","name":"","argsTextDelta":';
+
 export function emitChunkParts(chunk: EngineChunk, sink: SsePartSink): void {
   const delta = chunk.toolCallDelta;
   if (delta) {
-    // per token: one string, no object to serialise
-    sink.emitRaw(SSE_TOOL_EVENTS.toolCallDelta, `{"id":${JSON.stringify(delta.id)},"name":${JSON.stringify(delta.name)},"argsTextDelta":${JSON.stringify(delta.argsTextDelta)}}`);
+    // per token: one string, no object to serialise; a call's deltas share their id and name
+    if (delta.id !== lastId || delta.name !== lastName) {
+      lastId = delta.id;
+      lastName = delta.name;
+      lastPrefix = `{"id":${JSON.stringify(delta.id)},"name":${JSON.stringify(delta.name)},"argsTextDelta":`;
+    }
+    sink.emitRaw(SSE_TOOL_EVENTS.toolCallDelta, `${lastPrefix}${JSON.stringify(delta.argsTextDelta)}}`);
     return;
   }
   if (chunk.reasoning) {

@@ -8,10 +8,13 @@ import { DiagnosticsController, testHooksEnabled } from './diagnostics.controlle
 import { HealthController } from './health.controller.js';
 import { UiChatController } from './ui-chat.controller.js';
 import { PageController } from './page.controller.js';
+import { SampleTools } from './sample-tools.js';
 import { StreamsController } from './streams.controller.js';
+import { ExtractController } from './extract.controller.js';
 
 @Module({
   imports: [BuppleEngineModule.forRootAsync({ useFactory: () => engineOptionsFromEnv() }), TerminusModule],
-  controllers: [ChatController, StreamsController, ConversationsController, PageController, HealthController, UiChatController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
+  providers: [SampleTools],
+  controllers: [ChatController, ExtractController, StreamsController, ConversationsController, PageController, HealthController, UiChatController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
 })
 export class AppModule {}

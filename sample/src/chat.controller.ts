@@ -1,4 +1,5 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { map } from 'rxjs';
 import { ApiSseResponse, EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage, type SseRequest } from '@bupple/nestjs-ai-engine';
 import { ChatRequestDto, ChatStreamQueryDto } from './chat.dto.js';
 import { sampleLimitsFromEnv } from './config.js';
@@ -33,7 +34,7 @@ export class ChatController {
   @ApiSseResponse()
   streamPost(@Body() body: ChatRequestDto, @Req() req: SseRequest) {
     this.checkMaxTokens(body.options?.maxTokens, 'options.maxTokens');
-    return withInjectedFaults(this.engine.stream(body.messages as EngineMessage[], this.callOptions(req, body.engine, body.options, body.conversationId)));
+    return withInjectedFaults(this.engine.stream(body.messages as EngineMessage[], this.callOptions(req, body.engine, body.options, body.conversationId, body)));
   }
 
   /** The whole answer as JSON. */
@@ -41,7 +42,9 @@ export class ChatController {
   @HttpCode(200)
   send(@Body() body: ChatRequestDto, @Req() req: SseRequest) {
     this.checkMaxTokens(body.options?.maxTokens, 'options.maxTokens');
-    return this.engine.send(body.messages as EngineMessage[], this.callOptions(req, body.engine, body.options, body.conversationId));
+    return this.engine
+      .send(body.messages as EngineMessage[], this.callOptions(req, body.engine, body.options, body.conversationId, body))
+      .pipe(map((response) => ({ ...response, toolCalls: response.toolCalls ?? [], toolResults: response.toolResults ?? [], steps: response.steps ?? [] })));
   }
 
   /** The configured engines, the default first. */
@@ -62,12 +65,20 @@ export class ChatController {
    * memory and sent first, and this exchange is stored: send only the new messages then. The
    * conversation is the requesting user's (`x-user`): the same id under another user is another one.
    */
-  private callOptions(req: SseRequest, engine: string | undefined, options: EngineCallOptions = {}, conversationId?: string): EngineCallOptions {
+  private callOptions(
+    req: SseRequest,
+    engine: string | undefined,
+    options: EngineCallOptions = {},
+    conversationId?: string,
+    { tools, maxSteps }: Pick<ChatRequestDto, 'tools' | 'maxSteps'> = {},
+  ): EngineCallOptions {
     const engines = this.engine.engines();
     if (engine !== undefined && !engines.includes(engine)) {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [`engine must be one of: ${engines.join(', ')}`] });
     }
     const conversation = conversationId ? this.memory.conversationFor(req, 'chat', conversationId) : undefined;
-    return { ...options, engine, conversation };
+    // tools: names of the sample's @Tool() methods (checked by the DTO), run up to maxSteps model calls
+    const withTools = tools && tools.length > 0 ? { tools, maxSteps: maxSteps ?? 5 } : maxSteps !== undefined ? { maxSteps } : {};
+    return { ...options, engine, conversation, ...withTools };
   }
 }

@@ -17,7 +17,15 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+import { SAMPLE_TOOLS } from './sample-tools.js';
+
 export const MAX_MESSAGE_LENGTH = 32_000;
+
+/** `options.reasoning`: opt-in reasoning. */
+export class ReasoningOptionsDto {
+  @IsOptional() @IsIn(['low', 'medium', 'high']) effort?: 'low' | 'medium' | 'high';
+  @IsOptional() @IsInt() @Min(1024) @Max(64_000) budgetTokens?: number;
+}
 
 export class ChatMessageDto {
   @IsIn(['system', 'user', 'assistant'])
@@ -38,6 +46,7 @@ export class ChatOptionsDto {
   @IsOptional() @IsNumber() @Min(-2) @Max(2) presencePenalty?: number;
   @IsOptional() @IsNumber() @Min(-2) @Max(2) frequencyPenalty?: number;
   @IsOptional() @IsString() @MaxLength(200) user?: string;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ReasoningOptionsDto) reasoning?: ReasoningOptionsDto;
 }
 
 /** Body of `POST /chat` and `POST /chat/stream`. */
@@ -54,6 +63,16 @@ export class ChatRequestDto {
   @IsOptional() @IsObject() @ValidateNested() @Type(() => ChatOptionsDto) options?: ChatOptionsDto;
 
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,100}$/, { message: 'conversationId must be 1–100 letters, digits, _ or -' }) conversationId?: string;
+
+  /** Names of sample tools the model may call (`add`, `now`). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(SAMPLE_TOOLS.length)
+  @IsIn(SAMPLE_TOOLS, { each: true, message: `each value in tools must be one of: ${SAMPLE_TOOLS.join(', ')}` })
+  tools?: string[];
+
+  /** Model calls per answer (1–8); default 5 when tools are given. */
+  @IsOptional() @IsInt() @Min(1) @Max(8) maxSteps?: number;
 }
 
 /** Query of `GET /chat/stream`. */

@@ -86,7 +86,11 @@ export function engineOptionsFromEnv(env: Env = process.env): BuppleEngineModule
     initialDelayMs: num(env.BUPPLE_ENGINE_RETRY_DELAY_MS),
     afterContent: env.BUPPLE_ENGINE_RETRY_AFTER_CONTENT as 'error' | 'restart' | undefined,
   };
-  const timeout = { firstByteMs: num(env.BUPPLE_ENGINE_FIRST_BYTE_TIMEOUT_MS), idleMs: num(env.BUPPLE_ENGINE_IDLE_TIMEOUT_MS) };
+  const timeout = {
+    firstByteMs: num(env.BUPPLE_ENGINE_FIRST_BYTE_TIMEOUT_MS),
+    idleMs: num(env.BUPPLE_ENGINE_IDLE_TIMEOUT_MS),
+    totalMs: num(env.BUPPLE_ENGINE_TOTAL_TIMEOUT_MS),
+  };
   const limits = sampleLimitsFromEnv(env);
   return {
     engine: {

@@ -78,6 +78,7 @@ function keepaliveMs(options: BuppleEngineModuleOptions | undefined): number {
 export class PageController {
   private readonly logger = new Logger('SamplePage');
   private readonly page: string;
+  private readonly reactPage = readFileSync(join(publicDir, 'react.html'), 'utf8');
   private readonly assets = loadFiles(publicDir, ['.js', '.css'], this.logger);
   private readonly client = loadFiles(clientDir(), ['.js', '.js.map'], this.logger);
 
@@ -92,6 +93,16 @@ export class PageController {
   @Header('X-Content-Type-Options', 'nosniff')
   index(): string {
     return this.page;
+  }
+
+  /** The same chat with `useChat` from `@ai-sdk/react` (bundled at build time into /assets/react.js), on `POST /api/chat`. */
+  @Get('react')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-cache')
+  @Header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+  @Header('X-Content-Type-Options', 'nosniff')
+  react(): string {
+    return this.reactPage;
   }
 
   @Get('assets/:file')

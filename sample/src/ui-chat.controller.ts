@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, Param, Post, Req } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { IsOptional, IsString } from 'class-validator';
 import { EngineService, lastUiUserMessage, MemoryService, SseStream, SseStreams, UiChatRequestDto, type SseRequest } from '@bupple/nestjs-ai-engine';
 
@@ -41,5 +41,12 @@ export class UiChatController {
   resume(@Param('id') id: string, @Req() req: SseRequest) {
     // the requesting user's chat only (x-user): another user's chat id finds nothing (204)
     return this.streams.resumeLatest(id, this.streams.scopeOf(req));
+  }
+
+  /** The page's Stop button: `useChat`'s `stop()` only drops the connection, which the grace policy outlives. 204 either way. */
+  @Delete(':id/stream')
+  @HttpCode(204)
+  async stop(@Param('id') id: string, @Req() req: SseRequest): Promise<void> {
+    await this.streams.stopLatest(id, this.streams.scopeOf(req));
   }
 }

@@ -206,6 +206,18 @@ describe('sample chat page (Chromium)', () => {
     await page.close();
   }, 30_000);
 
+  it('a short answer under the default 256 max tokens ends with the text and the bar agreeing (N/N, 100 %)', async () => {
+    const question = 'Hi';
+    const tokens = splitIntoTokens(await expectedAnswer(question)).length;
+    expect(tokens).toBeLessThan(256);
+    const page = await openChat();
+    await ask(page, question);
+    expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('done');
+    expect(await page.getAttribute('#progress', 'aria-valuenow')).toBe('100');
+    expect(await page.textContent('#progress-text')).toBe(`Processing: ${tokens}/${tokens}`);
+    expect(await page.getAttribute('#progress', 'aria-valuetext')).toBe(`${tokens} of ${tokens} (100 %)`);
+  });
+
   it('Stop ends the stream and the server aborts the provider request', async () => {
     const question = 'Tell me a long story';
     const expected = await expectedAnswer(question);

@@ -15,7 +15,7 @@ import {
   MemoryValidationException,
   type MemoryModuleOptions,
 } from '../../lib/memory/index.js';
-import { REDIS_URL, requireRedis, uniqueSuffix } from './services.js';
+import { describeRedis, REDIS_URL, requireRedis, uniqueSuffix } from './services.js';
 import { freePort } from '../utils/tcp-proxy.js';
 
 async function createApp(memory?: MemoryModuleOptions) {
@@ -142,7 +142,7 @@ describe('MemoryService', () => {
     await app.close();
   });
 
-  describe('with Redis', () => {
+  describeRedis('with Redis', () => {
     const prefix = `bupple_test_${uniqueSuffix()}:service:`;
     let reachable = false;
     beforeAll(async () => {

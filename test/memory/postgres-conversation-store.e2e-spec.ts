@@ -12,7 +12,7 @@ import {
 } from '../../lib/memory/index.js';
 import { runAppendChild } from './child-process.js';
 import { conversationStoreContract } from './conversation-store.contract.js';
-import { requirePostgres, uniqueSuffix } from './services.js';
+import { describePostgres, POSTGRES_UNAVAILABLE, requirePostgres, uniqueSuffix } from './services.js';
 import { freePort, TcpProxy } from '../utils/tcp-proxy.js';
 
 /** Tables of this run; all dropped at the end. */
@@ -24,6 +24,7 @@ let url = '';
 let admin: pg.Client;
 
 beforeAll(async () => {
+  if (POSTGRES_UNAVAILABLE) return;
   url = await requirePostgres();
   admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   await admin.connect();
@@ -36,12 +37,12 @@ afterAll(async () => {
   await admin.end();
 });
 
-conversationStoreContract('PostgreSQL store', () => ({
+describePostgres('PostgreSQL store contract', () => conversationStoreContract('PostgreSQL store', () => ({
   open: () => new PostgresConversationStore({ url, tableName: contractTable, createTable: true, connectTimeoutMs: 2000 }),
   persistent: true,
-}));
+})));
 
-describe('PostgresConversationStore', () => {
+describePostgres('PostgresConversationStore', () => {
   const key = () => ({ parentType: 'chat', parentId: randomUUID() });
   const stores: PostgresConversationStore[] = [];
   const open = (options: DatabaseStoreOptions = {}) => {

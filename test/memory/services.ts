@@ -8,6 +8,16 @@ import { randomBytes } from 'node:crypto';
  */
 
 export const REDIS_URL = process.env.BUPPLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Set by the suite's globalSetup (test/setup/services.mjs) when no Redis / PostgreSQL answers
+ * and none could be started: the specs of that store skip (the setup said so in one line).
+ */
+export const REDIS_UNAVAILABLE = process.env.BUPPLE_TEST_REDIS_UNAVAILABLE;
+export const POSTGRES_UNAVAILABLE = process.env.BUPPLE_TEST_DATABASE_UNAVAILABLE;
+export const describeRedis = REDIS_UNAVAILABLE ? describe.skip : describe;
+export const itRedis = REDIS_UNAVAILABLE ? it.skip : it;
+export const describePostgres = POSTGRES_UNAVAILABLE ? describe.skip : describe;
 const POSTGRES_URLS = process.env.BUPPLE_TEST_DATABASE_URL
   ? [process.env.BUPPLE_TEST_DATABASE_URL]
   : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];

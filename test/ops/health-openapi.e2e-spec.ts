@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ApiSseResponse, BuppleEngineModule, EngineHealthIndicator, SseStream } from '@bupple/nestjs-ai-engine';
 import { AppModule } from '../../sample/src/app.module.js';
 import { configureApp } from '../../sample/src/bootstrap.js';
-import { REDIS_URL, requireRedis } from '../memory/services.js';
+import { describeRedis, REDIS_URL, requireRedis } from '../memory/services.js';
 import { TcpProxy } from '../utils/tcp-proxy.js';
 
 describe('operations: health and OpenAPI', () => {
@@ -55,7 +55,7 @@ describe('operations: health and OpenAPI', () => {
     });
   });
 
-  describe('EngineHealthIndicator with terminus, the replay store in Redis behind a proxy', () => {
+  describeRedis('EngineHealthIndicator with terminus, the replay store in Redis behind a proxy', () => {
     let app: INestApplication;
     let base: string;
     let proxy: TcpProxy;

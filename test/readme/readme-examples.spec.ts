@@ -95,6 +95,30 @@ describe('README examples', () => {
     }
   });
 
+  it('the forRootAsync example reads its key and model through ConfigService', async () => {
+    const file = join(outDir, `example-${blocks.indexOf(blockWith("from '@nestjs/config'")) + 1}.ts`);
+    const { AppModule } = await import(file);
+    const saved = { key: process.env.OPENAI_API_KEY, model: process.env.OPENAI_MODEL };
+    try {
+      delete process.env.OPENAI_API_KEY;
+      let moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+      expect(moduleRef.get(EngineService).engines()).toEqual(['offline']);
+      await moduleRef.close();
+      process.env.OPENAI_API_KEY = 'sk-test-config-service';
+      process.env.OPENAI_MODEL = 'gpt-test-model';
+      moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+      const engine = moduleRef.get(EngineService);
+      expect(engine.engines()).toEqual(['openai']);
+      expect(engine.engine('openai').model).toBe('gpt-test-model');
+      await moduleRef.close();
+    } finally {
+      if (saved.key === undefined) delete process.env.OPENAI_API_KEY;
+      else process.env.OPENAI_API_KEY = saved.key;
+      if (saved.model === undefined) delete process.env.OPENAI_MODEL;
+      else process.env.OPENAI_MODEL = saved.model;
+    }
+  });
+
   it('the EngineService example and the custom driver run', async () => {
     const server = createServer((req, res) => req.pipe(res)).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

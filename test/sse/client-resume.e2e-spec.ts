@@ -8,6 +8,7 @@ import { BuppleEngineModule, EngineService } from '@bupple/nestjs-ai-engine';
 import { SseStream, SseStreams } from '../../lib/sse/index.js';
 import { streamChat } from '@bupple/nestjs-ai-engine/client';
 import { OfflineDriver, cutAfter, scriptedEngine, waitForRequestEnd } from '@bupple/nestjs-ai-engine/testing';
+import { describeRedis, REDIS_URL } from '../memory/services.js';
 
 /**
  * The client's resumption against the library's own: a dropped connection resumes the same
@@ -147,7 +148,8 @@ describe('client resumption against @SseStream() resumption', () => {
 /** Redis must be up for the shared-replay test; say so clearly instead of hanging. */
 function redisUp(): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(6379, '127.0.0.1');
+    const target = new URL(REDIS_URL);
+    const socket = connect(Number(target.port || 6379), target.hostname);
     const done = (up: boolean) => {
       socket.destroy();
       resolve(up);
@@ -158,7 +160,7 @@ function redisUp(): Promise<boolean> {
   });
 }
 
-describe('client resumption across two app instances sharing Redis', () => {
+describeRedis('client resumption across two app instances sharing Redis', () => {
   const apps: INestApplication[] = [];
   const bases: string[] = [];
   const drivers: OfflineDriver[] = [];
@@ -166,7 +168,7 @@ describe('client resumption across two app instances sharing Redis', () => {
   const chunks = Array.from({ length: TOTAL }, (_, i) => `c${i} `);
 
   beforeAll(async () => {
-    if (!(await redisUp())) throw new Error('Redis is not reachable on 127.0.0.1:6379 (start it, e.g. with .ci/run)');
+    if (!(await redisUp())) throw new Error(`Redis is not reachable at ${REDIS_URL} (start it, e.g. with .ci/run)`);
     const keyPrefix = `bupple-test:client-resume:${randomBytes(6).toString('hex')}:`;
     for (let i = 0; i < 2; i++) {
       const driver = new OfflineDriver('shared', { chunks, tokenDelayMs: 5 });
@@ -175,7 +177,7 @@ describe('client resumption across two app instances sharing Redis', () => {
         imports: [
           BuppleEngineModule.forRoot({
             engine: { default: 'shared', drivers: { shared: driver } },
-            sse: { retryMs: 20, replay: { driver: 'redis', ttlMs: 30_000, redis: { keyPrefix } } },
+            sse: { retryMs: 20, replay: { driver: 'redis', ttlMs: 30_000, redis: { url: REDIS_URL, keyPrefix } } },
           }),
         ],
         controllers: [ChatController],

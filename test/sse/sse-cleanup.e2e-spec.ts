@@ -6,6 +6,7 @@ import { BuppleEngineModule, EngineService, OfflineDriver } from '@bupple/nestjs
 import { SseStream, type SseDisconnectPolicy } from '../../lib/sse/index.js';
 import { request } from 'node:http';
 import { sleep, startApp, tokens, waitFor } from './sse-test-app.js';
+import { REDIS_UNAVAILABLE, REDIS_URL } from '../memory/services.js';
 
 /**
  * Reads an SSE response over node:http without keep-alive (fetch keeps spare connections the
@@ -63,7 +64,7 @@ function resources(): Record<string, number> {
 describe('SSE cleanup', () => {
   it.each([
     ['express', 'memory'],
-    ['fastify', 'redis'],
+    ...(REDIS_UNAVAILABLE ? [] : [['fastify', 'redis'] as const]),
   ] as const)('leaves no timer, socket or handle behind when the app closes mid-stream (%s, %s replay)', async (platform, driver) => {
     const before = resources();
     const engine = new OfflineDriver('slow', { tokenDelayMs: 20, chunks: answer.chunks });
@@ -72,7 +73,7 @@ describe('SSE cleanup', () => {
       imports: [
         BuppleEngineModule.forRoot({
           engine: { drivers: { slow: engine } },
-          sse: driver === 'redis' ? { replay: { driver: 'redis', ttlMs: 5000, redis: { keyPrefix } } } : {},
+          sse: driver === 'redis' ? { replay: { driver: 'redis', ttlMs: 5000, redis: { url: REDIS_URL, keyPrefix } } } : {},
         }),
       ],
       controllers: [CleanupController],
@@ -99,7 +100,7 @@ describe('SSE cleanup', () => {
       after = resources();
     }
     if (driver === 'redis') {
-      const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
       await redis.connect();
       const keys = await redis.keys(`${keyPrefix}*`);
       expect(keys.length).toBeGreaterThan(0); // the streams were really kept in Redis

@@ -131,7 +131,8 @@ describe.each(PLATFORMS)('SSE events on %s', (platform) => {
     // 20 chunks against 40: 5 %, 10 %, … 50 %, in 10 % steps, then 100 once
     expect(progress.map((p) => p.percent)).toEqual([10, 20, 30, 40, 50, 100]);
     expect(progress[0]).toEqual({ processed: 4, total: 40, percent: 10 });
-    expect(progress.at(-1)).toEqual({ processed: 20, total: 40, percent: 100 });
+    // at the end: the answer's 20 tokens (the engine's usage), of 20, at 100 %
+    expect(progress.at(-1)).toEqual({ processed: 20, total: 20, percent: 100 });
     const names = result.events.map((e) => e.event);
     expect(names.indexOf('progress', names.lastIndexOf('content'))).toBeLessThan(names.indexOf('complete'));
     expect(names.at(-1)).toBe('complete');

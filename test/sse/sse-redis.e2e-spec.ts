@@ -6,7 +6,7 @@ import { BuppleEngineModule, EngineService, OfflineDriver } from '@bupple/nestjs
 import { SseStream, SseStreams } from '../../lib/sse/index.js';
 import { dataOf, read, seqsOf, sleep, startApp, textOf, tokens, waitFor, type Platform } from './sse-test-app.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
+import { REDIS_UNAVAILABLE, REDIS_URL } from '../memory/services.js';
 const hundred = tokens(100);
 
 @Controller('chat')
@@ -48,7 +48,7 @@ async function redisOrExplain(): Promise<Redis> {
   }
 }
 
-describe.each<[Platform, Platform]>([
+(REDIS_UNAVAILABLE ? describe.skip : describe).each<[Platform, Platform]>([
   ['express', 'fastify'],
   ['fastify', 'express'],
 ])('two instances sharing Redis (A on %s, B on %s)', (platformA, platformB) => {

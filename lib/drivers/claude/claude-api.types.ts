@@ -162,6 +162,7 @@ export type ClaudeStreamEvent =
 
 /**
  * Sends one streaming request and resolves once the response headers are in (status 2xx),
- * with the raw response (its body still to be read). Rejects with the SDK's error otherwise.
+ * with the raw response (its body still to be read). Rejects otherwise (an error answer as the
+ * transport's `ProviderResponseError`, in the SDK's error's cause chain).
  */
 export type ClaudeStreamOpener = (body: ClaudeRequestBody, signal: AbortSignal) => Promise<Response>;

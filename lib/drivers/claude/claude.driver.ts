@@ -30,8 +30,9 @@ const PROVIDER = 'claude';
 
 /**
  * The `claude` engine: Anthropic's Messages API, streamed. The SDK builds and authenticates
- * the request and turns error statuses into its errors; the response body is read here, from
- * the socket, with the library's SSE parser (lib/drivers/transport/). Create it with {@link createClaudeDriver}; the
+ * the request; the provider transport (lib/drivers/transport/) sends it and rejects an error
+ * status, or a 2xx that is no event stream, before the SDK reads anything; the body is read
+ * here, from the socket, by the one SSE reader. Create it with {@link createClaudeDriver}; the
  * constructor takes the function that opens a stream, so that the class never names the
  * optional SDK.
  */

@@ -1,3 +1,4 @@
+import type { JsonSchema } from '../../interfaces/tool.interface.js';
 import type { EngineMessage } from '../../interfaces/engine-message.interface.js';
 
 /** Which typed error the offline engine raises when scripted to fail. */
@@ -79,4 +80,10 @@ export interface OfflineEngineConfig {
    * the reply reports them. Default true.
    */
   callTools?: boolean;
+  /**
+   * Structured answers (`responseFormat`): the object to answer with, or a function of the
+   * messages and the JSON Schema. Default: an object of the schema filled in from the last
+   * user message (emails, phone numbers, capitalised names, …), streamed a few characters at a time.
+   */
+  object?: unknown | ((messages: EngineMessage[], schema: JsonSchema | undefined) => unknown);
 }

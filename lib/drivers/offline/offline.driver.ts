@@ -11,6 +11,7 @@ import {
 } from '../../errors/engine.exception.js';
 import type { EngineMessage } from '../../interfaces/engine-message.interface.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
+import { objectChunks, offlineObject } from './offline-object.js';
 import type { OfflineEngineConfig, OfflineFailure, OfflineFailureKind, OfflineStep } from './offline-engine-config.interface.js';
 import { defaultToolStep, stepIndexOf } from './offline-tools.js';
 
@@ -145,8 +146,13 @@ export class OfflineDriver implements EngineDriver {
           ? defaultToolStep(request)
           : undefined;
       let tokens: string[];
+      const structured = request.options.responseFormat?.type === 'json';
       if (step) tokens = step.chunks ?? splitIntoTokens(step.text ?? '');
-      else {
+      else if (structured && !script.chunks && !script.reply) {
+        // a structured answer: the scripted object, or one filled in from the text
+        const scripted = typeof script.object === 'function' ? script.object(request.messages, request.options.responseFormat?.schema) : script.object;
+        tokens = objectChunks(scripted !== undefined ? scripted : offlineObject(request.options.responseFormat?.schema, request.messages));
+      } else {
         const reply = typeof script.reply === 'function' ? script.reply(request.messages) : script.reply;
         tokens = script.chunks ?? splitIntoTokens(reply ?? defaultReply(request.messages));
       }
@@ -191,7 +197,7 @@ export class OfflineDriver implements EngineDriver {
 
       timer = setTimeout(() => {
         if (fail?.beforeStart) return raise();
-        subscriber.next({ type: 'response-start', model: request.options.model, warnings: [] });
+        subscriber.next({ type: 'response-start', model: request.options.model, warnings: [], ...(structured && { structuredOutputMode: 'native' as const }) });
         emitNext();
       }, script.acceptDelayMs ?? 0);
 

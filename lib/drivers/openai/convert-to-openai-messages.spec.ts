@@ -104,6 +104,53 @@ describe('convertToOpenAIMessages', () => {
     expect(failure([{ role: 'user', content: [{ type: 'video' } as never] }]).message).toBe(
       'messages[0].content[0]: openai cannot take a message part of type "video".',
     );
-    expect(failure([{ role: 'tool' as never, content: 'x' }]).message).toBe('messages[0].role must be one of system, user, assistant.');
+    expect(failure([{ role: 'robot' as never, content: 'x' }]).message).toBe('messages[0].role must be one of system, user, assistant, tool.');
+    // `tool` is a role now, but only with tool-result parts
+    expect(failure([{ role: 'tool', content: 'x' }]).message).toBe('messages[0].content must be tool-result parts in a tool message.');
+  });
+
+  it('sends assistant tool calls as tool_calls and each tool result as a role: tool message', () => {
+    const out = convertToOpenAIMessages([
+      { role: 'user', content: 'add 2 and 3, and tell the time' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'reasoning', text: 'two tools' },
+          { type: 'text', text: 'Let me check.' },
+          { type: 'tool-call', id: 'call_1', name: 'add', args: { a: 2, b: 3 } },
+          { type: 'tool-call', id: 'call_2', name: 'now', args: undefined },
+        ],
+      },
+      {
+        role: 'tool',
+        content: [
+          { type: 'tool-result', id: 'call_1', name: 'add', result: { sum: 5 } },
+          { type: 'tool-result', id: 'call_2', name: 'now', error: { message: 'clock broken' } },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'tool-call', id: 'call_3', name: 'now', args: {} }] },
+      { role: 'tool', content: [{ type: 'tool-result', id: 'call_3', name: 'now', result: '12:00' }] },
+    ]);
+    expect(out).toEqual([
+      { role: 'user', content: 'add 2 and 3, and tell the time' },
+      {
+        role: 'assistant',
+        content: 'Let me check.',
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'add', arguments: '{"a":2,"b":3}' } },
+          { id: 'call_2', type: 'function', function: { name: 'now', arguments: '{}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: '{"sum":5}' },
+      { role: 'tool', tool_call_id: 'call_2', content: '{"error":"clock broken"}' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_3', type: 'function', function: { name: 'now', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_3', content: '12:00' },
+    ]);
+  });
+
+  it('sends a file given as base64 data as a file part, and refuses one given by URL', () => {
+    const [message] = convertToOpenAIMessages([{ role: 'user', content: [{ type: 'file', data: 'JVBERi0=', mimeType: 'application/pdf', filename: 'a.pdf' }] }]);
+    expect(message).toEqual({ role: 'user', content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } }] });
+    expect(failure([{ role: 'user', content: [{ type: 'file', url: 'https://x/a.pdf', mimeType: 'application/pdf' }] }]).message).toContain('file (by URL');
   });
 });

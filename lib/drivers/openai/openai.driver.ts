@@ -6,7 +6,6 @@ import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import type { DriverCallOptions } from '../../interfaces/engine-call-options.interface.js';
 import type { OpenAIEngineConfig } from '../../interfaces/engine-module-options.interface.js';
-import type { EngineUsage } from '../../interfaces/engine-usage.interface.js';
 import { loadPackage } from '../../utils/load-package.js';
 import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
@@ -14,8 +13,10 @@ import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-dr
 import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
 import { createProviderTransport, readEventStream } from '../transport/provider-transport.js';
 import { mapOpenAIError, mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
-import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
-import type { OpenAIChatChunk, OpenAIChatClient, OpenAIChatRequestBody, OpenAIUsage } from './openai-api.types.js';
+import type { OpenAIChatChunk, OpenAIChatClient, OpenAIChatRequestBody, OpenAIMessage } from './openai-api.types.js';
+import { OpenAIStreamReader } from './read-openai-stream.js';
+import { isStrictCompatibleRoot, toOpenAIStrictSchema } from './to-openai-strict-schema.js';
+import type { EngineWarning } from '../../interfaces/engine-warning.interface.js';
 
 /** The model used when neither the call nor the engine's config names one. */
 export const OPENAI_DEFAULT_MODEL = 'gpt-4o-mini';
@@ -26,15 +27,16 @@ export const OPENAI_DEFAULT_MODEL = 'gpt-4o-mini';
  */
 export const OPENAI_CLIENT_TIMEOUT_MS = 10 * 60_000;
 
-/** Token usage as the engine reports it. */
-function normaliseUsage(usage: OpenAIUsage): EngineUsage {
-  const promptTokens = usage.prompt_tokens ?? 0;
-  const completionTokens = usage.completion_tokens ?? 0;
-  return { promptTokens, completionTokens, totalTokens: usage.total_tokens ?? promptTokens + completionTokens };
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+type StructuredOutputMode = 'json_schema' | 'json_object' | 'prompt';
+
+/** A `json_schema.name`: letters, digits, `_` and `-`, at most 64. */
+function schemaName(name: string | undefined): string {
+  const clean = (name ?? 'response').replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+  return clean === '' ? 'response' : clean;
 }
 
 /**
@@ -49,6 +51,7 @@ export class OpenAIDriver implements EngineDriver {
   readonly defaults: Partial<Omit<DriverCallOptions, 'model'>>;
   private readonly errorContext: OpenAIErrorContext;
   private readonly maxEventLength: number | undefined;
+  private readonly structuredOutput: 'json_schema' | 'json_object' | 'prompt';
 
   /**
    * @param client the SDK's `OpenAI` client, or anything with the same
@@ -64,6 +67,7 @@ export class OpenAIDriver implements EngineDriver {
     this.defaults = engineDefaults(config);
     this.logger = new Logger(`OpenAIDriver:${name}`);
     this.maxEventLength = config.maxEventLength;
+    this.structuredOutput = config.structuredOutput ?? 'json_schema';
     this.errorContext = {
       provider: this.provider,
       engine: name,
@@ -75,15 +79,22 @@ export class OpenAIDriver implements EngineDriver {
 
   /** The Chat Completions request body for a call: messages converted, options mapped, `providerOptions` merged. */
   buildRequestBody(request: DriverRequest): OpenAIChatRequestBody {
+    return this.prepare(request).body;
+  }
+
+  /** The body, the warnings for `response-start`, and the structured-output mode used. */
+  private prepare(request: DriverRequest): { body: OpenAIChatRequestBody; warnings: EngineWarning[]; structuredOutputMode?: StructuredOutputMode } {
     const { options } = request;
     const extra = options.providerOptions ?? {};
+    const warnings: EngineWarning[] = [];
+    const messages = convertToOpenAIMessages(request.messages, {
+      label: this.name,
+      provider: this.provider,
+      engine: this.name,
+    });
     const body: OpenAIChatRequestBody = {
       model: options.model || this.defaultModel,
-      messages: convertToOpenAIMessages(request.messages, {
-        label: this.name,
-        provider: this.provider,
-        engine: this.name,
-      }),
+      messages,
       stream: true,
       stream_options: { include_usage: true },
     };
@@ -96,13 +107,80 @@ export class OpenAIDriver implements EngineDriver {
     if (options.presencePenalty !== undefined) body.presence_penalty = options.presencePenalty;
     if (options.frequencyPenalty !== undefined) body.frequency_penalty = options.frequencyPenalty;
     if (options.user !== undefined) body.user = options.user;
+    if (options.tools && options.tools.length > 0) {
+      body.tools = options.tools.map((tool) => ({
+        type: 'function',
+        function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters },
+      }));
+      if (options.parallelToolCalls !== undefined) body.parallel_tool_calls = options.parallelToolCalls;
+    }
+    if (options.toolChoice !== undefined) {
+      body.tool_choice = typeof options.toolChoice === 'string' ? options.toolChoice : { type: 'function', function: { name: options.toolChoice.name } };
+    }
+    if (options.reasoning?.effort) body.reasoning_effort = options.reasoning.effort;
+    if (options.reasoning?.budgetTokens !== undefined) {
+      warnings.push({
+        type: 'unsupported-option',
+        option: 'reasoning.budgetTokens',
+        message: ErrorMessages.optionNotSupported(this.name, 'reasoning.budgetTokens', 'it takes reasoning.effort'),
+      });
+    }
+    const structuredOutputMode = this.structuredOutputInto(body, messages, options.responseFormat, warnings);
     // the escape hatch wins over mapped options, except that the driver needs a stream with usage
     return {
-      ...body,
-      ...extra,
-      stream: true,
-      stream_options: { ...(isRecord(extra.stream_options) ? extra.stream_options : {}), include_usage: true },
+      body: {
+        ...body,
+        ...extra,
+        stream: true,
+        stream_options: { ...(isRecord(extra.stream_options) ? extra.stream_options : {}), include_usage: true },
+      },
+      warnings,
+      ...(structuredOutputMode ? { structuredOutputMode } : {}),
     };
+  }
+
+  /**
+   * `responseFormat` as the configured `structuredOutput` mode allows: `json_schema` with the
+   * schema made strict-compatible (or sent without strict mode, with a warning, when its root
+   * is no object); `json_object` with the schema in a system message; `prompt`: the system
+   * message only. A format without a schema is JSON mode (or the prompt).
+   */
+  private structuredOutputInto(
+    body: OpenAIChatRequestBody,
+    messages: OpenAIMessage[],
+    format: DriverCallOptions['responseFormat'],
+    warnings: EngineWarning[],
+  ): StructuredOutputMode | undefined {
+    if (!format) return undefined;
+    const mode = this.structuredOutput;
+    const instruction = (text: string) => messages.unshift({ role: 'system', content: text });
+    if (!format.schema) {
+      instruction('Answer with one JSON value and nothing else.');
+      if (mode === 'prompt') return 'prompt';
+      body.response_format = { type: 'json_object' };
+      return 'json_object';
+    }
+    if (mode === 'json_schema') {
+      const strict = isStrictCompatibleRoot(format.schema);
+      if (!strict) warnings.push({ type: 'other', option: 'responseFormat', message: ErrorMessages.schemaNotStrict(this.name) });
+      body.response_format = {
+        type: 'json_schema',
+        json_schema: {
+          name: schemaName(format.name),
+          ...(format.description ? { description: format.description } : {}),
+          schema: strict ? toOpenAIStrictSchema(format.schema) : format.schema,
+          strict,
+        },
+      };
+      return 'json_schema';
+    }
+    instruction(
+      `Answer with one JSON value that matches this JSON Schema, and nothing else (no prose, no code fence):\n${JSON.stringify(format.schema)}` +
+        (format.description ? `\n${format.description}` : ''),
+    );
+    warnings.push({ type: 'other', option: 'responseFormat', message: ErrorMessages.structuredOutputWeaker(this.name, mode) });
+    if (mode === 'json_object') body.response_format = { type: 'json_object' };
+    return mode;
   }
 
   stream(request: DriverRequest): Observable<DriverStreamPart> {
@@ -111,51 +189,44 @@ export class OpenAIDriver implements EngineDriver {
 
   private async run(request: DriverRequest, signal: AbortSignal, subscriber: DriverPartSink): Promise<void> {
     try {
-      const body = this.buildRequestBody(request);
-      // The SDK makes the request and turns error statuses into its errors; the body is read
-      // here, with the library's own SSE parser (cheaper per token than the SDK's iterator).
+      const { body, warnings, structuredOutputMode } = this.prepare(request);
+      // The SDK builds and authenticates the request; the transport checks the answer is an
+      // event stream (else the request fails here, before response-start) and the body is
+      // read with the library's SSE reader.
       const response = await this.client.chat.completions.create(body, { signal }).asResponse();
       if (signal.aborted) return;
       // the provider answered 200: the chunks' `model` (often a dated snapshot) is not known yet
-      subscriber.next({ type: 'response-start', model: body.model, warnings: [] });
+      const start: DriverStreamPart = { type: 'response-start', model: body.model, warnings };
+      if (structuredOutputMode) start.structuredOutputMode = structuredOutputMode;
+      subscriber.next(start);
 
-      let rawFinishReason: string | undefined;
-      let usage: OpenAIUsage | undefined;
-      // read by the one SSE reader; a throw here fails the stream (and closes the connection)
-      await readEventStream(response, ({ event, data }) => {
-        if (data.startsWith('[DONE]')) return false;
-        let chunk: OpenAIChatChunk & { error?: unknown; message?: unknown };
-        try {
-          chunk = JSON.parse(data);
-        } catch (error) {
-          this.logger.error(`Could not parse message into JSON: ${redactSecrets(data.slice(0, 200), this.errorContext.secrets)}`);
-          throw error; // a SyntaxError: a malformed stream
-        }
-        if (typeof chunk !== 'object' || chunk === null) return;
-        if (event === 'error' || (chunk.error !== undefined && chunk.error !== null)) {
-          throw mapOpenAIStreamError(chunk.error ?? chunk.message ?? chunk, response.headers, this.errorContext);
-        }
-        if (isRecord(chunk.usage)) usage = chunk.usage;
-        const choices = chunk.choices;
-        const choice = choices && ((choices[0]?.index ?? 0) === 0 ? choices[0] : choices.find((c) => (c.index ?? 0) === 0));
-        if (!choice) return;
-        const text = choice.delta?.content;
-        if (typeof text === 'string' && text.length > 0) subscriber.next({ type: 'text-delta', text });
-        else subscriber.next({ type: 'activity' }); // e.g. reasoning_content: alive, no answer text
-        if (choice.finish_reason) rawFinishReason = choice.finish_reason;
-      }, { maxEventLength: this.maxEventLength });
+      const reader = new OpenAIStreamReader((part) => subscriber.next(part));
+      // a throw here fails the stream (and closes the connection)
+      await readEventStream(
+        response,
+        ({ event, data }) => {
+          if (data.startsWith('[DONE]')) return false;
+          let chunk: OpenAIChatChunk & { error?: unknown; message?: unknown };
+          try {
+            chunk = JSON.parse(data);
+          } catch (error) {
+            this.logger.error(`Could not parse message into JSON: ${redactSecrets(data.slice(0, 200), this.errorContext.secrets)}`);
+            throw error; // a SyntaxError: a malformed stream
+          }
+          if (typeof chunk !== 'object' || chunk === null) return;
+          if (event === 'error' || (chunk.error !== undefined && chunk.error !== null)) {
+            throw mapOpenAIStreamError(chunk.error ?? chunk.message ?? chunk, response.headers, this.errorContext);
+          }
+          reader.read(chunk);
+        },
+        { maxEventLength: this.maxEventLength },
+      );
       if (signal.aborted) return;
       // a body that ends without a finish reason was cut off: never pass it off as a whole answer
-      if (rawFinishReason === undefined) {
+      if (reader.rawFinishReason === undefined) {
         throw new ConnectionException(ErrorMessages.streamEndedEarly(this.name), { provider: this.provider, engine: this.name });
       }
-      const finish: DriverStreamPart = {
-        type: 'finish',
-        finishReason: mapOpenAIFinishReason(rawFinishReason),
-        rawFinishReason,
-      };
-      if (usage) finish.usage = normaliseUsage(usage);
-      subscriber.next(finish);
+      reader.finish();
       subscriber.complete();
     } catch (error) {
       // an abort caused by unsubscribing is not a failure
@@ -179,20 +250,21 @@ export class OpenAIDriver implements EngineDriver {
  * SDK logs goes through Nest's `Logger` (context `OpenAIDriver:<name>`).
  */
 export async function createOpenAIDriver(name: string, config: OpenAIEngineConfig): Promise<OpenAIDriver> {
-  const { OpenAI } = await loadPackage('openai', 'the OpenAI engine', () => import('openai'));
+  const { OpenAI, AzureOpenAI } = await loadPackage('openai', 'the OpenAI engine', () => import('openai'));
   let client: InstanceType<typeof OpenAI>;
   const transport = createProviderTransport({ headers: config.headers });
   try {
-    client = new OpenAI({
+    const common = {
       apiKey: config.apiKey,
-      baseURL: config.baseURL || null,
-      organization: config.organization || null,
-      project: null,
       maxRetries: 0,
       timeout: OPENAI_CLIENT_TIMEOUT_MS,
       fetch: transport.eventStreamFetch,
       logger: sdkLogger(`OpenAIDriver:${name}`, [config.apiKey]),
-    });
+    };
+    client = config.azure
+      ? // the SDK's Azure client: deployment URL, api-version, the key in `api-key`; no environment variable read
+        new AzureOpenAI({ ...common, baseURL: null, endpoint: config.baseURL, apiVersion: config.azure.apiVersion, deployment: config.azure.deployment })
+      : new OpenAI({ ...common, baseURL: config.baseURL || null, organization: config.organization || null, project: null });
   } catch (error) {
     transport.close();
     // e.g. "Missing credentials" for an empty key
@@ -203,3 +275,4 @@ export async function createOpenAIDriver(name: string, config: OpenAIEngineConfi
   }
   return new OpenAIDriver(name, config, client, () => transport.close());
 }
+

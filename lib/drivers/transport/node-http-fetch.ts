@@ -134,14 +134,15 @@ export function createNodeHttpFetch(options: { tls?: Pick<https.AgentOptions, 'c
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(signal.reason);
 
-    return new Promise<Response>((resolve, reject) => {
-      const headers: Record<string, string> = {};
-      new Headers(init.headers).forEach((value, name) => {
-        headers[name] = value;
-      });
-      if (bytes) headers['content-length'] = String(bytes.byteLength);
-      const method = (init.method ?? 'GET').toUpperCase();
-      const agent = agents[url.protocol as keyof typeof agents];
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
+    if (bytes) headers['content-length'] = String(bytes.byteLength);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const agent = agents[url.protocol as keyof typeof agents];
+
+    const attempt = (resolve: (response: Response) => void, reject: (error: unknown) => void, retried: boolean) => {
       const request = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent });
 
       const onAbort = () => {
@@ -151,11 +152,21 @@ export function createNodeHttpFetch(options: { tls?: Pick<https.AgentOptions, 'c
       const cleanUp = () => signal?.removeEventListener('abort', onAbort);
       signal?.addEventListener('abort', onAbort, { once: true });
       request.once('close', cleanUp);
+      let answered = false;
       request.on('error', (error) => {
         cleanUp();
+        // A kept-alive connection the server closed while idle (its keep-alive timeout) fails
+        // as ECONNRESET / EPIPE before any byte of an answer: the request never reached it, so
+        // it is sent once more, on a new connection (what Node's docs advise for reusedSocket).
+        const code = (error as { code?: unknown }).code;
+        if (!answered && !retried && request.reusedSocket && !signal?.aborted && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          attempt(resolve, reject, true);
+          return;
+        }
         reject(fetchFailed(error)); // ignored once the response is out: its body reports the failure
       });
       request.once('response', (message) => {
+        answered = true;
         message.once('close', cleanUp);
         message.on('error', () => undefined); // a cut-off body is reported by its reader, through 'close'
         const status = message.statusCode ?? 0;
@@ -179,7 +190,8 @@ export function createNodeHttpFetch(options: { tls?: Pick<https.AgentOptions, 'c
         resolve(response);
       });
       request.end(bytes);
-    });
+    };
+    return new Promise<Response>((resolve, reject) => attempt(resolve, reject, false));
   };
 
   return {

@@ -232,6 +232,44 @@ describe('fault injection: no throw escapes a socket or body callback', () => {
   });
 });
 
+describe('kept-alive connections', () => {
+  it('a reused connection reset before any answer (the server closed it while idle) is retried once on a new one', async () => {
+    const seen = new Map<Socket, number>();
+    handler = (req, res) => {
+      const count = (seen.get(req.socket) ?? 0) + 1;
+      seen.set(req.socket, count);
+      if (count === 2) {
+        req.socket.destroy(); // the second request on a kept-alive connection: reset, no answer
+        return;
+      }
+      res.writeHead(200, SSE);
+      res.end('data: ok\n\n');
+    };
+    const read = async () => {
+      const got: string[] = [];
+      await readEventStream(await transport.request(url, { method: 'POST', body: '{}' }), ({ data }) => {
+        got.push(data);
+      });
+      return got;
+    };
+    expect(await read()).toEqual(['ok']);
+    expect(await read()).toEqual(['ok']);
+    expect(seen.size).toBe(2); // the retry came on a new connection
+  });
+
+  it('a fresh connection reset before any answer is not retried', async () => {
+    let requests = 0;
+    handler = (req) => {
+      requests++;
+      req.socket.destroy();
+    };
+    const error = await transport.request(url, { method: 'POST', body: '{}' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe('fetch failed');
+    expect(requests).toBe(1);
+  });
+});
+
 describe('eventStreamFetch / request()', () => {
   const context = { provider: 'openai', engine: 'openai', secrets: ['sk-secret-key-123456'] };
 

@@ -1,7 +1,9 @@
+import { Logger } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import { loadPackage } from '../../utils/load-package.js';
+import { reconnectDelay, redisPolicy, RedisOutageLog, type RedisConnectionPolicy } from '../../utils/redis-policy.js';
 import type {
   ConversationKey,
   ConversationMessage,
@@ -63,10 +65,13 @@ type RedisWithAppend = Redis & {
  * `seq`, the RPUSH of every record and the TTL refresh happen together, or not at all). Needs
  * the `ioredis` package, loaded when this store is first used.
  *
- * Connection handling: bounded connect and command timeouts, no offline queue (a command while
- * Redis is away fails at once with a `MemoryConnectionException`) and no replay of a command
- * whose answer was lost (that could store a message twice). After the connection drops the
- * client reconnects a bounded number of times; after that the next call connects afresh.
+ * Connection handling (the policy the Redis replay store shares, see RedisConnectionPolicy):
+ * bounded connect and command timeouts, no offline queue (a command while Redis is away fails
+ * at once with a `MemoryConnectionException`) and no replay of a command whose answer was lost
+ * (that could store a message twice). After the connection drops the client reconnects for as
+ * long as it takes, with a capped backoff (`maxReconnectAttempts` bounds it if set; the next call
+ * then connects afresh). An outage is logged once when it starts and once when it ends, with
+ * the number of operations that failed meanwhile.
  */
 export class RedisConversationStore extends ConversationStore {
   readonly name: string = 'redis';
@@ -75,9 +80,8 @@ export class RedisConversationStore extends ConversationStore {
   private readonly target: string;
   private readonly secrets: string[];
   private readonly ttlMs: number;
-  private readonly connectTimeoutMs: number;
-  private readonly commandTimeoutMs: number;
-  private readonly maxReconnectAttempts: number;
+  private readonly policy: RedisConnectionPolicy;
+  private readonly outage = new RedisOutageLog('Redis conversation store', new Logger('BuppleMemory'));
   private client?: RedisWithAppend;
   private connecting?: Promise<RedisWithAppend>;
   /** False until the first successful connection: a failing first connect is not retried. */
@@ -95,9 +99,17 @@ export class RedisConversationStore extends ConversationStore {
       throw new MemoryValidationException(ErrorMessages.memoryInvalidOption('redis.ttlSeconds', 'must be a number ≥ 0'));
     }
     this.ttlMs = Math.round(ttlSeconds * 1000);
-    this.connectTimeoutMs = options.connectTimeoutMs ?? 2000;
-    this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
-    this.maxReconnectAttempts = options.maxReconnectAttempts ?? 10;
+    this.policy = redisPolicy({
+      connectTimeoutMs: options.connectTimeoutMs,
+      commandTimeoutMs: options.commandTimeoutMs,
+      maxReconnectDelayMs: options.maxReconnectDelayMs,
+      maxReconnectAttempts: options.maxReconnectAttempts,
+    });
+  }
+
+  /** True while connected and answering; false before the first connection, while Redis is away or hangs. */
+  get isReady(): boolean {
+    return !this.closed && this.client?.status === 'ready' && !this.outage.down;
   }
 
   /** The Redis key of a conversation. */
@@ -159,7 +171,7 @@ export class RedisConversationStore extends ConversationStore {
       await Promise.race([
         client.quit().catch(() => undefined),
         new Promise((resolve) => {
-          timer = setTimeout(resolve, this.commandTimeoutMs);
+          timer = setTimeout(resolve, this.policy.commandTimeoutMs);
         }),
       ]);
       clearTimeout(timer);
@@ -188,21 +200,23 @@ export class RedisConversationStore extends ConversationStore {
     const RedisClass = (ioredis.Redis ?? ioredis.default) as unknown as new (url: string, options: RedisOptions) => Redis;
     const options: RedisOptions = {
       lazyConnect: true,
-      connectTimeout: this.connectTimeoutMs,
-      commandTimeout: this.commandTimeoutMs,
+      connectTimeout: this.policy.connectTimeoutMs,
+      commandTimeout: this.policy.commandTimeoutMs,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0,
       connectionName: 'bupple-ai-engine-memory',
       retryStrategy: (times: number) =>
-        this.closed || !this.everReady || times > this.maxReconnectAttempts ? null : Math.min(times * 200, 2000),
+        this.closed || !this.everReady || times > this.policy.maxReconnectAttempts ? null : reconnectDelay(times, this.policy),
     };
     const client = new RedisClass(this.url, options) as RedisWithAppend;
     client.on('error', (error: Error) => {
       this.lastError = error;
+      if (this.everReady) this.outage.failure(this.detailOf(error), 0);
     });
     client.on('ready', () => {
       this.everReady = true;
+      this.outage.recovered();
     });
     client.defineCommand('bupple_memory_append', { numberOfKeys: 1, lua: APPEND_SCRIPT });
     let timer: NodeJS.Timeout | undefined;
@@ -211,8 +225,8 @@ export class RedisConversationStore extends ConversationStore {
         client.connect(),
         new Promise((_, reject) => {
           timer = setTimeout(
-            () => reject(new Error(`no answer within ${this.connectTimeoutMs} ms`)),
-            this.connectTimeoutMs,
+            () => reject(new Error(`no answer within ${this.policy.connectTimeoutMs} ms`)),
+            this.policy.connectTimeoutMs,
           );
         }),
       ]);
@@ -242,9 +256,13 @@ export class RedisConversationStore extends ConversationStore {
 
   private async run<T>(action: string, command: () => Promise<T>): Promise<T> {
     try {
-      return await command();
+      const result = await command();
+      this.outage.recovered();
+      return result;
     } catch (error) {
-      throw this.toMemoryError(action, error);
+      const memoryError = this.toMemoryError(action, error);
+      if (memoryError instanceof MemoryConnectionException) this.outage.failure(this.detailOf(error));
+      throw memoryError;
     }
   }
 

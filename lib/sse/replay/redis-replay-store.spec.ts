@@ -3,12 +3,13 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RedisReplayStore, type SseControlMessage } from './redis-replay-store.js';
 
-const URL = 'redis://127.0.0.1:6379';
+// the suite's Redis (test/setup/services.mjs: the configured one, or a private one for the run)
+const URL = process.env.BUPPLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = new Logger('test');
 logger.warn = () => undefined;
 const ev = (seq: number) => `id: s-${seq}\nevent: content\ndata: {"n":${seq}}\n\n`;
 
-describe('RedisReplayStore (real Redis on 127.0.0.1:6379)', () => {
+(process.env.BUPPLE_TEST_REDIS_UNAVAILABLE ? describe.skip : describe)('RedisReplayStore (real Redis)', () => {
   const keyPrefix = `bupple-test:sse-store:${randomBytes(6).toString('hex')}:`;
   const control: SseControlMessage[] = [];
   let store: RedisReplayStore;

@@ -3,6 +3,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import { loadPackage } from '../../utils/load-package.js';
+import { reconnectDelay, redisPolicy, RedisOutageLog, type RedisConnectionPolicy } from '../../utils/redis-policy.js';
 import type { ReplaySlice, SseStreamInfo, SseStreamState } from './replay-record.js';
 
 /** A message on the control channel: stop a stream, or a follower came / left. */
@@ -17,8 +18,24 @@ export interface RedisReplayOptions {
   ttlMs: number;
   /** Most entries kept per stream (XADD MAXLEN ~). */
   maxLen: number;
+  /** Shorthand for `policy.connectTimeoutMs`. */
   connectTimeoutMs?: number;
+  /** Timeouts and reconnection (see RedisConnectionPolicy); defaults for what is left out. */
+  policy?: Partial<RedisConnectionPolicy>;
 }
+
+/** What the store remembers of a stream to repair its record after writes were lost. */
+interface Tracked {
+  scope: string;
+  storesEvents: boolean;
+  lastSeq: number;
+  state: SseStreamState;
+  /** Some of its writes were dropped (Redis was away): its meta (and end) are written again. */
+  stale: boolean;
+}
+
+/** Streams ended while Redis was away whose end is still to be written, at most. */
+const MAX_STALE_ENDED = 10_000;
 
 /** What a follower gets: encoded event text, and the end of the stream. */
 export interface RedisFollowHandlers {
@@ -51,6 +68,16 @@ export class RedisReplayStore {
   private closed = false;
   private readonly channel: string;
   private readonly flushNow = () => this.flush();
+  readonly policy: RedisConnectionPolicy;
+  private readonly outage: RedisOutageLog;
+  /** Running streams, and ended ones whose end could not be written yet. */
+  private readonly tracked = new Map<string, Tracked>();
+  private staleEnded = 0;
+  /** A pipeline is in flight while the outage lasts: at most one (it probes Redis). */
+  private probing = false;
+  private probeTimer?: NodeJS.Timeout;
+  private replyErrors = 0;
+  private replyErrorLoggedAt = 0;
 
   constructor(
     private readonly options: RedisReplayOptions,
@@ -58,28 +85,36 @@ export class RedisReplayStore {
     private readonly onControl: (message: SseControlMessage) => void,
   ) {
     this.channel = `${options.keyPrefix}control`;
+    this.policy = redisPolicy({ connectTimeoutMs: options.connectTimeoutMs, ...options.policy });
+    this.outage = new RedisOutageLog('SSE replay store', logger);
   }
 
   /** Connects (and subscribes to the control channel); throws when Redis does not answer in time. */
   async connect(): Promise<void> {
     const ioredis = await loadPackage('ioredis', 'the Redis SSE replay store', () => import('ioredis'));
     const RedisClass = (ioredis.Redis ?? ioredis.default) as unknown as new (url: string, options: RedisOptions) => Redis;
-    const timeout = this.options.connectTimeoutMs ?? 2000;
-    const make = (name: string) => {
+    const policy = this.policy;
+    const timeout = policy.connectTimeoutMs;
+    const make = (name: string, main: boolean) => {
       let everReady = false;
       const client = new RedisClass(this.options.url, {
         lazyConnect: true,
         connectTimeout: timeout,
-        maxRetriesPerRequest: 1,
+        // the main client: bounded commands, none queued while Redis is away (they fail at once)
+        ...(main && { commandTimeout: policy.commandTimeoutMs, enableOfflineQueue: false }),
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
         connectionName: name,
-        // reconnect a connection that worked; one that never did fails at once
-        retryStrategy: (times: number) => (this.closed || !everReady || times > 20 ? null : Math.min(times * 200, 2000)),
+        // reconnect a connection that worked, forever (capped backoff); one that never did fails at once
+        retryStrategy: (times: number) =>
+          this.closed || !everReady || times > policy.maxReconnectAttempts ? null : reconnectDelay(times, policy),
       });
       client.on('ready', () => {
         everReady = true;
+        if (main) this.up();
       });
       client.on('error', (error: Error) => {
-        if (everReady) this.logger.warn(`SSE replay store (Redis): ${redactSecrets(error.message)}`);
+        if (everReady) this.outage.failure(redactSecrets(error.message), 0);
       });
       return client;
     };
@@ -99,9 +134,9 @@ export class RedisReplayStore {
         clearTimeout(timer);
       }
     };
-    const client = make('bupple-sse-replay');
+    const client = make('bupple-sse-replay', true);
     await withTimeout(client);
-    const subscriber = make('bupple-sse-control');
+    const subscriber = make('bupple-sse-control', false);
     try {
       await withTimeout(subscriber);
       subscriber.on('message', (channel: string, message: string) => {
@@ -131,11 +166,20 @@ export class RedisReplayStore {
   /** One PING on the command connection (callers bound the wait). */
   async ping(): Promise<void> {
     if (!this.client || this.closed) throw new Error('The Redis replay store is closed');
-    await this.client.ping();
+    await this.command(() => this.client!.ping());
   }
 
+  /**
+   * True while Redis answers: connected, and no outage under way (a Redis that hangs keeps
+   * the connection but times out; that counts as down until a command succeeds again).
+   */
   get ready(): boolean {
-    return this.client !== undefined && !this.closed;
+    return this.client !== undefined && !this.closed && this.client.status === 'ready' && !this.outage.down;
+  }
+
+  /** Writes that failed during the outage under way (0 when none is). */
+  get failedWrites(): number {
+    return this.outage.failed;
   }
 
   private target(): string {
@@ -156,16 +200,27 @@ export class RedisReplayStore {
   }
 
   start(info: SseStreamInfo): void {
+    if (!this.client) return;
     const meta = this.metaKey(info.streamId);
+    this.tracked.set(info.streamId, { scope: info.scope ?? '', storesEvents: info.storesEvents, lastSeq: 0, state: 'running', stale: false });
     this.enqueue(info.streamId, (p) => p.hset(meta, 'st', 'running', 'sc', info.scope ?? '', 'se', info.storesEvents ? '1' : '0', 'ls', '0'));
   }
 
   append(streamId: string, seq: number, text: string): void {
+    if (!this.client) return;
+    const tracked = this.tracked.get(streamId);
+    if (tracked) tracked.lastSeq = seq;
     const key = this.eventsKey(streamId);
     this.enqueue(streamId, (p) => p.xadd(key, 'MAXLEN', '~', this.options.maxLen, `${seq}-0`, 'e', text));
   }
 
   finish(streamId: string, state: SseStreamState, lastSeq: number): void {
+    if (!this.client) return;
+    const tracked = this.tracked.get(streamId);
+    if (tracked) {
+      tracked.state = state;
+      tracked.lastSeq = lastSeq;
+    }
     const key = this.eventsKey(streamId);
     const meta = this.metaKey(streamId);
     this.enqueue(streamId, (p) => {
@@ -190,7 +245,7 @@ export class RedisReplayStore {
 
   async info(streamId: string): Promise<SseStreamInfo | undefined> {
     if (!this.client) return undefined;
-    const meta = await this.client.hgetall(this.metaKey(streamId));
+    const meta = await this.command(() => this.client!.hgetall(this.metaKey(streamId)));
     if (!meta || meta.st === undefined) return undefined;
     return {
       streamId,
@@ -204,7 +259,7 @@ export class RedisReplayStore {
   /** Events after `afterSeq` held now; `end` when the end marker was among them. */
   async range(streamId: string, afterSeq: number): Promise<ReplaySlice & { end?: SseStreamState; lastId: string }> {
     // from just after `<afterSeq>-0`: the end marker `<afterSeq>-1`, or the event `<afterSeq+1>-0`
-    const entries = (await this.client!.xrange(this.eventsKey(streamId), `${afterSeq}-1`, '+')) as Entry[];
+    const entries = (await this.command(() => this.client!.xrange(this.eventsKey(streamId), `${afterSeq}-1`, '+'))) as Entry[];
     const lastId = `${afterSeq}-0`;
     if (entries.length > 0) {
       const [ms, sq] = entries[0][0].split('-').map(Number);
@@ -212,7 +267,7 @@ export class RedisReplayStore {
       if (!next) return { kind: 'gone', lastId };
     } else if (afterSeq > 0) {
       // nothing after: is afterSeq itself still held (or was everything trimmed/expired)?
-      const own = (await this.client!.xrange(this.eventsKey(streamId), lastId, lastId)) as Entry[];
+      const own = (await this.command(() => this.client!.xrange(this.eventsKey(streamId), lastId, lastId))) as Entry[];
       if (own.length === 0) return { kind: 'gone', lastId };
     }
     const events: string[] = [];
@@ -232,7 +287,14 @@ export class RedisReplayStore {
 
   /** Follows the stream live from `lastId` on a connection of its own; returns a cancel function. */
   follow(streamId: string, lastId: string, handlers: RedisFollowHandlers): () => void {
-    const connection = this.client!.duplicate({ connectionName: 'bupple-sse-follow', lazyConnect: false });
+    // its own connection: XREAD BLOCK 2000 needs more than the command timeout; no reconnect (the client resumes again)
+    const connection = this.client!.duplicate({
+      connectionName: 'bupple-sse-follow',
+      lazyConnect: false,
+      commandTimeout: 2000 + this.policy.commandTimeoutMs,
+      enableOfflineQueue: true,
+      retryStrategy: () => null,
+    });
     connection.on('error', () => undefined);
     this.followers.add(connection);
     let cancelled = false;
@@ -249,7 +311,7 @@ export class RedisReplayStore {
         const result = (await connection.xread('COUNT', 1000, 'BLOCK', 2000, 'STREAMS', key, cursor)) as [string, Entry[]][] | null;
         if (cancelled) return;
         if (!result) {
-          if (!(await this.client?.exists(this.metaKey(streamId)))) {
+          if (!(await this.command(() => this.client!.exists(this.metaKey(streamId))))) {
             cancel();
             handlers.onEnd('expired');
             return;
@@ -281,8 +343,10 @@ export class RedisReplayStore {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     if (this.queue.length > 0) this.flush();
+    this.closed = true;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     for (const follower of this.followers) disconnect(follower);
     this.followers.clear();
     const client = this.client;
@@ -294,7 +358,7 @@ export class RedisReplayStore {
   }
 
   private enqueue(streamId: string, op: (pipeline: ReturnType<Redis['pipeline']>) => void): void {
-    if (!this.client) return;
+    if (!this.client || this.closed) return;
     this.queue.push(op);
     this.touched.add(streamId);
     if (!this.scheduled) {
@@ -303,26 +367,132 @@ export class RedisReplayStore {
     }
   }
 
-  /** One pipeline per event-loop turn for every stream; keys live `ttlMs` past the last write. */
+  /** One read for a resume or a stop; a failure that is not Redis's answer counts for the outage. */
+  private async command<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await run();
+      if (this.outage.down) this.up();
+      return result;
+    } catch (error) {
+      if ((error as Error)?.name !== 'ReplyError') {
+        this.outage.failure(redactSecrets((error as Error).message));
+        this.armProbe();
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * One pipeline per event-loop turn for every stream; keys live `ttlMs` past the last write.
+   * While Redis is away the writes are dropped (counted, logged once per outage) and the
+   * streams they were for are marked stale: their state is written again once Redis is back,
+   * and a resume that misses the dropped events answers `resync`.
+   */
   private flush(): void {
     this.scheduled = false;
     const client = this.client;
     if (!client || this.queue.length === 0) return;
+    const ops = this.queue;
+    const streams = [...this.touched];
+    this.queue = [];
+    this.touched = new Set();
+    if (client.status !== 'ready' || (this.outage.down && this.probing)) {
+      this.dropped(streams, ops.length, client.status !== 'ready' ? `connection ${client.status}` : 'no answer');
+      return;
+    }
     const pipeline = client.pipeline();
-    for (const op of this.queue) op(pipeline);
-    for (const streamId of this.touched) {
+    for (const op of ops) op(pipeline);
+    for (const streamId of streams) {
+      const tracked = this.tracked.get(streamId);
+      if (tracked?.stale) this.repairOps(pipeline, streamId, tracked);
       pipeline.pexpire(this.eventsKey(streamId), this.options.ttlMs);
       pipeline.pexpire(this.metaKey(streamId), this.options.ttlMs);
     }
-    this.queue = [];
-    this.touched = new Set();
+    if (this.outage.down) this.probing = true;
     pipeline.exec().then(
       (results) => {
-        const failed = results?.find(([error]) => error);
-        if (failed) this.logger.warn(`SSE replay store (Redis): a write failed: ${redactSecrets(String(failed[0]?.message))}`);
+        this.probing = false;
+        // not Redis's answer: the connection went away with the pipeline under way
+        const lost = results?.find(([error]) => error && error.name !== 'ReplyError');
+        if (lost) return this.dropped(streams, ops.length, redactSecrets(lost[0]!.message));
+        this.up();
+        for (const streamId of streams) {
+          const tracked = this.tracked.get(streamId);
+          if (!tracked) continue;
+          if (tracked.stale && tracked.state !== 'running') this.staleEnded--;
+          tracked.stale = false;
+          if (tracked.state !== 'running') this.tracked.delete(streamId);
+        }
+        const failed = results?.filter(([error]) => error && !/equal or smaller/.test(error.message)) ?? [];
+        if (failed.length > 0) this.replyError(String(failed[0][0]?.message), failed.length);
       },
-      (error: unknown) => this.logger.warn(`SSE replay store (Redis): writes failed: ${redactSecrets((error as Error).message)}`),
+      (error: unknown) => {
+        this.probing = false;
+        this.dropped(streams, ops.length, redactSecrets((error as Error).message));
+      },
     );
+  }
+
+  private dropped(streams: string[], count: number, detail: string): void {
+    this.outage.failure(detail, count);
+    for (const streamId of streams) {
+      const tracked = this.tracked.get(streamId);
+      if (!tracked || tracked.stale) continue;
+      tracked.stale = true;
+      if (tracked.state !== 'running' && ++this.staleEnded > MAX_STALE_ENDED) this.forgetOldestEnded();
+    }
+    this.armProbe();
+  }
+
+  /** Writes a stale stream's meta (and its end) again; its events lost meanwhile stay lost (resume: `resync`). */
+  private repairOps(pipeline: ReturnType<Redis['pipeline']>, streamId: string, tracked: Tracked): void {
+    pipeline.hset(this.metaKey(streamId), 'st', tracked.state, 'sc', tracked.scope, 'se', tracked.storesEvents ? '1' : '0', 'ls', String(tracked.lastSeq));
+    // an end already written answers "ID equal or smaller": harmless, not counted
+    if (tracked.state !== 'running') pipeline.xadd(this.eventsKey(streamId), `${tracked.lastSeq}-1`, 'end', tracked.state);
+  }
+
+  private forgetOldestEnded(): void {
+    for (const [streamId, tracked] of this.tracked) {
+      if (tracked.state === 'running' || !tracked.stale) continue;
+      this.tracked.delete(streamId);
+      this.staleEnded--;
+      return;
+    }
+  }
+
+  /** Redis answers again: end the outage, and write the stale streams' records again. */
+  private up(): void {
+    if (!this.outage.down) return;
+    this.outage.recovered();
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    for (const [streamId, tracked] of this.tracked) if (tracked.stale) this.enqueue(streamId, () => undefined);
+  }
+
+  /** While down with nothing else to write, a PING now and then finds out when Redis is back. */
+  private armProbe(): void {
+    if (this.probeTimer || this.closed) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      const client = this.client;
+      if (!this.outage.down || !client || this.closed) return;
+      if (client.status !== 'ready') return this.armProbe();
+      client.ping().then(
+        () => this.up(),
+        () => this.armProbe(),
+      );
+    }, this.policy.maxReconnectDelayMs);
+    this.probeTimer.unref();
+  }
+
+  /** Redis refused a write (not an outage): logged at most once a minute, with the count. */
+  private replyError(message: string, count: number): void {
+    this.replyErrors += count;
+    const now = Date.now();
+    if (now - this.replyErrorLoggedAt < 60_000) return;
+    this.logger.warn(`SSE replay store (Redis): ${this.replyErrors} write(s) refused since the last report: ${redactSecrets(message)}`);
+    this.replyErrorLoggedAt = now;
+    this.replyErrors = 0;
   }
 }
 

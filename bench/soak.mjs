@@ -1,0 +1,664 @@
+// Soak: the sample app (sample/dist/main.js, its own process) under many concurrent
+// conversations against a mock OpenAI upstream that misbehaves on purpose, through outages of
+// its stores, then the checks: upstream requests vs streams, sockets, fds, RSS back near
+// idle, event-loop delay (probe latency), and every conversation turn by turn.
+//
+//   npm run soak            # short: 40 conversations, 20 s per run (~1 min in all)
+//   npm run soak -- --full  # 400 concurrent streams for two minutes per run (~6 min)
+//
+// Run 1: replay store and conversation memory in a PRIVATE redis-server (free loopback port),
+// killed mid-run and restarted after an outage longer than the old client's ~31 s give-up
+// point (35 s; 4 s in the short mode). Run 2: memory in the shared PostgreSQL (127.0.0.1:5432,
+// a table of its own, dropped afterwards) behind a TCP proxy that is cut for 8 s (3 s).
+// Clients: 10 % drop mid-answer, half of those resume with Last-Event-ID; upstream: 5 % of
+// requests fail (half with a 500, half with the connection cut mid-answer). Loopback only,
+// bounded (a hard time limit), stops by itself; exit code 1 when a check fails.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import http from 'node:http';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createParser } from 'eventsource-parser';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const FULL = process.argv.includes('--full');
+const only = process.argv.find((a) => a.startsWith('--run='))?.slice(6);
+const MODE = FULL
+  ? { conversations: 400, durationMs: 120_000, redisOutageMs: 35_000, pgCutMs: 8_000, tokens: 24, tokenDelayMs: 40 }
+  : { conversations: 40, durationMs: 20_000, redisOutageMs: 4_000, pgCutMs: 3_000, tokens: 12, tokenDelayMs: 30 };
+const MAX_TURNS = 6;
+const DROP_RATE = 0.1;
+const FAIL_RATE = 0.05;
+const HARD_LIMIT_MS = MODE.durationMs * 2 + 180_000;
+const PG_URL = process.env.BUPPLE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const hardStop = setTimeout(() => {
+  console.error(`soak: hard time limit (${HARD_LIMIT_MS} ms) reached, stopping`);
+  cleanup().finally(() => process.exit(2));
+}, HARD_LIMIT_MS);
+hardStop.unref();
+
+const cleanups = [];
+async function cleanup() {
+  for (const fn of cleanups.splice(0).reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => cleanup().finally(() => process.exit(130)));
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const rand = (a, b) => a + Math.random() * (b - a);
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// ---------- mock OpenAI upstream (in this process) ----------
+
+const WORDS = [' alpha', ' beta', ' gamma', ' delta', ' "q"', ' café', ' 42', '.', '\n'];
+function upstream() {
+  const stats = { requests: 0, open: 0, failed500: 0, cutMidway: 0, completed: 0, abortedByApp: 0 };
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'POST') return res.writeHead(404).end();
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      stats.requests++;
+      const roll = Math.random();
+      if (roll < FAIL_RATE / 2) {
+        stats.failed500++;
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'The server had an error (soak).', type: 'server_error', param: null, code: null } }));
+        return;
+      }
+      const cut = roll < FAIL_RATE;
+      stats.open++;
+      let closed = false;
+      res.on('close', () => {
+        if (!closed) stats.abortedByApp++;
+        closed = true;
+        stats.open--;
+      });
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      const chunk = (delta, finish = null) => `data: ${JSON.stringify({ id: 'chatcmpl-soak', object: 'chat.completion.chunk', created: 0, model: 'soak-1', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      res.write(chunk({ role: 'assistant', content: '' }));
+      let i = 0;
+      const timer = setInterval(() => {
+        if (closed) return clearInterval(timer);
+        if (cut && i === Math.floor(MODE.tokens / 2)) {
+          clearInterval(timer);
+          stats.cutMidway++;
+          closed = true;
+          res.socket?.destroy();
+          return;
+        }
+        if (i < MODE.tokens) {
+          res.write(chunk({ content: WORDS[i % WORDS.length] }));
+          i++;
+          return;
+        }
+        clearInterval(timer);
+        res.write(chunk({}, 'stop'));
+        res.write('data: [DONE]\n\n');
+        closed = true;
+        stats.completed++;
+        res.end();
+      }, MODE.tokenDelayMs);
+    });
+  });
+  return { server, stats };
+}
+
+// ---------- private redis-server, TCP proxy ----------
+
+async function privateRedis() {
+  const port = await freePort();
+  // an append-only file synced on every write: what was stored survives the SIGKILL, as with a production Redis
+  const dir = mkdtempSync(join(tmpdir(), 'bupple-soak-redis-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  let child;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--protected-mode', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (await canConnect(port)) return;
+      await sleep(50);
+    }
+    throw new Error('private redis-server did not come up');
+  };
+  const kill = async () => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  cleanups.push(kill);
+  return { port, url: `redis://127.0.0.1:${port}`, start, kill };
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const s = net.createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function tcpProxy(targetPort) {
+  const sockets = new Set();
+  let server;
+  const port = await freePort();
+  const up = () =>
+    new Promise((resolve) => {
+      server = net.createServer((client) => {
+        const upstreamSocket = net.createConnection({ host: '127.0.0.1', port: targetPort });
+        for (const s of [client, upstreamSocket]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => undefined);
+        }
+        client.pipe(upstreamSocket).pipe(client);
+        client.on('close', () => upstreamSocket.destroy());
+        upstreamSocket.on('close', () => client.destroy());
+      });
+      server.listen(port, '127.0.0.1', resolve);
+    });
+  const down = () =>
+    new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      const closing = server;
+      server = undefined;
+      if (closing) closing.close(() => resolve());
+      else resolve();
+    });
+  await up();
+  cleanups.push(down);
+  return { port, up, down };
+}
+
+// ---------- the app ----------
+
+async function startApp(env) {
+  const port = await freePort();
+  const logPath = join(root, 'bench', 'results', 'raw', `soak-app-${Date.now()}.log`);
+  mkdirSync(dirname(logPath), { recursive: true });
+  let log = '';
+  const child = spawn(process.execPath, [join(root, 'sample', 'dist', 'main.js')], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk) => (log += chunk);
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the sample exited at startup:\n${log.slice(-3000)}`);
+    try {
+      const r = await fetch(`${base}/chat/engines`);
+      if (r.ok) break;
+    } catch {
+      // not yet
+    }
+    if (i > 300) throw new Error(`the sample did not start:\n${log.slice(-3000)}`);
+    await sleep(100);
+  }
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    writeFileSync(logPath, log);
+  };
+  cleanups.push(stop);
+  return { base, pid: child.pid, stop, log: () => log, logPath };
+}
+
+function procStats(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  let fds = 0;
+  let sockets = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    fds++;
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return { rssMb: rssKb / 1024, fds, sockets };
+}
+
+// ---------- clients ----------
+
+/** Reads one SSE response; `dropAfter` content events cuts it. */
+async function readStream(url, headers, dropAfter) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 60_000);
+  const events = [];
+  const parser = createParser({ onEvent: (m) => events.push({ id: m.id, event: m.event ?? 'message', data: m.data }) });
+  let status = 0;
+  let body;
+  let dropped = false;
+  let retryAfter;
+  try {
+    const response = await fetch(url, { headers, signal: controller.signal });
+    status = response.status;
+    retryAfter = response.headers.get('retry-after');
+    if (status !== 200) {
+      body = await response.text();
+      return { status, body, events, retryAfter };
+    }
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let contents = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const before = events.length;
+      parser.feed(decoder.decode(value, { stream: true }));
+      for (let i = before; i < events.length; i++) if (events[i].event === 'content') contents++;
+      if (dropAfter !== undefined && contents >= dropAfter) {
+        dropped = true;
+        controller.abort();
+        break;
+      }
+    }
+  } catch (error) {
+    if (!dropped) return { status: status || 'network', body: String(error?.message ?? error), events, retryAfter };
+  } finally {
+    clearTimeout(timer);
+  }
+  return { status, events, dropped, retryAfter };
+}
+
+const textOf = (events) =>
+  events
+    .filter((e) => e.event === 'content')
+    .map((e) => JSON.parse(e.data).content)
+    .join('');
+
+function emptyFigures() {
+  return {
+    streams: 0,
+    turns: 0,
+    completed: 0,
+    streamErrors: 0,
+    drops: 0,
+    resumes: 0,
+    resumedToEnd: 0,
+    resyncs: 0,
+    notResumed: 0,
+    http5xx: {},
+    http4xx: {},
+    network: 0,
+    retryEvents: 0,
+  };
+}
+
+async function conversationLoop(n, base, endAt, figures, records) {
+  const user = `soak-${n}`;
+  const headers = { 'x-user': user };
+  let conversation;
+  const fresh = () => {
+    conversation = { id: `soak${randomBytes(6).toString('hex')}`, user, turns: [] };
+    records.push(conversation);
+  };
+  fresh();
+  while (Date.now() < endAt) {
+    if (conversation.turns.length >= MAX_TURNS) fresh();
+    const k = conversation.turns.length + 1;
+    const message = `${conversation.id} turn ${k}`;
+    const turn = { k, message, startedAt: Date.now(), outcome: 'pending', text: '' };
+    conversation.turns.push(turn);
+    figures.turns++;
+    const drop = Math.random() < DROP_RATE;
+    const url = `${base}/chat/stream?message=${encodeURIComponent(message)}&conversationId=${conversation.id}&maxTokens=64`;
+    const first = await readStream(url, headers, drop ? Math.floor(rand(1, MODE.tokens / 2)) : undefined);
+    if (first.status !== 200) {
+      let code = 'unknown';
+      try {
+        code = JSON.parse(first.body).code ?? JSON.parse(first.body).error ?? 'unknown';
+      } catch {
+        // not JSON
+      }
+      const kind = `${first.status} ${code}`;
+      if (first.status === 'network') figures.network++;
+      else if (first.status >= 500) figures.http5xx[kind] = (figures.http5xx[kind] ?? 0) + 1;
+      else figures.http4xx[kind] = (figures.http4xx[kind] ?? 0) + 1;
+      turn.outcome = 'refused';
+      turn.endedAt = Date.now();
+      // the turn may or may not have been stored half (input before the failure): go on in a new conversation
+      fresh();
+      await sleep(first.retryAfter ? Number(first.retryAfter) * 1000 : 500);
+      continue;
+    }
+    figures.streams++;
+    let events = first.events;
+    figures.retryEvents += events.filter((e) => e.event === 'retry').length;
+    if (first.dropped) {
+      figures.drops++;
+      const resume = Math.random() < 0.5;
+      if (!resume) {
+        figures.notResumed++;
+        turn.outcome = 'dropped';
+        turn.text = textOf(events);
+        turn.endedAt = Date.now();
+        fresh();
+        await sleep(rand(200, 800));
+        continue;
+      }
+      figures.resumes++;
+      await sleep(rand(100, 1000));
+      const lastId = events.filter((e) => e.id).at(-1)?.id;
+      const streamId = lastId.replace(/-\d+$/, '');
+      const rest = await readStream(`${base}/chat/streams/${streamId}`, { ...headers, 'last-event-id': lastId });
+      if (rest.status !== 200) {
+        const kind = `${rest.status} ${(() => {
+          try {
+            return JSON.parse(rest.body).code;
+          } catch {
+            return 'unknown';
+          }
+        })()} (resume)`;
+        if (rest.status === 'network') figures.network++;
+        else if (rest.status >= 500) figures.http5xx[kind] = (figures.http5xx[kind] ?? 0) + 1;
+        else figures.http4xx[kind] = (figures.http4xx[kind] ?? 0) + 1;
+        turn.outcome = 'resume-refused';
+        turn.text = textOf(events);
+        turn.endedAt = Date.now();
+        fresh();
+        await sleep(1000);
+        continue;
+      }
+      if (rest.events.some((e) => e.event === 'resync')) {
+        figures.resyncs++;
+        turn.outcome = 'resync';
+        turn.text = textOf(events);
+        turn.endedAt = Date.now();
+        fresh();
+        continue;
+      }
+      figures.resumedToEnd++;
+      events = [...events, ...rest.events];
+    }
+    const last = events.at(-1)?.event;
+    turn.text = textOf(events);
+    turn.endedAt = Date.now();
+    if (last === 'complete') {
+      figures.completed++;
+      turn.outcome = 'complete';
+    } else if (last === 'stream_error') {
+      figures.streamErrors++;
+      turn.outcome = 'stream_error';
+      turn.code = JSON.parse(events.at(-1).data).code;
+      fresh();
+    } else {
+      turn.outcome = 'cut';
+      fresh();
+    }
+    await sleep(rand(100, 600));
+  }
+}
+
+// ---------- checks ----------
+
+function overlaps(turn, windows) {
+  return windows.some(([from, to]) => (turn.endedAt ?? Date.now()) >= from && turn.startedAt <= to);
+}
+
+async function checkConversations(base, records, outageWindows) {
+  const result = { conversations: 0, checkedTurns: 0, lost: 0, duplicated: 0, misplaced: 0, notStoredDuringOutage: 0, flaggedInterrupted: 0, interruptedNotFlagged: 0, textMismatch: 0, examples: [] };
+  const note = (what, conversation, detail) => {
+    if (result.examples.length < 8) result.examples.push(`${what}: ${conversation.id} ${detail}`);
+  };
+  const queue = records.filter((c) => c.turns.length > 0);
+  const worker = async () => {
+    for (let c = queue.shift(); c; c = queue.shift()) {
+      result.conversations++;
+      let messages;
+      for (let attempt = 0; attempt < 5 && !messages; attempt++) {
+        const r = await fetch(`${base}/conversations/${c.id}/messages`, { headers: { 'x-user': c.user } }).catch(() => undefined);
+        if (r?.ok) messages = (await r.json()).messages;
+        else await sleep(500);
+      }
+      if (!messages) {
+        note('unreadable', c, '');
+        result.lost += c.turns.length;
+        continue;
+      }
+      const users = messages.filter((m) => m.role === 'user').map((m) => m.content);
+      const seen = new Set();
+      for (const u of users) {
+        if (seen.has(u)) {
+          result.duplicated++;
+          note('duplicated user message', c, u);
+        }
+        seen.add(u);
+      }
+      let at = 0;
+      for (const turn of c.turns) {
+        result.checkedTurns++;
+        const relaxed = overlaps(turn, outageWindows) || turn.outcome === 'refused';
+        const ui = messages.findIndex((m, i) => i >= at && m.role === 'user' && m.content === turn.message);
+        if (ui < 0) {
+          if (relaxed) result.notStoredDuringOutage++;
+          else {
+            result.lost++;
+            note('lost user message', c, `turn ${turn.k} (${turn.outcome})`);
+          }
+          continue;
+        }
+        if (ui !== at) {
+          result.misplaced++;
+          note('misplaced', c, `turn ${turn.k} at ${ui}, expected ${at}`);
+        }
+        const next = messages[ui + 1];
+        const answer = next?.role === 'assistant' ? next : undefined;
+        if (messages[ui + 2]?.role === 'assistant') {
+          result.duplicated++;
+          note('two answers', c, `turn ${turn.k}`);
+        }
+        at = ui + (answer ? 2 : 1);
+        const flagged = answer?.metadata?.incomplete === true;
+        if (turn.outcome === 'complete') {
+          if (!answer) {
+            if (relaxed) result.notStoredDuringOutage++;
+            else {
+              result.lost++;
+              note('lost answer', c, `turn ${turn.k}`);
+            }
+          } else if (answer.content !== turn.text || flagged) {
+            result.textMismatch++;
+            note('answer differs from what the client saw', c, `turn ${turn.k} flagged=${flagged}`);
+          }
+        } else if (['stream_error', 'dropped', 'cut', 'resync', 'resume-refused'].includes(turn.outcome)) {
+          if (answer && flagged) result.flaggedInterrupted++;
+          if (answer && !answer.content.startsWith(turn.text)) {
+            result.textMismatch++;
+            note('interrupted answer does not start with what the client saw', c, `turn ${turn.k}`);
+          }
+          // the store failing while it stored the answer: the write may have been applied all the same
+          const storeFailed = relaxed && /^memory_/.test(turn.code ?? '');
+          if (turn.outcome === 'stream_error' && answer && !flagged && !storeFailed) {
+            result.interruptedNotFlagged++;
+            note('failed answer stored unflagged', c, `turn ${turn.k} (${turn.code})`);
+          }
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return result;
+}
+
+// ---------- one run ----------
+
+async function run(name, { env, outage }) {
+  console.log(`\n=== ${name}: ${MODE.conversations} conversations for ${MODE.durationMs / 1000} s ===`);
+  const up = upstream();
+  await new Promise((resolve) => up.server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => (up.server.closeAllConnections?.(), up.server.close(() => resolve()))));
+  const upstreamUrl = `http://127.0.0.1:${up.server.address().port}/v1`;
+  const app = await startApp({
+    BUPPLE_ENGINE_OPENAI_API_KEY: 'sk-soak-not-a-real-key',
+    BUPPLE_ENGINE_OPENAI_BASE_URL: upstreamUrl,
+    BUPPLE_ENGINE_OPENAI_MODEL: 'soak-1',
+    BUPPLE_DEFAULT_ENGINE_DRIVER: 'openai',
+    BUPPLE_ENGINE_MAX_RETRIES: '2',
+    BUPPLE_ENGINE_RETRY_DELAY_MS: '50',
+    BUPPLE_SAMPLE_MAX_STREAMS_PER_USER: '0',
+    BUPPLE_SSE_KEEPALIVE_MS: '15000',
+    ...env,
+  });
+  await sleep(1000);
+  const idle = procStats(app.pid);
+  const figures = emptyFigures();
+  const records = [];
+  const probe = [];
+  let probing = true;
+  const prober = (async () => {
+    while (probing) {
+      const t = performance.now();
+      await fetch(`${app.base}/chat/engines`).catch(() => undefined);
+      probe.push(performance.now() - t);
+      await sleep(200);
+    }
+  })();
+  const started = Date.now();
+  const endAt = started + MODE.durationMs;
+  let peak = idle;
+  const sampler = setInterval(() => {
+    const now = procStats(app.pid);
+    if (now.rssMb > peak.rssMb) peak = { ...peak, rssMb: now.rssMb };
+    if (now.sockets > (peak.peakSockets ?? 0)) peak = { ...peak, peakSockets: now.sockets };
+  }, 1000);
+  const outages = [];
+  const faults = (async () => {
+    await sleep(MODE.durationMs * 0.35);
+    const from = Date.now();
+    await outage.start();
+    await sleep(outage.ms);
+    await outage.end();
+    outages.push([from, Date.now() + 3000]);
+    console.log(`${outage.what}: down for ${((Date.now() - from) / 1000).toFixed(1)} s`);
+  })();
+  const loops = [];
+  for (let n = 0; n < MODE.conversations; n++) {
+    loops.push(conversationLoop(n, app.base, endAt, figures, records));
+    await sleep((MODE.durationMs * 0.05) / MODE.conversations);
+  }
+  await Promise.all(loops);
+  await faults;
+  probing = false;
+  await prober;
+  clearInterval(sampler);
+  // the sample keeps a dropped client's answer generating for its grace period (10 s)
+  for (let i = 0; i < 150 && up.stats.open > 0; i++) await sleep(100);
+  // idle connections close by themselves: the clients' and the upstream's keep-alive ones after
+  // 5 s (the servers' keepAliveTimeout), the PostgreSQL pool's after 10 s (pg's idleTimeoutMillis)
+  await sleep(12_000);
+  const after = procStats(app.pid);
+  const checks = await checkConversations(app.base, records, outages);
+  const sorted = [...probe].sort((a, b) => a - b);
+  const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+  const log = app.log();
+  const outageWarnings = (log.match(/Redis is unreachable/g) ?? []).length;
+  const recoveries = log.split('\n').filter((l) => /Redis is back after/.test(l));
+  await app.stop();
+  const report = {
+    name,
+    mode: FULL ? 'full' : 'short',
+    conversations: records.length,
+    ...figures,
+    upstream: { ...up.stats },
+    outage: { what: outage.what, seconds: outages.length ? (outages[0][1] - 3000 - outages[0][0]) / 1000 : 0, outageWarnings, recoveries: recoveries.map((l) => l.replace(/^.*\] /, '')) },
+    process: {
+      idle,
+      after,
+      peakRssMb: Math.round(peak.rssMb),
+      peakSockets: peak.peakSockets,
+      rssGrowthMb: Math.round((after.rssMb - idle.rssMb) * 10) / 10,
+      fdsLeaked: after.fds - idle.fds,
+      socketsLeaked: after.sockets - idle.sockets,
+    },
+    probeLatencyMs: { p50: Math.round(pct(50)), p99: Math.round(pct(99)), max: Math.round(sorted.at(-1) ?? 0), samples: sorted.length },
+    checks,
+    appLog: app.logPath,
+  };
+  const problems = [];
+  if (up.stats.open !== 0) problems.push(`${up.stats.open} upstream request(s) still open`);
+  if (report.process.socketsLeaked > 4) problems.push(`${report.process.socketsLeaked} socket(s) more than at idle`);
+  if (report.process.fdsLeaked > 6) problems.push(`${report.process.fdsLeaked} fd(s) more than at idle`);
+  if (checks.lost > 0) problems.push(`${checks.lost} lost message(s)`);
+  if (checks.duplicated > 0) problems.push(`${checks.duplicated} duplicated message(s)`);
+  if (checks.misplaced > 0) problems.push(`${checks.misplaced} misplaced message(s)`);
+  if (checks.textMismatch > 0) problems.push(`${checks.textMismatch} answer(s) differing from what the client saw`);
+  if (checks.interruptedNotFlagged > 0) problems.push(`${checks.interruptedNotFlagged} failed answer(s) stored unflagged`);
+  const bad5xx = Object.keys(figures.http5xx).filter((k) => !/^503 (replay_unavailable|memory_connection)/.test(k));
+  if (bad5xx.length > 0) problems.push(`undocumented 5xx: ${bad5xx.join(', ')}`);
+  if (outage.redis && outageWarnings > 2) problems.push(`${outageWarnings} "Redis is unreachable" warnings (one per store and outage expected)`);
+  if (outage.redis && recoveries.length < 1) problems.push('no recovery logged after the Redis outage');
+  if (up.stats.requests < figures.streams) problems.push(`fewer upstream requests (${up.stats.requests}) than streams (${figures.streams})`);
+  report.problems = problems;
+  console.log(JSON.stringify(report, null, 2));
+  await cleanup();
+  return report;
+}
+
+// ---------- main ----------
+
+const reports = [];
+try {
+  if (!only || only === 'redis') {
+    const redis = await privateRedis();
+    reports.push(
+      await run('redis: replay + memory in a private redis-server, killed and restarted', {
+        env: {
+          BUPPLE_SSE_REPLAY_DRIVER: 'redis',
+          BUPPLE_SSE_REPLAY_REDIS_URL: redis.url,
+          BUPPLE_MEMORY_DRIVER: 'redis',
+          BUPPLE_MEMORY_REDIS_URL: redis.url,
+        },
+        outage: { what: 'private redis-server (SIGKILL, then restarted)', redis: true, ms: MODE.redisOutageMs, start: () => redis.kill(), end: () => redis.start() },
+      }),
+    );
+  }
+  if (!only || only === 'postgres') {
+    const table = `soak_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    const target = new URL(PG_URL);
+    const proxy = await tcpProxy(Number(target.port || 5432));
+    const viaProxy = new URL(PG_URL);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    cleanups.push(async () => {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+      await client.connect();
+      await client.query(`DROP TABLE IF EXISTS ${table}`).finally(() => client.end());
+    });
+    reports.push(
+      await run('postgres: memory in the shared PostgreSQL behind a TCP proxy, cut', {
+        env: { BUPPLE_MEMORY_DRIVER: 'database', BUPPLE_MEMORY_DATABASE_URL: viaProxy.toString(), BUPPLE_MEMORY_DB_TABLE_NAME: table, BUPPLE_MEMORY_DB_CREATE_TABLE: 'true' },
+        outage: { what: `PostgreSQL proxy (cut and refusing)`, ms: MODE.pgCutMs, start: () => proxy.down(), end: () => proxy.up() },
+      }),
+    );
+  }
+} finally {
+  await cleanup();
+}
+const out = join(root, 'bench', 'results', 'raw', `soak-${FULL ? 'full' : 'short'}-${Date.now()}.json`);
+writeFileSync(out, JSON.stringify(reports, null, 2));
+const failed = reports.flatMap((r) => r.problems.map((p) => `${r.name}: ${p}`));
+console.log(`\nsoak (${FULL ? 'full' : 'short'}): ${reports.length} run(s); report ${out}`);
+if (failed.length > 0) {
+  console.log(`FAILED:\n- ${failed.join('\n- ')}`);
+  process.exitCode = 1;
+} else console.log('all checks passed');

@@ -1,0 +1,109 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { lastValueFrom, toArray } from 'rxjs';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine';
+import { freePort, launchBrowser, outputPath, SampleProcess } from './harness.js';
+
+/**
+ * The sample's React page (`GET /react`): `useChat` from `@ai-sdk/react` with
+ * `DefaultChatTransport({ api: '/api/chat' })` and `resume: true`, bundled at build time, in
+ * headless Chromium against the sample on the offline engine.
+ */
+const TOKEN_DELAY_MS = 40;
+let sample: SampleProcess;
+let context: BrowserContext;
+let closeBrowser: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  sample = new SampleProcess(await freePort(), {
+    BUPPLE_SAMPLE_TEST_HOOKS: '1',
+    BUPPLE_ENGINE_OFFLINE_TOKEN_DELAY_MS: String(TOKEN_DELAY_MS),
+    BUPPLE_DEFAULT_ENGINE_DRIVER: 'offline',
+    BUPPLE_MEMORY_DRIVER: 'memory',
+    BUPPLE_SSE_REPLAY_DRIVER: 'memory',
+  });
+  await sample.start();
+  const browser = await launchBrowser();
+  context = browser.context;
+  closeBrowser = browser.close;
+  context.setDefaultTimeout(15_000);
+}, 60_000);
+
+afterAll(async () => {
+  await closeBrowser?.();
+  await sample?.kill();
+}, 20_000);
+
+async function expectedAnswer(question: string): Promise<string> {
+  const driver = new OfflineDriver('offline', { tokenDelayMs: 0 });
+  const parts = await lastValueFrom(driver.stream({ messages: [{ role: 'user', content: question }], options: { model: 'offline-1' } }).pipe(toArray()));
+  return parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
+}
+
+const offlineRequests = async () =>
+  ((await (await fetch(`${sample.url}/diagnostics/offline-requests`)).json()) as { requests: { id: number; state: string }[] }).requests;
+
+const assistantText = (page: Page) => page.locator('li[data-role="assistant"]').last().innerText();
+
+async function ask(page: Page, question: string): Promise<void> {
+  await page.fill('#prompt', question);
+  await page.click('#send');
+}
+
+describe('the React page (useChat)', () => {
+  it('streams an answer, with the page fetching nothing but its own files', async () => {
+    const page = await context.newPage();
+    const foreign: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(sample.url)) foreign.push(request.url());
+    });
+    await page.goto(`${sample.url}/react`);
+    const question = 'What does useChat need from a server?';
+    await ask(page, question);
+    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-status') === 'streaming');
+    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-status') === 'ready', undefined, { timeout: 20_000 });
+    expect(await assistantText(page)).toBe(await expectedAnswer(question));
+    await page.screenshot({ path: outputPath('react-page.png') });
+    expect(foreign).toEqual([]);
+    await page.close();
+  }, 40_000);
+
+  it('Stop stops the answer: the provider request is aborted', async () => {
+    const page = await context.newPage();
+    await page.goto(`${sample.url}/react`);
+    const before = (await offlineRequests()).length;
+    await ask(page, 'Please write a long answer about streams and stopping them');
+    await page.waitForFunction(() => (document.querySelector('li[data-role="assistant"]')?.textContent ?? '').length > 10);
+    await page.click('#stop');
+    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-status') === 'ready');
+    const shown = await assistantText(page);
+    const full = await expectedAnswer('Please write a long answer about streams and stopping them');
+    expect(full.startsWith(shown)).toBe(true);
+    expect(shown.length).toBeLessThan(full.length);
+    const deadline = Date.now() + 5000;
+    let state = '';
+    while (Date.now() < deadline && state !== 'aborted') {
+      state = (await offlineRequests())[before]?.state ?? '';
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(state).toBe('aborted');
+    await page.close();
+  }, 40_000);
+
+  it('a reload during the answer resumes it: no duplicated text, one generation upstream', async () => {
+    const page = await context.newPage();
+    await page.goto(`${sample.url}/react`);
+    const question = 'Tell me how resumable streams survive a reload';
+    const before = (await offlineRequests()).length;
+    await ask(page, question);
+    await page.waitForFunction(() => (document.querySelector('li[data-role="assistant"]')?.textContent ?? '').length > 10);
+    await page.reload();
+    await page.waitForFunction(() => (document.querySelector('li[data-role="assistant"]')?.textContent ?? '').length > 0);
+    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-status') === 'ready', undefined, { timeout: 20_000 });
+    expect(await assistantText(page)).toBe(await expectedAnswer(question));
+    expect(await page.locator('li[data-role="assistant"]').count()).toBe(1);
+    const requests = (await offlineRequests()).slice(before);
+    expect(requests).toHaveLength(1);
+    expect(requests[0].state).toBe('completed');
+    await page.close();
+  }, 40_000);
+});
