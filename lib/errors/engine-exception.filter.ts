@@ -10,6 +10,8 @@ import { describeEngineError, engineErrorStatus, publicEngineError, retryAfterSe
  * Register it with `app.useGlobalFilters(new EngineExceptionFilter())` or `@UseFilters()`.
  * `@SseStream()` routes do this by themselves.
  */
+const OUTAGE_CODES = new Set(['replay_unavailable', 'memory_connection']);
+
 @Catch(EngineException)
 export class EngineExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('BuppleEngine');
@@ -17,7 +19,9 @@ export class EngineExceptionFilter implements ExceptionFilter {
   catch(error: EngineException, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse();
     const status = engineErrorStatus(error);
-    if (status >= 500 || error.status !== undefined) this.logger.warn(`Request failed (${status}): ${describeEngineError(error)}`);
+    // a store outage is logged once by the store (with a count), not once per refused request
+    if (OUTAGE_CODES.has(error.code)) this.logger.debug(`Request refused (${status}): ${describeEngineError(error)}`);
+    else if (status >= 500 || error.status !== undefined) this.logger.warn(`Request failed (${status}): ${describeEngineError(error)}`);
     else this.logger.debug(`Request refused (${status}): ${describeEngineError(error)}`);
     const body = JSON.stringify({ statusCode: status, ...publicEngineError(error) });
     const retryAfter = retryAfterSeconds(error);
