@@ -21,7 +21,9 @@ export default tseslint.config(
   {
     files: ['lib/**/*.ts'],
     ignores: ['lib/**/*.spec.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**', '**/sample/**'], message: 'lib/ must not import test or sample code.' }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**', '**/sample/**'], message: 'lib/ must not import test or sample code.' }] }],
+    },
   },
   {
     // the protocol (event names, parser, ids, retry rules) lives in lib/protocol/: no driver reads the browser client's files

@@ -225,9 +225,12 @@ export function runLoad(options) {
         const to = Math.min(streams, i + perBatch);
         i = to;
         startTimers.push(
-          setTimeout(() => {
-            for (let k = from; k < to; k++) open(k);
-          }, (b * rampMs) / batches),
+          setTimeout(
+            () => {
+              for (let k = from; k < to; k++) open(k);
+            },
+            (b * rampMs) / batches,
+          ),
         );
       }
     } else {

@@ -14,7 +14,7 @@ const DELTA = 5;
 /** A deterministic object of about `bytes` of JSON: records with escapes, unicode, numbers, nesting. */
 function objectOfSize(bytes) {
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const words = ['alpha', 'beta', 'gamma "quoted"', 'back\\slash', 'line\nbreak', 'café', 'emoji 😀', 'tab\there', 'delta', 'ω'];
   const object = { title: 'benchmark', items: [] };
   let size = JSON.stringify(object).length;
@@ -88,7 +88,9 @@ console.log(`Partial-JSON reader, ${DELTA}-character deltas, median CPU of ${RUN
 console.log('| Object | Characters | Deltas | Incremental reader, CPU ms | Re-read on every delta, CPU ms |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const row of rows) {
-  console.log(`| ${row.label} | ${row.chars} | ${row.deltas} | ${row.ms.toFixed(1)} | ${row.naive === undefined ? '(not run: quadratic)' : row.naive.toFixed(1)} |`);
+  console.log(
+    `| ${row.label} | ${row.chars} | ${row.deltas} | ${row.ms.toFixed(1)} | ${row.naive === undefined ? '(not run: quadratic)' : row.naive.toFixed(1)} |`,
+  );
 }
 console.log(`\n1 MB / 100 KB: ${ratio.toFixed(2)}x (limit 12x), 100 KB / 10 KB: ${(rows[1].ms / rows[0].ms).toFixed(2)}x`);
 if (ratio > 12) {

@@ -49,7 +49,12 @@ export function summarizeProfile(profile, top = 30, inclusiveFilter = /dist\//) 
     let key = keyOf.get(node.id);
     if (key === undefined) {
       const { callFrame } = node;
-      const file = callFrame.url ? callFrame.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(/^.*\/work\/main\//, '') : '';
+      const file = callFrame.url
+        ? callFrame.url
+            .replace(/^file:\/\//, '')
+            .replace(/^.*\/node_modules\//, '')
+            .replace(/^.*\/work\/main\//, '')
+        : '';
       key = `${callFrame.functionName || '(anonymous)'}  ${file ? `${file}:${callFrame.lineNumber + 1}` : ''}`;
       keyOf.set(node.id, key);
     }
@@ -78,7 +83,11 @@ export function summarizeProfile(profile, top = 30, inclusiveFilter = /dist\//) 
   for (const [k, us] of [...perFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
   if (inclusiveFilter) {
     lines.push('', `Inclusive time of functions matching ${inclusiveFilter}:`);
-    for (const [k, us] of [...inclusive].filter(([k]) => inclusiveFilter.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+    for (const [k, us] of [...inclusive]
+      .filter(([k]) => inclusiveFilter.test(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top))
+      lines.push(`  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
   }
   return lines.join('\n');
 }

@@ -1,4 +1,3 @@
-
 // after the warm-up through node:inspector so that start-up is left out) and prints where
 // its CPU goes.
 //   node bench/profile.mjs [relay=library] [load=burst|paced|single|s3|requests]
@@ -26,7 +25,13 @@ const LOADS = {
 };
 const load = LOADS[loadName];
 if (!load) throw new Error(`load must be one of ${Object.keys(LOADS).join(', ')}`);
-const files = { library: 'relays/library.mjs', 'library-features': 'relays/library.mjs', gemini: 'relays/library.mjs', 'nest-sdk': 'relays/nest-sdk.mjs', 'node-http': 'relays/node-http.mjs' };
+const files = {
+  library: 'relays/library.mjs',
+  'library-features': 'relays/library.mjs',
+  gemini: 'relays/library.mjs',
+  'nest-sdk': 'relays/nest-sdk.mjs',
+  'node-http': 'relays/node-http.mjs',
+};
 if (!files[relayId]) throw new Error(`relay must be one of ${Object.keys(files).join(', ')}`);
 
 killChildrenOnExit();
@@ -38,7 +43,11 @@ const client = await startChild(join(here, 'load-client.mjs'), { name: 'load-cli
 const relay = await startChild(join(here, files[relayId]), {
   name: relayId,
   cpus: '1',
-  env: { UPSTREAM_URL: `http://127.0.0.1:${upstream.port}`, BENCH_FEATURES: relayId === 'library-features' ? '1' : '0', ...(relayId === 'gemini' && { BENCH_PROVIDER: 'gemini' }) },
+  env: {
+    UPSTREAM_URL: `http://127.0.0.1:${upstream.port}`,
+    BENCH_FEATURES: relayId === 'library-features' ? '1' : '0',
+    ...(relayId === 'gemini' && { BENCH_PROVIDER: 'gemini' }),
+  },
 });
 const file = join(dir, `${prefix}.cpuprofile`);
 let profile;
@@ -57,7 +66,9 @@ try {
   const cpu = cpuSeconds(relay.pid) - cpu0;
   profile = await relay.rpc({ type: 'profile-stop' }, 60_000);
   writeFileSync(file, JSON.stringify(profile));
-  console.log(`${relayId}, ${loadName}: ${tokens} tokens, relay CPU ${cpu.toFixed(2)} s = ${((cpu / tokens) * 10_000).toFixed(3)} s per 10 000 tokens (profiler on: slower than in the benchmark)`);
+  console.log(
+    `${relayId}, ${loadName}: ${tokens} tokens, relay CPU ${cpu.toFixed(2)} s = ${((cpu / tokens) * 10_000).toFixed(3)} s per 10 000 tokens (profiler on: slower than in the benchmark)`,
+  );
 } finally {
   await Promise.allSettled([relay.stop(), client.stop(), upstream.stop()]);
 }

@@ -41,11 +41,26 @@ const scaled = (n, min = 1) => Math.max(min, Math.round(n * SCALE));
 
 /** The scenarios of issue 6, at the configured scale. */
 export const SCENARIOS = [
-  { id: 'S1', title: `1 stream × ${scaled(20_000, 100)} tokens, back to back (3 times, median)`, load: { streams: 1, tokens: scaled(20_000, 100), delayMs: 0 }, repeat: 3 },
+  {
+    id: 'S1',
+    title: `1 stream × ${scaled(20_000, 100)} tokens, back to back (3 times, median)`,
+    load: { streams: 1, tokens: scaled(20_000, 100), delayMs: 0 },
+    repeat: 3,
+  },
   { id: 'S2', title: `${scaled(200)} streams × 200 tokens, back to back`, load: { streams: scaled(200), tokens: 200, delayMs: 0 } },
   { id: 'S3', title: `${scaled(1000)} streams × 100 tokens at 20 ms`, load: { streams: scaled(1000), tokens: 100, delayMs: 20, rampMs: scaled(1000, 50) } },
-  { id: 'S4', title: `${scaled(100)} streams cut after 50 tokens`, load: { streams: scaled(100), tokens: 500, delayMs: 20, rampMs: 100, cutAfter: 50, cutShare: 1 }, cut: true },
-  { id: 'S5', title: `capacity: ${[50, 100, 150, 200, 300].map((c) => scaled(c)).join('/')} streams × 50 tokens at 20 ms`, steps: [50, 100, 150, 200, 300].map((c) => scaled(c)), load: { tokens: 50, delayMs: 20, rampMs: 250 } },
+  {
+    id: 'S4',
+    title: `${scaled(100)} streams cut after 50 tokens`,
+    load: { streams: scaled(100), tokens: 500, delayMs: 20, rampMs: 100, cutAfter: 50, cutShare: 1 },
+    cut: true,
+  },
+  {
+    id: 'S5',
+    title: `capacity: ${[50, 100, 150, 200, 300].map((c) => scaled(c)).join('/')} streams × 50 tokens at 20 ms`,
+    steps: [50, 100, 150, 200, 300].map((c) => scaled(c)),
+    load: { tokens: 50, delayMs: 20, rampMs: 250 },
+  },
   { id: 'S6', title: '50 streams × 20 tokens at 20 ms, one start every 20 ms', load: { streams: 50, tokens: 20, delayMs: 20, rampMs: 1000 } },
 ].filter((s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.has(s.id));
 
@@ -116,12 +131,25 @@ const RELAYS = [
     provider: 'claude',
     skip: build.ok ? null : build.why,
   },
-  { id: 'nest-sdk', label: 'NestJS @Sse() + openai SDK', detail: '`@Sse()` returning `new Observable` over the SDK stream', file: 'relays/nest-sdk.mjs', env: {} },
-  { id: 'node-http', label: 'node:http', detail: 'plain `node:http` both ways (`http.request` upstream over a keep-alive agent), one `write()` per token', file: 'relays/node-http.mjs', env: {} },
+  {
+    id: 'nest-sdk',
+    label: 'NestJS @Sse() + openai SDK',
+    detail: '`@Sse()` returning `new Observable` over the SDK stream',
+    file: 'relays/nest-sdk.mjs',
+    env: {},
+  },
+  {
+    id: 'node-http',
+    label: 'node:http',
+    detail: 'plain `node:http` both ways (`http.request` upstream over a keep-alive agent), one `write()` per token',
+    file: 'relays/node-http.mjs',
+    env: {},
+  },
   {
     id: 'direct',
     label: 'no relay (harness floor)',
-    detail: 'the load client reads the mock upstream directly: what the upstream and the load client, sharing one core, add by themselves (no relay CPU or RSS to measure)',
+    detail:
+      'the load client reads the mock upstream directly: what the upstream and the load client, sharing one core, add by themselves (no relay CPU or RSS to measure)',
     file: null,
     scenarios: ['S2', 'S3', 'S5', 'S6'],
   },
@@ -283,7 +311,9 @@ async function main() {
     library: build,
     loadAverageAtStart: os.loadavg().map((v) => round(v, 2)),
   };
-  log(`bench: ${info.cpuModel}, ${info.cores} cores, node ${info.node}; runs=${RUNS} scale=${SCALE}; ${info.taskset}${selfPinned ? "" : " (runner not pinned)"}${NICE !== 0 && !reniced ? " (could not renice)" : ""}`);
+  log(
+    `bench: ${info.cpuModel}, ${info.cores} cores, node ${info.node}; runs=${RUNS} scale=${SCALE}; ${info.taskset}${selfPinned ? '' : ' (runner not pinned)'}${NICE !== 0 && !reniced ? ' (could not renice)' : ''}`,
+  );
   for (const relayDef of RELAYS) if (relayDef.skip) log(`bench: skipping ${relayDef.id}: ${relayDef.skip}`);
   const relays = RELAYS.filter((r) => !r.skip);
   if (relays.length === 0) throw new Error('no relay to measure');
@@ -293,7 +323,8 @@ async function main() {
   const ctx = { upstream, client, relay: null };
   // warm the harness itself (JIT of the upstream and the load client), or the first relay
   // measured would pay for it
-  for (const load of HARNESS_WARMUP) await client.rpc({ type: 'run', options: { port: upstream.port, timeoutMs: TIMEOUT_MS, tag: 'harness', ...load } }, TIMEOUT_MS + 15_000);
+  for (const load of HARNESS_WARMUP)
+    await client.rpc({ type: 'run', options: { port: upstream.port, timeoutMs: TIMEOUT_MS, tag: 'harness', ...load } }, TIMEOUT_MS + 15_000);
   const runs = []; // { run, relay, metrics, raw, errors }
   try {
     for (let run = 0; run < RUNS; run++) {
@@ -347,11 +378,20 @@ async function main() {
   mkdirSync(join(OUT, 'raw'), { recursive: true });
   const stamp = info.date.replace(/[:.]/g, '-');
   const rawFile = join(OUT, 'raw', `bench-${stamp}.json`);
-  const report = { info, scenarios: SCENARIOS, relays: relays.map(({ id, label, detail, provider }) => ({ id, label, detail, provider })), skipped: RELAYS.filter((r) => r.skip).map(({ id, skip }) => ({ id, skip })), medians, runs };
+  const report = {
+    info,
+    scenarios: SCENARIOS,
+    relays: relays.map(({ id, label, detail, provider }) => ({ id, label, detail, provider })),
+    skipped: RELAYS.filter((r) => r.skip).map(({ id, skip }) => ({ id, skip })),
+    medians,
+    runs,
+  };
   writeFileSync(rawFile, `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
   writeFileSync(join(OUT, 'results.md'), renderMarkdown(report));
   writeFileSync(join(OUT, 'chart.svg'), renderChart(report));
-  log(`bench: done in ${info.durationSeconds} s → ${relative(process.cwd(), join(OUT, 'results.md'))}, ${relative(process.cwd(), join(OUT, 'chart.svg'))}, ${relative(process.cwd(), rawFile)}`);
+  log(
+    `bench: done in ${info.durationSeconds} s → ${relative(process.cwd(), join(OUT, 'results.md'))}, ${relative(process.cwd(), join(OUT, 'chart.svg'))}, ${relative(process.cwd(), rawFile)}`,
+  );
   const failures = runs.flatMap((r) => r.failures.map((f) => `${r.relay} run ${r.run + 1}: ${f}`));
   if (failures.length) {
     log(`bench: ${failures.length} failure(s):\n  ${failures.join('\n  ')}`);
@@ -376,7 +416,9 @@ function summaryLine(metrics) {
 }
 
 function commandLine() {
-  const vars = ['BENCH_RUNS', 'BENCH_SCALE', 'BENCH_RELAYS', 'BENCH_SCENARIOS', 'BENCH_TIMEOUT_MS', 'BENCH_NICE'].filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`);
+  const vars = ['BENCH_RUNS', 'BENCH_SCALE', 'BENCH_RELAYS', 'BENCH_SCENARIOS', 'BENCH_TIMEOUT_MS', 'BENCH_NICE']
+    .filter((k) => env[k] !== undefined)
+    .map((k) => `${k}=${env[k]}`);
   return [...vars, 'npm run bench'].join(' ');
 }
 

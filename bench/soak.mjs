@@ -43,7 +43,10 @@ hardStop.unref();
 
 const cleanups = [];
 async function cleanup() {
-  for (const fn of cleanups.splice(0).reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+  for (const fn of cleanups.splice(0).reverse())
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => undefined);
 }
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => cleanup().finally(() => process.exit(130)));
 
@@ -72,7 +75,9 @@ function upstream() {
       const roll = Math.random();
       if (roll < FAIL_RATE / 2) {
         stats.failed500++;
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'The server had an error (soak).', type: 'server_error', param: null, code: null } }));
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'The server had an error (soak).', type: 'server_error', param: null, code: null } }));
         return;
       }
       const cut = roll < FAIL_RATE;
@@ -84,7 +89,8 @@ function upstream() {
         stats.open--;
       });
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      const chunk = (delta, finish = null) => `data: ${JSON.stringify({ id: 'chatcmpl-soak', object: 'chat.completion.chunk', created: 0, model: 'soak-1', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      const chunk = (delta, finish = null) =>
+        `data: ${JSON.stringify({ id: 'chatcmpl-soak', object: 'chat.completion.chunk', created: 0, model: 'soak-1', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
       res.write(chunk({ role: 'assistant', content: '' }));
       let i = 0;
       const timer = setInterval(() => {
@@ -122,7 +128,11 @@ async function privateRedis() {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   let child;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--protected-mode', 'no'], { stdio: 'ignore' });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--protected-mode', 'no'],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100; i++) {
       if (await canConnect(port)) return;
       await sleep(50);
@@ -416,7 +426,18 @@ function overlaps(turn, windows) {
 }
 
 async function checkConversations(base, records, outageWindows) {
-  const result = { conversations: 0, checkedTurns: 0, lost: 0, duplicated: 0, misplaced: 0, notStoredDuringOutage: 0, flaggedInterrupted: 0, interruptedNotFlagged: 0, textMismatch: 0, examples: [] };
+  const result = {
+    conversations: 0,
+    checkedTurns: 0,
+    lost: 0,
+    duplicated: 0,
+    misplaced: 0,
+    notStoredDuringOutage: 0,
+    flaggedInterrupted: 0,
+    interruptedNotFlagged: 0,
+    textMismatch: 0,
+    examples: [],
+  };
   const note = (what, conversation, detail) => {
     if (result.examples.length < 8) result.examples.push(`${what}: ${conversation.id} ${detail}`);
   };
@@ -580,7 +601,12 @@ async function run(name, { env, outage }) {
     conversations: records.length,
     ...figures,
     upstream: { ...up.stats },
-    outage: { what: outage.what, seconds: outages.length ? (outages[0][1] - 3000 - outages[0][0]) / 1000 : 0, outageWarnings, recoveries: recoveries.map((l) => l.replace(/^.*\] /, '')) },
+    outage: {
+      what: outage.what,
+      seconds: outages.length ? (outages[0][1] - 3000 - outages[0][0]) / 1000 : 0,
+      outageWarnings,
+      recoveries: recoveries.map((l) => l.replace(/^.*\] /, '')),
+    },
     process: {
       idle,
       after,
@@ -628,7 +654,13 @@ try {
           BUPPLE_MEMORY_DRIVER: 'redis',
           BUPPLE_MEMORY_REDIS_URL: redis.url,
         },
-        outage: { what: 'private redis-server (SIGKILL, then restarted)', redis: true, ms: MODE.redisOutageMs, start: () => redis.kill(), end: () => redis.start() },
+        outage: {
+          what: 'private redis-server (SIGKILL, then restarted)',
+          redis: true,
+          ms: MODE.redisOutageMs,
+          start: () => redis.kill(),
+          end: () => redis.start(),
+        },
       }),
     );
   }
@@ -646,7 +678,12 @@ try {
     });
     reports.push(
       await run('postgres: memory in the shared PostgreSQL behind a TCP proxy, cut', {
-        env: { BUPPLE_MEMORY_DRIVER: 'database', BUPPLE_MEMORY_DATABASE_URL: viaProxy.toString(), BUPPLE_MEMORY_DB_TABLE_NAME: table, BUPPLE_MEMORY_DB_CREATE_TABLE: 'true' },
+        env: {
+          BUPPLE_MEMORY_DRIVER: 'database',
+          BUPPLE_MEMORY_DATABASE_URL: viaProxy.toString(),
+          BUPPLE_MEMORY_DB_TABLE_NAME: table,
+          BUPPLE_MEMORY_DB_CREATE_TABLE: 'true',
+        },
         outage: { what: `PostgreSQL proxy (cut and refusing)`, ms: MODE.pgCutMs, start: () => proxy.down(), end: () => proxy.up() },
       }),
     );

@@ -13,7 +13,13 @@ const EVENTS = Number(process.env.BENCH_PARSER_EVENTS ?? 40_000);
 const encoder = new TextEncoder();
 
 function openAIEvent(i, eol) {
-  const data = JSON.stringify({ id: 'chatcmpl-9x8Yz', object: 'chat.completion.chunk', created: 1733000000, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: { content: ` tok${i}` }, finish_reason: null }] });
+  const data = JSON.stringify({
+    id: 'chatcmpl-9x8Yz',
+    object: 'chat.completion.chunk',
+    created: 1733000000,
+    model: 'gpt-4o-mini-2024-07-18',
+    choices: [{ index: 0, delta: { content: ` tok${i}` }, finish_reason: null }],
+  });
   return `data: ${data}${eol}${eol}`;
 }
 

@@ -20,24 +20,42 @@ const PIECE = 'abcdefgh';
 function frames(provider, kind, n) {
   const out = [];
   if (provider === 'openai') {
-    const chunk = (delta, finish = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-    if (kind === 'tool') out.push(chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'search', arguments: '' } }] }));
+    const chunk = (delta, finish = null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    if (kind === 'tool')
+      out.push(chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'search', arguments: '' } }] }));
     if (kind === 'tool') out.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":"' } }] }));
     for (let i = 0; i < n; i++) out.push(kind === 'text' ? chunk({ content: PIECE }) : chunk({ tool_calls: [{ index: 0, function: { arguments: PIECE } }] }));
     if (kind === 'tool') out.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '"}' } }] }));
     out.push(chunk({}, kind === 'text' ? 'stop' : 'tool_calls'), 'data: [DONE]\n\n');
   } else if (provider === 'claude') {
     const event = (type, data) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
-    out.push(event('message_start', { message: { id: 'msg', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 1 } } }));
-    out.push(event('content_block_start', { index: 0, content_block: kind === 'text' ? { type: 'text', text: '' } : { type: 'tool_use', id: 'toolu_1', name: 'search', input: {} } }));
+    out.push(
+      event('message_start', {
+        message: { id: 'msg', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 1 } },
+      }),
+    );
+    out.push(
+      event('content_block_start', {
+        index: 0,
+        content_block: kind === 'text' ? { type: 'text', text: '' } : { type: 'tool_use', id: 'toolu_1', name: 'search', input: {} },
+      }),
+    );
     if (kind === 'tool') out.push(event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '{"q":"' } }));
-    for (let i = 0; i < n; i++) out.push(event('content_block_delta', { index: 0, delta: kind === 'text' ? { type: 'text_delta', text: PIECE } : { type: 'input_json_delta', partial_json: PIECE } }));
+    for (let i = 0; i < n; i++)
+      out.push(
+        event('content_block_delta', {
+          index: 0,
+          delta: kind === 'text' ? { type: 'text_delta', text: PIECE } : { type: 'input_json_delta', partial_json: PIECE },
+        }),
+      );
     if (kind === 'tool') out.push(event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '"}' } }));
     out.push(event('content_block_stop', { index: 0 }));
     out.push(event('message_delta', { delta: { stop_reason: kind === 'text' ? 'end_turn' : 'tool_use', stop_sequence: null }, usage: { output_tokens: n } }));
     out.push(event('message_stop', {}));
   } else {
-    const data = (parts, finishReason) => `data: ${JSON.stringify({ candidates: [{ content: { parts, role: 'model' }, index: 0, ...(finishReason && { finishReason }) }], modelVersion: 'm' })}\r\n\r\n`;
+    const data = (parts, finishReason) =>
+      `data: ${JSON.stringify({ candidates: [{ content: { parts, role: 'model' }, index: 0, ...(finishReason && { finishReason }) }], modelVersion: 'm' })}\r\n\r\n`;
     for (let i = 0; i < n; i++) out.push(kind === 'text' ? data([{ text: PIECE }]) : data([{ functionCall: { name: 'search', args: { q: PIECE } } }]));
     out.push(data([{ text: '' }], 'STOP'));
   }
@@ -130,7 +148,8 @@ if (process.argv[2] === '--upstream') {
   console.log('| provider | text delta (µs) | tool-call argument delta (µs) | ratio | <= 1.2x |');
   console.log('|---|---|---|---|---|');
   for (const row of rows) if (row.missing) console.log(`| ${row.provider} | – | – | – | not measured: ${row.missing} |`);
-  for (const row of rows.filter((r) => !r.missing)) console.log(`| ${row.provider} | ${row.textUs.toFixed(2)} | ${row.toolUs.toFixed(2)} | ${row.ratio.toFixed(2)} | ${row.ratio <= 1.2 ? 'yes' : 'no'} |`);
+  for (const row of rows.filter((r) => !r.missing))
+    console.log(`| ${row.provider} | ${row.textUs.toFixed(2)} | ${row.toolUs.toFixed(2)} | ${row.ratio.toFixed(2)} | ${row.ratio <= 1.2 ? 'yes' : 'no'} |`);
   await engine.onApplicationShutdown();
   child.disconnect();
 }

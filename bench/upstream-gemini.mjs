@@ -26,9 +26,15 @@ export function geminiError(res, code, status, message) {
 
 /** What a request must carry: a key, `alt=sse`, a JSON body with contents. Returns an error to send, or undefined. */
 export function geminiRequestProblem(req, route, body) {
-  if (!req.headers['x-goog-api-key']) return [403, 'PERMISSION_DENIED', 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.'];
+  if (!req.headers['x-goog-api-key'])
+    return [
+      403,
+      'PERMISSION_DENIED',
+      "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+    ];
   if (!route.sse) return [400, 'INVALID_ARGUMENT', 'This mock upstream only streams with alt=sse.'];
-  if (!Array.isArray(body?.contents) || body.contents.length === 0) return [400, 'INVALID_ARGUMENT', '* GenerateContentRequest.contents: contents is not specified'];
+  if (!Array.isArray(body?.contents) || body.contents.length === 0)
+    return [400, 'INVALID_ARGUMENT', '* GenerateContentRequest.contents: contents is not specified'];
   return undefined;
 }
 

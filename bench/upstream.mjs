@@ -30,7 +30,11 @@ let sequence = 0;
 function openAIError(res, status, message, type, code = null) {
   counters.rejected++;
   const body = JSON.stringify({ error: { message, type, param: null, code } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': `req_${randomBytes(8).toString('hex')}` });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': `req_${randomBytes(8).toString('hex')}`,
+  });
   res.end(body);
 }
 
@@ -66,7 +70,8 @@ async function handle(req, res) {
     return openAIError(res, 400, 'We could not parse the JSON body of your request.', 'invalid_request_error');
   }
   const match = MODEL.exec(String(body?.model ?? ''));
-  if (!match) return openAIError(res, 404, `The model \`${body?.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+  if (!match)
+    return openAIError(res, 404, `The model \`${body?.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
   if (!Array.isArray(body.messages) || body.messages.length === 0) return openAIError(res, 400, "Invalid 'messages': empty array.", 'invalid_request_error');
   if (body.stream !== true) return openAIError(res, 400, 'This mock upstream only streams: set "stream": true.', 'invalid_request_error');
   const tokens = Math.min(Number(match[1]), MAX_TOKENS);
@@ -89,10 +94,20 @@ async function handleGemini(req, res, route) {
   const match = MODEL.exec(route.model);
   if (problem || !match) {
     counters.rejected++;
-    return geminiError(res, ...(problem ?? [404, 'NOT_FOUND', `models/${route.model} is not found for API version v1beta, or is not supported for generateContent.`]));
+    return geminiError(
+      res,
+      ...(problem ?? [404, 'NOT_FOUND', `models/${route.model} is not found for API version v1beta, or is not supported for generateContent.`]),
+    );
   }
   const tokens = Math.min(Number(match[1]), MAX_TOKENS);
-  stream(req, res, { model: route.model, tokens, delayMs: Math.min(Number(match[2]), MAX_DELAY_MS), tag: match[3], includeUsage: false, wire: geminiWire(route.model) });
+  stream(req, res, {
+    model: route.model,
+    tokens,
+    delayMs: Math.min(Number(match[2]), MAX_DELAY_MS),
+    tag: match[3],
+    includeUsage: false,
+    wire: geminiWire(route.model),
+  });
 }
 
 // POST /v1/messages with model bench-N-D[-tag]: the same answer in Anthropic's Messages API wire format.
@@ -111,7 +126,14 @@ async function handleClaude(req, res) {
     return claudeError(res, ...(problem ?? [404, 'not_found_error', `model: ${body?.model}`]));
   }
   const tokens = Math.min(Number(match[1]), MAX_TOKENS);
-  stream(req, res, { model: body.model, tokens, delayMs: Math.min(Number(match[2]), MAX_DELAY_MS), tag: match[3], includeUsage: false, wire: claudeWire(body.model) });
+  stream(req, res, {
+    model: body.model,
+    tokens,
+    delayMs: Math.min(Number(match[2]), MAX_DELAY_MS),
+    tag: match[3],
+    includeUsage: false,
+    wire: claudeWire(body.model),
+  });
 }
 
 // GET /stream?m=bench-N-D[-tag]: the tokens straight to the load client, as `data:
@@ -121,7 +143,14 @@ function direct(req, res) {
   const model = new URL(req.url, 'http://upstream').searchParams.get('m') ?? '';
   const match = MODEL.exec(model);
   if (!match) return openAIError(res, 404, `The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found');
-  stream(req, res, { model, tokens: Math.min(Number(match[1]), MAX_TOKENS), delayMs: Math.min(Number(match[2]), MAX_DELAY_MS), tag: match[3], includeUsage: false, plain: true });
+  stream(req, res, {
+    model,
+    tokens: Math.min(Number(match[1]), MAX_TOKENS),
+    delayMs: Math.min(Number(match[2]), MAX_DELAY_MS),
+    tag: match[3],
+    includeUsage: false,
+    plain: true,
+  });
 }
 
 function stream(req, res, { model, tokens, delayMs, tag, includeUsage, plain = false, wire = null }) {
@@ -139,8 +168,8 @@ function stream(req, res, { model, tokens, delayMs, tag, includeUsage, plain = f
   const delta = wire
     ? wire.delta
     : plain
-    ? (text) => `data: {"content":${JSON.stringify(text)}}\n\n`
-    : (text) => `${head}{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}${tail}`;
+      ? (text) => `data: {"content":${JSON.stringify(text)}}\n\n`
+      : (text) => `${head}{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}${tail}`;
 
   let timer = null;
   let waitingForDrain = false;
@@ -161,17 +190,22 @@ function stream(req, res, { model, tokens, delayMs, tag, includeUsage, plain = f
     pump();
   });
 
-  res.writeHead(200, wire ? wire.headers : {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, must-revalidate',
-    'x-request-id': `req_${randomBytes(8).toString('hex')}`,
-    'openai-processing-ms': '12',
-    'openai-version': '2020-10-01',
-    'openai-organization': 'bench-org',
-    'x-ratelimit-limit-requests': '10000',
-    'x-ratelimit-remaining-requests': '9999',
-    connection: 'keep-alive',
-  });
+  res.writeHead(
+    200,
+    wire
+      ? wire.headers
+      : {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, must-revalidate',
+          'x-request-id': `req_${randomBytes(8).toString('hex')}`,
+          'openai-processing-ms': '12',
+          'openai-version': '2020-10-01',
+          'openai-organization': 'bench-org',
+          'x-ratelimit-limit-requests': '10000',
+          'x-ratelimit-remaining-requests': '9999',
+          connection: 'keep-alive',
+        },
+  );
   res.socket?.setNoDelay(true);
   if (wire?.first) res.write(wire.first());
   if (!plain && !wire) res.write(`${head}{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}${tail}`);

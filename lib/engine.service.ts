@@ -179,7 +179,15 @@ export class EngineService implements OnApplicationShutdown {
 
   private objectParts(messages: EngineMessage[], options: AnyObjectCallOptions, streaming: boolean, outer: StreamReporter | undefined) {
     const schema = resolveObjectSchema(options);
-    const { schema: _schema, output: _output, enum: _enum, repair, name: _name, description, ...callOptions } = options as AnyObjectCallOptions & {
+    const {
+      schema: _schema,
+      output: _output,
+      enum: _enum,
+      repair,
+      name: _name,
+      description,
+      ...callOptions
+    } = options as AnyObjectCallOptions & {
       schema?: unknown;
       enum?: unknown;
     };

@@ -29,7 +29,16 @@ export type {
   ToolCallPart,
   ToolResultPart,
 } from './interfaces/engine-message.interface.js';
-export type { JsonSchema, DriverToolDefinition, ToolChoice, ToolCall, ToolCallDelta, ToolResult, EngineSource, StepResult } from './interfaces/tool.interface.js';
+export type {
+  JsonSchema,
+  DriverToolDefinition,
+  ToolChoice,
+  ToolCall,
+  ToolCallDelta,
+  ToolResult,
+  EngineSource,
+  StepResult,
+} from './interfaces/tool.interface.js';
 export type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.interface.js';
 export type { EngineUsage } from './interfaces/engine-usage.interface.js';
 export type { EngineWarning } from './interfaces/engine-warning.interface.js';

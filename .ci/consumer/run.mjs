@@ -38,8 +38,12 @@ function block(text, needle, what) {
   return found[0];
 }
 
-const quickStart = block(readme, (b) => b.includes("// Browser: new EventSource('/chat/stream?message=Hello')"), "README quick start block");
-const testFile = block(readme, (b) => b.includes("from '@bupple/nestjs-ai-engine/testing'") && b.includes("describe('chat stream'"), 'README "Testing your app" block');
+const quickStart = block(readme, (b) => b.includes("// Browser: new EventSource('/chat/stream?message=Hello')"), 'README quick start block');
+const testFile = block(
+  readme,
+  (b) => b.includes("from '@bupple/nestjs-ai-engine/testing'") && b.includes("describe('chat stream'"),
+  'README "Testing your app" block',
+);
 const docConfig = (name) => block(testingDoc, (b) => b.startsWith(`// ${name}\n`), `docs/testing.md block "// ${name}"`);
 
 function log(message) {
@@ -94,7 +98,9 @@ async function bootAndStream(cwd) {
     const bad = await fetch(`${url}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     const badBody = await bad.json();
     if (bad.status !== 400 || badBody.code !== 'invalid_request') throw new Error(`POST /chat {} answered ${bad.status} ${JSON.stringify(badBody)}`);
-    log(`   booted, GET /chat/stream: ${events.length} events (${events.filter((e) => e === 'content').length} content, "${content.slice(0, 40)}…"), POST /chat {}: 400`);
+    log(
+      `   booted, GET /chat/stream: ${events.length} events (${events.filter((e) => e === 'content').length} content, "${content.slice(0, 40)}…"), POST /chat {}: 400`,
+    );
   } finally {
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

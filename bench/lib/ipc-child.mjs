@@ -38,7 +38,8 @@ export function relayReady(port) {
   let session;
   serve(async (message) => {
     const { Session } = await import('node:inspector');
-    const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+    const post = (method, params) =>
+      new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
     switch (message.type) {
       case 'profile-start':
         session ??= new Session();

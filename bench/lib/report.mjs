@@ -62,8 +62,10 @@ export function checkTargets(report, libraryId, baseId = 'nest-sdk') {
     }
   }
   if ('S3.rssPerStreamKiB' in lib) add('RSS per open stream ≤ 100 KB', lib['S3.rssPerStreamKiB'] <= 100, `${fmt(lib['S3.rssPerStreamKiB'], 0)} KiB`);
-  if ('S4.closedWithin1sPct' in lib) add('100 % of cut connections close upstream within 1 s', lib['S4.closedWithin1sPct'] >= 100, `${fmt(lib['S4.closedWithin1sPct'], 0)} %`);
-  if ('S4.closeDelayMedianMs' in lib) add('Median upstream close delay < 50 ms', lib['S4.closeDelayMedianMs'] < 50, `${fmt(lib['S4.closeDelayMedianMs'], 1)} ms`);
+  if ('S4.closedWithin1sPct' in lib)
+    add('100 % of cut connections close upstream within 1 s', lib['S4.closedWithin1sPct'] >= 100, `${fmt(lib['S4.closedWithin1sPct'], 0)} %`);
+  if ('S4.closeDelayMedianMs' in lib)
+    add('Median upstream close delay < 50 ms', lib['S4.closeDelayMedianMs'] < 50, `${fmt(lib['S4.closeDelayMedianMs'], 1)} ms`);
   return checks;
 }
 
@@ -80,7 +82,11 @@ export function checkProviderTargets(report) {
     for (const key of ['S1.cpuPer10k', 'S2.cpuPer10k', 'S3.cpuPer10k']) {
       if (!mine || !(key in mine) || !(key in base)) continue;
       const r = mine[key] / base[key];
-      checks.push({ target: `${relay.provider} ${key.split('.')[0]} CPU per token ≤ ${PROVIDER_CPU_TARGET}× OpenAI's`, ok: r <= PROVIDER_CPU_TARGET, value: `${r.toFixed(2)}× (${fmt(mine[key], 3)} vs ${fmt(base[key], 3)} s per 10k tokens)` });
+      checks.push({
+        target: `${relay.provider} ${key.split('.')[0]} CPU per token ≤ ${PROVIDER_CPU_TARGET}× OpenAI's`,
+        ok: r <= PROVIDER_CPU_TARGET,
+        value: `${r.toFixed(2)}× (${fmt(mine[key], 3)} vs ${fmt(base[key], 3)} s per 10k tokens)`,
+      });
     }
   }
   return checks;
@@ -114,7 +120,12 @@ function renderTable(report) {
     const ratios = ratioCols.map(([a, b]) => ratio(medians[a]?.[row.key], medians[b]?.[row.key]));
     lines.push(`| ${[row.label, ...cells, ...ratios].join(' | ')} |`);
   }
-  const errorCells = ids.map((id) => fmt(ERROR_KEYS.reduce((sum, key) => sum + (Number(medians[id]?.[key]) || 0), 0), 0));
+  const errorCells = ids.map((id) =>
+    fmt(
+      ERROR_KEYS.reduce((sum, key) => sum + (Number(medians[id]?.[key]) || 0), 0),
+      0,
+    ),
+  );
   lines.push(`| ${['Errors (sum of medians)', ...errorCells, ...ratioCols.map(() => '')].join(' | ')} |`);
   return lines;
 }
@@ -140,18 +151,24 @@ export function renderReadmeSection(report, { chartPath = 'bench/results/chart.s
   const lines = [];
   lines.push('## Performance');
   lines.push('');
-  lines.push('The library sits between a provider and every open browser connection, on every token, so its cost is measured and published. `npm run bench` relays answers from a mock OpenAI upstream (real Chat Completions streaming format, on 127.0.0.1) to a load client, through each of these relays, every one in its own process pinned to one core:');
+  lines.push(
+    'The library sits between a provider and every open browser connection, on every token, so its cost is measured and published. `npm run bench` relays answers from a mock OpenAI upstream (real Chat Completions streaming format, on 127.0.0.1) to a load client, through each of these relays, every one in its own process pinned to one core:',
+  );
   lines.push('');
   for (const relay of report.relays) lines.push(`- **${relay.label}**: ${relay.detail}`);
   lines.push('');
   lines.push('Scenarios:');
   for (const s of report.scenarios) lines.push(`- **${s.id}**: ${s.title}`);
   lines.push('');
-  lines.push(`Medians of ${info.runs} run${info.runs === 1 ? "" : "s"} on ${info.cpuModel}, ${info.cores} cores, ${info.memTotalGiB} GiB, Node ${info.node} (${info.taskset}). Command: \`${info.command}\` (${info.durationSeconds} s). The machine was shared: CPU pressure ${Number.isFinite(info.cpuPressurePct) ? `${info.cpuPressurePct} %` : 'unknown'} during the run (share of the time some task waited for a CPU), so the latencies carry noise; CPU per token and RSS much less.`);
+  lines.push(
+    `Medians of ${info.runs} run${info.runs === 1 ? '' : 's'} on ${info.cpuModel}, ${info.cores} cores, ${info.memTotalGiB} GiB, Node ${info.node} (${info.taskset}). Command: \`${info.command}\` (${info.durationSeconds} s). The machine was shared: CPU pressure ${Number.isFinite(info.cpuPressurePct) ? `${info.cpuPressurePct} %` : 'unknown'} during the run (share of the time some task waited for a CPU), so the latencies carry noise; CPU per token and RSS much less.`,
+  );
   lines.push('');
   lines.push(...renderTable(report));
   lines.push('');
-  lines.push('CPU is user + system time of the relay process from `/proc/<pid>/stat`, per 10 000 tokens relayed; RSS per open stream is (peak − idle RSS) ÷ open streams. Time to first event runs from sending the request to the first content event; the gap added is the time between two content events minus the upstream\'s 20 ms. Capacity is the highest number of 50 tokens/s streams (steps 50, 100, 150, 200, 300) one core relays with a p99 added gap under 10 ms.');
+  lines.push(
+    "CPU is user + system time of the relay process from `/proc/<pid>/stat`, per 10 000 tokens relayed; RSS per open stream is (peak − idle RSS) ÷ open streams. Time to first event runs from sending the request to the first content event; the gap added is the time between two content events minus the upstream's 20 ms. Capacity is the highest number of 50 tokens/s streams (steps 50, 100, 150, 200, 300) one core relays with a p99 added gap under 10 ms.",
+  );
   lines.push(...renderTargets(report));
   lines.push(...renderProviderTargets(report));
   lines.push('');
@@ -170,18 +187,23 @@ export function renderMarkdown(report) {
   lines.push('');
   lines.push(`Medians of ${info.runs} run(s), scale ${info.scale}. Command: \`${info.command}\`.`);
   lines.push(`Machine: ${info.cpuModel}, ${info.cores} cores, ${info.memTotalGiB} GiB, Linux ${info.kernel}, Node ${info.node}. ${info.taskset}.`);
-  lines.push(`Run on ${info.date.slice(0, 10)}, ${info.durationSeconds} s in all; load average (1, 5, 15 min) ${info.loadAverageAtStart?.join(', ')} at the start, ${info.loadAverageAtEnd?.join(', ')} at the end; CPU pressure ${Number.isFinite(info.cpuPressurePct) ? `${info.cpuPressurePct} %` : 'unknown'} (share of the time some task waited for a CPU, /proc/pressure/cpu: the machine is shared, and other processes add noise to the latencies).`);
+  lines.push(
+    `Run on ${info.date.slice(0, 10)}, ${info.durationSeconds} s in all; load average (1, 5, 15 min) ${info.loadAverageAtStart?.join(', ')} at the start, ${info.loadAverageAtEnd?.join(', ')} at the end; CPU pressure ${Number.isFinite(info.cpuPressurePct) ? `${info.cpuPressurePct} %` : 'unknown'} (share of the time some task waited for a CPU, /proc/pressure/cpu: the machine is shared, and other processes add noise to the latencies).`,
+  );
   lines.push('');
   lines.push('Relays (each its own process, behind the same mock OpenAI upstream on 127.0.0.1):');
   for (const relay of report.relays) lines.push(`- **${relay.label}**: ${relay.detail}`);
-  for (const skipped of report.skipped ?? []) lines.push(`- *${relayLabel(report, skipped.id) === skipped.id ? skipped.id : relayLabel(report, skipped.id)}: not measured* (${skipped.skip})`);
+  for (const skipped of report.skipped ?? [])
+    lines.push(`- *${relayLabel(report, skipped.id) === skipped.id ? skipped.id : relayLabel(report, skipped.id)}: not measured* (${skipped.skip})`);
   lines.push('');
   lines.push('Scenarios:');
   for (const s of report.scenarios) lines.push(`- **${s.id}**: ${s.title}`);
   lines.push('');
   lines.push(...renderTable(report));
   lines.push('');
-  lines.push('Lower is better except throughput, share closed and capacity. CPU is user + system time of the relay process (all threads) from `/proc/<pid>/stat`; RSS from `/proc/<pid>/status` (VmHWM, reset before S3, and VmRSS sampled every 20 ms); RSS per open stream is (peak − idle) ÷ streams. "Time to first event" is the time from sending the request to the first content event; "gap added" is the time between two content events minus the upstream\'s 20 ms.');
+  lines.push(
+    'Lower is better except throughput, share closed and capacity. CPU is user + system time of the relay process (all threads) from `/proc/<pid>/stat`; RSS from `/proc/<pid>/status` (VmHWM, reset before S3, and VmRSS sampled every 20 ms); RSS per open stream is (peak − idle) ÷ streams. "Time to first event" is the time from sending the request to the first content event; "gap added" is the time between two content events minus the upstream\'s 20 ms.',
+  );
   const capacityRows = ids
     .map((id) => {
       const steps = Object.keys(medians[id] ?? {}).filter((k) => k.startsWith('S5.addedGapP99@'));
@@ -224,7 +246,9 @@ export function renderChart(report) {
   const bottom = 60;
   const plotH = height - top - bottom;
   const parts = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   parts.push(`<text x="20" y="24" font-size="15" font-weight="600">Token path: relay cost per 10 000 tokens and p99 gap added (lower is better)</text>`);
   // legend
@@ -263,7 +287,9 @@ export function renderChart(report) {
           return;
         }
         const h = Math.max(1, (v / niceMax) * plotH);
-        parts.push(`<rect x="${x + 1}" y="${top + plotH - h}" width="${barW - 2}" height="${h}" fill="${COLORS[id] ?? '#999'}"><title>${esc(relayLabel(report, id))}: ${v.toFixed(digits + 1)} ${unit}</title></rect>`);
+        parts.push(
+          `<rect x="${x + 1}" y="${top + plotH - h}" width="${barW - 2}" height="${h}" fill="${COLORS[id] ?? '#999'}"><title>${esc(relayLabel(report, id))}: ${v.toFixed(digits + 1)} ${unit}</title></rect>`,
+        );
         parts.push(`<text x="${x + barW / 2}" y="${top + plotH - h - 4}" text-anchor="middle" font-size="10">${v.toFixed(digits)}</text>`);
       });
       parts.push(`<text x="${x0 + 50 + gi * groupW + groupW / 2}" y="${top + plotH + 18}" text-anchor="middle">${esc(g.label)}</text>`);
@@ -285,7 +311,9 @@ export function renderChart(report) {
   );
   panel(620, 320, 'p99 gap added beyond 20 ms (ms)', [{ key: 'S3.addedGapP99', label: 'S3 · 1 000 streams, 20 ms' }], 'ms', 1);
   const info = report.info;
-  parts.push(`<text x="20" y="${height - 14}" fill="#6b7280" font-size="11">${esc(`${info.cpuModel}, ${info.cores} cores, Node ${info.node}; relay pinned to one core; medians of ${info.runs} run(s), scale ${info.scale}; ${info.date.slice(0, 10)}`)}</text>`);
+  parts.push(
+    `<text x="20" y="${height - 14}" fill="#6b7280" font-size="11">${esc(`${info.cpuModel}, ${info.cores} cores, Node ${info.node}; relay pinned to one core; medians of ${info.runs} run(s), scale ${info.scale}; ${info.date.slice(0, 10)}`)}</text>`,
+  );
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

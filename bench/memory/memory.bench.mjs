@@ -32,13 +32,14 @@ const lib = await import(dist);
 const { Conversation, InMemoryConversationStore, FileConversationStore, RedisConversationStore, PostgresConversationStore } = lib;
 
 const env = process.env;
-const STORES = (env.BENCH_MEMORY_STORES ?? 'memory,file,redis,database').split(',').map((s) => s.trim()).filter(Boolean);
+const STORES = (env.BENCH_MEMORY_STORES ?? 'memory,file,redis,database')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const MESSAGES = Math.max(2000, Number.parseInt(env.BENCH_MEMORY_MESSAGES ?? '10000', 10) || 10_000);
 const READS = Math.max(3, Number.parseInt(env.BENCH_MEMORY_READS ?? '20', 10) || 20);
 const REDIS_URL = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DATABASE_URLS = env.BENCH_DATABASE_URL
-  ? [env.BENCH_DATABASE_URL]
-  : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];
+const DATABASE_URLS = env.BENCH_DATABASE_URL ? [env.BENCH_DATABASE_URL] : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];
 const OUT = env.BENCH_OUT ?? join(root, 'bench', 'results');
 const RUN = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 
@@ -46,7 +47,10 @@ const RUN = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 function message(i) {
   const role = i % 2 ? 'assistant' : 'user';
   const content = `Message ${i}: ` + 'The quick brown fox jumps over the lazy dog. '.repeat(4);
-  const metadata = role === 'assistant' ? { engine: 'offline', model: 'offline-1', usage: { promptTokens: 50, completionTokens: 40, totalTokens: 90 }, finishReason: 'stop', durationMs: 420 } : {};
+  const metadata =
+    role === 'assistant'
+      ? { engine: 'offline', model: 'offline-1', usage: { promptTokens: 50, completionTokens: 40, totalTokens: 90 }, finishReason: 'stop', durationMs: 420 }
+      : {};
   return { role, content, metadata };
 }
 
@@ -278,8 +282,7 @@ const lines = [
   'Notes: "long ÷ short" near 1 means an append costs the same at message 10 000 as at message 1',
   '(no store rewrites or rereads the conversation to append). A window (`limit`, `maxTokens`) still',
   'reads the whole conversation, because system messages are kept wherever they are;',
-  '`store.list(key, { limit })` reads only the end. Concurrent figures use ' +
-    `${rows[0]?.concurrentTotal?.toLocaleString('en-US') ?? '—'} appends.`,
+  '`store.list(key, { limit })` reads only the end. Concurrent figures use ' + `${rows[0]?.concurrentTotal?.toLocaleString('en-US') ?? '—'} appends.`,
   '',
 ];
 const markdown = lines.join('\n');

@@ -38,7 +38,12 @@ class StreamController {
     return this.engine.stream([{ role: 'user', content: 'hi' }], { model });
   }
 }
-Reflect.decorate([Get('stream'), SseStream(sseOptions), param(0, Query('m'))], StreamController.prototype, 'stream', Object.getOwnPropertyDescriptor(StreamController.prototype, 'stream'));
+Reflect.decorate(
+  [Get('stream'), SseStream(sseOptions), param(0, Query('m'))],
+  StreamController.prototype,
+  'stream',
+  Object.getOwnPropertyDescriptor(StreamController.prototype, 'stream'),
+);
 Reflect.decorate([Controller(), param(0, Inject(EngineService))], StreamController);
 
 class AppModule {}

@@ -44,7 +44,12 @@ class StreamController {
     });
   }
 }
-Reflect.decorate([Sse('stream'), param(0, Query('m')), param(1, SseSignal())], StreamController.prototype, 'stream', Object.getOwnPropertyDescriptor(StreamController.prototype, 'stream'));
+Reflect.decorate(
+  [Sse('stream'), param(0, Query('m')), param(1, SseSignal())],
+  StreamController.prototype,
+  'stream',
+  Object.getOwnPropertyDescriptor(StreamController.prototype, 'stream'),
+);
 Reflect.decorate([Controller()], StreamController);
 
 class AppModule {}

@@ -1,11 +1,5 @@
 import { SseParser, type SseMessage } from '../protocol/sse-parser.js';
-import {
-  StreamClientError,
-  StreamConnectionError,
-  StreamHttpError,
-  StreamProtocolError,
-  parseRetryAfter,
-} from './stream-errors.js';
+import { StreamClientError, StreamConnectionError, StreamHttpError, StreamProtocolError, parseRetryAfter } from './stream-errors.js';
 import {
   isKnownEventName,
   parseEventId,
@@ -641,7 +635,9 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
     } catch (error) {
       this.handlerError = error;
       const stopUrl = this.id !== undefined ? this.options.stopUrl : undefined;
-      this.close('failed', { error: new StreamClientError(`A stream handler threw: ${error instanceof Error ? error.message : String(error)}`, 'handler_error', { cause: error }) });
+      this.close('failed', {
+        error: new StreamClientError(`A stream handler threw: ${error instanceof Error ? error.message : String(error)}`, 'handler_error', { cause: error }),
+      });
       if (stopUrl && this.id !== undefined) {
         this.fetchImpl(String(stopUrl(this.id)), { method: 'DELETE', headers: this.headers(), credentials: this.options.credentials })
           .then((response) => response.body?.cancel())

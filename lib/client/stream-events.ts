@@ -33,7 +33,6 @@ export type {
   ObjectData,
 } from '../protocol/events.js';
 
-
 interface EventBase {
   /** The `id` field: `<streamId>-<seq>`, or undefined when the server sent none. */
   id: string | undefined;
@@ -62,10 +61,7 @@ export interface CustomStreamEvent extends EventBase {
 export type StreamEvent = KnownStreamEvent | CustomStreamEvent;
 
 /** Narrows an event to one of the library's by name: `if (isStreamEvent(e, 'content')) e.data.content`. */
-export function isStreamEvent<K extends KnownStreamEventName>(
-  event: StreamEvent,
-  name: K,
-): event is Extract<KnownStreamEvent, { event: K }> {
+export function isStreamEvent<K extends KnownStreamEventName>(event: StreamEvent, name: K): event is Extract<KnownStreamEvent, { event: K }> {
   return !event.custom && event.event === name;
 }
 

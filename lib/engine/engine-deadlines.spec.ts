@@ -47,7 +47,10 @@ function beating(part: () => DriverStreamPart, everyMs: number, count = Infinity
 }
 
 function service(driver: EngineDriver, engine: Partial<BuppleEngineModuleOptions['engine']> = {}): EngineService {
-  return new EngineService({ engine: { drivers: { [driver.name]: driver }, retry: { maxRetries: 2, initialDelayMs: 1, maxDelayMs: 5 }, ...engine } }, new Map([[driver.name, driver]]));
+  return new EngineService(
+    { engine: { drivers: { [driver.name]: driver }, retry: { maxRetries: 2, initialDelayMs: 1, maxDelayMs: 5 }, ...engine } },
+    new Map([[driver.name, driver]]),
+  );
 }
 
 describe('deadlines', () => {
@@ -174,7 +177,8 @@ describe('deadlines against an OpenAI-compatible server on the wire', () => {
   it('a server that sends an empty delta every 20 ms stalls after idleMs; the request is aborted', async () => {
     server.respond((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const chunk = (delta: object) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+      const chunk = (delta: object) =>
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
       res.write(chunk({ role: 'assistant', content: '' }));
       const timer = setInterval(() => res.write(chunk({})), 20);
       res.on('close', () => clearInterval(timer));

@@ -4,7 +4,13 @@ import type { DriverRequest, DriverStreamPart, EngineDriver } from '../drivers/e
 import { OfflineDriver } from '../drivers/offline/offline.driver.js';
 import type { OfflineEngineConfig } from '../drivers/offline/offline-engine-config.interface.js';
 import { EngineService } from '../engine.service.js';
-import { ConnectionException, ProviderServerException, AuthenticationException, UnknownEngineException, ValidationException } from '../errors/engine.exception.js';
+import {
+  ConnectionException,
+  ProviderServerException,
+  AuthenticationException,
+  UnknownEngineException,
+  ValidationException,
+} from '../errors/engine.exception.js';
 import type { ConversationLike, RecordedAnswer } from '../interfaces/conversation-like.interface.js';
 import type { EngineMessage } from '../interfaces/engine-message.interface.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
@@ -124,15 +130,29 @@ describe('EngineService.stream()', () => {
   it('ends with the error when a failure comes after content (never duplicated text)', async () => {
     const driver = new AttemptsDriver('a', [{ chunks: ['one ', 'two ', 'three'], failAt: { afterChunks: 2, kind: 'provider_error' } }, { chunks: ['again'] }]);
     const seen: string[] = [];
-    await expect(lastValueFrom(service({ a: driver }).stream(hello).pipe((s) => new Observable<unknown>((o) => s.subscribe({ next: (c) => seen.push(c.content), error: (e) => o.error(e), complete: () => o.complete() }))))).rejects.toBeInstanceOf(ProviderServerException);
+    await expect(
+      lastValueFrom(
+        service({ a: driver })
+          .stream(hello)
+          .pipe(
+            (s) => new Observable<unknown>((o) => s.subscribe({ next: (c) => seen.push(c.content), error: (e) => o.error(e), complete: () => o.complete() })),
+          ),
+      ),
+    ).rejects.toBeInstanceOf(ProviderServerException);
     expect(seen).toEqual(['one ', 'two ']);
     expect(driver.attempts).toBe(1);
   });
 
   it('restarts after content when asked, reporting reset: true first', async () => {
-    const driver = new AttemptsDriver('a', [{ chunks: ['one ', 'two ', 'three'], failAt: { afterChunks: 2, kind: 'provider_error' } }, { chunks: ['whole answer'] }]);
+    const driver = new AttemptsDriver('a', [
+      { chunks: ['one ', 'two ', 'three'], failAt: { afterChunks: 2, kind: 'provider_error' } },
+      { chunks: ['whole answer'] },
+    ]);
     const reporter = recorder();
-    const chunks = (await collectWith(reporter, service({ a: driver }, { retry: { ...fastRetry, afterContent: 'restart' } }).stream(hello))) as { content: string; index: number }[];
+    const chunks = (await collectWith(reporter, service({ a: driver }, { retry: { ...fastRetry, afterContent: 'restart' } }).stream(hello))) as {
+      content: string;
+      index: number;
+    }[];
     expect(chunks.map((c) => c.content)).toEqual(['one ', 'two ', 'whole answer', '']);
     expect(chunks.map((c) => c.index)).toEqual([0, 1, 0, 1]);
     expect(reporter.calls.map(([kind]) => kind)).toEqual(['accepted', 'retry']);
@@ -158,7 +178,9 @@ describe('EngineService.stream()', () => {
   it('times out a provider that does not accept, and one that stalls', async () => {
     const slowStart = new AttemptsDriver('a', [{ acceptDelayMs: 500, chunks: ['x'] }]);
     const noRetry = { ...fastRetry, maxRetries: 0 };
-    await expect(lastValueFrom(service({ a: slowStart }, { retry: noRetry, timeout: { firstByteMs: 30 } }).stream(hello))).rejects.toThrow(/did not answer within 30 ms/);
+    await expect(lastValueFrom(service({ a: slowStart }, { retry: noRetry, timeout: { firstByteMs: 30 } }).stream(hello))).rejects.toThrow(
+      /did not answer within 30 ms/,
+    );
     expect(slowStart.lastState).toBe('aborted');
     const stall = new AttemptsDriver('a', [{ chunks: ['x', 'y'], tokenDelayMs: 500 }]);
     const error = await lastValueFrom(service({ a: stall }, { retry: noRetry, timeout: { idleMs: 40 } }).stream(hello)).catch((e: unknown) => e);
@@ -225,7 +247,10 @@ describe('conversation recording', () => {
 
   it('sends the history first, stores the input, then the assembled answer once', async () => {
     const driver = new AttemptsDriver('a', [{ chunks: ['Hel', 'lo'] }]);
-    const conversation = new RecordingConversation([{ role: 'user', content: 'earlier' }, { role: 'assistant', content: 'reply' }]);
+    const conversation = new RecordingConversation([
+      { role: 'user', content: 'earlier' },
+      { role: 'assistant', content: 'reply' },
+    ]);
     await lastValueFrom(service({ a: driver }).stream(hello, { conversation }));
     expect(driver.requests[0].messages.map((m) => m.content)).toEqual(['earlier', 'reply', 'hello']);
     expect(conversation.inputs).toEqual([hello]);
@@ -271,7 +296,10 @@ describe('warnings', () => {
 
 describe('settings', () => {
   it('options left undefined do not override the defaults', async () => {
-    const engine = service({ a: new AttemptsDriver('a', [{ chunks: ['ok'] }]) }, { retry: { maxRetries: undefined }, timeout: { firstByteMs: undefined, idleMs: undefined } });
+    const engine = service(
+      { a: new AttemptsDriver('a', [{ chunks: ['ok'] }]) },
+      { retry: { maxRetries: undefined }, timeout: { firstByteMs: undefined, idleMs: undefined } },
+    );
     await expect(firstValueFrom(engine.send(hello, { timeout: { idleMs: undefined } }))).resolves.toMatchObject({ content: 'ok' });
   });
 });

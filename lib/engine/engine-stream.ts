@@ -206,7 +206,9 @@ class EngineStreamRun {
     }
     signal?.addEventListener('abort', this.onAbortSignal, { once: true });
     this.deadline = setTimeout(() => this.onDeadline(), totalMs);
-    const history = conversation ? Promise.all([conversation.toEngineMessages(), conversation.recordInput(this.plan.messages)]).then(([h]) => h) : Promise.resolve([]);
+    const history = conversation
+      ? Promise.all([conversation.toEngineMessages(), conversation.recordInput(this.plan.messages)]).then(([h]) => h)
+      : Promise.resolve([]);
     void history
       .then(async (earlier) => {
         if (this.finished || this.subscriber.closed) return;
@@ -372,7 +374,9 @@ class EngineStreamRun {
     this.inner = undefined;
     const finish = this.finish ?? { finishReason: 'other' as const, rawFinishReason: null };
     if (finish.finishReason === 'content_filter' && !this.contentSent) {
-      return this.fail(new ContentFilterException(ErrorMessages.contentFilter(this.driver.provider), { provider: this.driver.provider, engine: this.driver.name }));
+      return this.fail(
+        new ContentFilterException(ErrorMessages.contentFilter(this.driver.provider), { provider: this.driver.provider, engine: this.driver.name }),
+      );
     }
     const step = this.step;
     const calls = step.toolCalls.map(({ argsJson: _argsJson, ...call }) => call);
@@ -543,9 +547,7 @@ class EngineStreamRun {
     this.toolsAbort.abort();
     if (this.finished) return;
     this.finished = true;
-    this.record(false, undefined, 'aborted').catch((error: unknown) =>
-      logger.error(`Could not store the interrupted answer: ${(error as Error).message}`),
-    );
+    this.record(false, undefined, 'aborted').catch((error: unknown) => logger.error(`Could not store the interrupted answer: ${(error as Error).message}`));
   }
 
   private async record(complete: boolean, finish?: EngineStreamRun['finish'], interruptedBy?: string): Promise<void> {
@@ -599,9 +601,7 @@ class EngineStreamRun {
     this.deadline = undefined;
     if (this.finished) return;
     const provider = this.driver.provider;
-    this.fail(
-      new ConnectionException(ErrorMessages.deadline(provider, this.plan.timeout.totalMs), { provider, engine: this.driver.name, retryable: false }),
-    );
+    this.fail(new ConnectionException(ErrorMessages.deadline(provider, this.plan.timeout.totalMs), { provider, engine: this.driver.name, retryable: false }));
   }
 
   private clearDeadline(): void {

@@ -42,18 +42,36 @@ describe('engine errors over HTTP', () => {
     expect(internal).toEqual({ code: 'memory_connection', message: 'The conversation store is unreachable; try again later.', retryable: expect.any(Boolean) });
   });
 
-  it('gives clients the library\'s own message per code, never the provider\'s text (which stays on the exception and in the log line)', () => {
+  it("gives clients the library's own message per code, never the provider's text (which stays on the exception and in the log line)", () => {
     const providerText = 'Internal note: tenant acme-42 on cluster eu-7; contact ops@provider.example';
     const base = { provider: 'openai', engine: 'openai', body: { error: { message: providerText } } };
     const cases: [EngineException, string][] = [
       [new ValidationException(`openai rejected the request: ${providerText}`, { ...base, status: 400 }), 'openai rejected the request.'],
-      [new AuthenticationException(`openai rejected the API key (HTTP 401). ${providerText}`, { ...base, status: 401 }), "openai refused the server's credentials."],
-      [new AuthenticationException(`openai refused the request for a billing reason: ${providerText}`, { ...base, status: 402 }), "openai refused the server's credentials."],
-      [new RateLimitException(`openai reported an error: ${providerText}`, { ...base, status: 429, retryAfter: 2000 }), 'openai is rate limiting requests; retry after 2 s.'],
-      [new RateLimitException(`openai reported an error: ${providerText}`, { ...base, status: 429, retryable: false }), "openai refused the request: the account's quota is used up."],
-      [new ConnectionException(`Could not reach openai: connect ECONNREFUSED 10.1.2.3:443 ${providerText}`, { provider: 'openai', engine: 'openai' }), 'openai could not be reached or did not answer in time.'],
+      [
+        new AuthenticationException(`openai rejected the API key (HTTP 401). ${providerText}`, { ...base, status: 401 }),
+        "openai refused the server's credentials.",
+      ],
+      [
+        new AuthenticationException(`openai refused the request for a billing reason: ${providerText}`, { ...base, status: 402 }),
+        "openai refused the server's credentials.",
+      ],
+      [
+        new RateLimitException(`openai reported an error: ${providerText}`, { ...base, status: 429, retryAfter: 2000 }),
+        'openai is rate limiting requests; retry after 2 s.',
+      ],
+      [
+        new RateLimitException(`openai reported an error: ${providerText}`, { ...base, status: 429, retryable: false }),
+        "openai refused the request: the account's quota is used up.",
+      ],
+      [
+        new ConnectionException(`Could not reach openai: connect ECONNREFUSED 10.1.2.3:443 ${providerText}`, { provider: 'openai', engine: 'openai' }),
+        'openai could not be reached or did not answer in time.',
+      ],
       [new ProviderOverloadedException(`openai is overloaded ${providerText}`, { ...base, status: 529 }), 'openai is overloaded; try again later.'],
-      [new ContentFilterException(`gemini blocked the prompt (SAFETY): ${providerText}`, { provider: 'gemini', engine: 'gemini' }), 'gemini stopped the answer because of its content policy.'],
+      [
+        new ContentFilterException(`gemini blocked the prompt (SAFETY): ${providerText}`, { provider: 'gemini', engine: 'gemini' }),
+        'gemini stopped the answer because of its content policy.',
+      ],
       [new ProviderServerException(`openai reported an error: ${providerText}`, { provider: 'openai', engine: 'openai' }), 'openai failed on its side.'],
       [new ProviderServerException(`openai failed ${providerText}`, { ...base, status: 500 }), 'openai failed on its side (HTTP 500).'],
       [new EngineException(`something ${providerText}`, { ...base, status: 418 }), 'openai failed on its side (HTTP 418).'],
@@ -73,9 +91,13 @@ describe('engine errors over HTTP', () => {
     expect(describeEngineError(keyed).length).toBeLessThan(2300);
   });
 
-  it('keeps the message of the library\'s own checks: they name what was wrong', () => {
-    expect(publicEngineError(new ValidationException('messages[0].role must be one of system, user, assistant')).message).toBe('messages[0].role must be one of system, user, assistant');
-    expect(publicEngineError(new ValidationException('claude needs at least one user or assistant message', { provider: 'claude' })).message).toContain('needs at least one');
+  it("keeps the message of the library's own checks: they name what was wrong", () => {
+    expect(publicEngineError(new ValidationException('messages[0].role must be one of system, user, assistant')).message).toBe(
+      'messages[0].role must be one of system, user, assistant',
+    );
+    expect(publicEngineError(new ValidationException('claude needs at least one user or assistant message', { provider: 'claude' })).message).toContain(
+      'needs at least one',
+    );
     expect(publicEngineError(new UnknownEngineException('Unknown engine "x".', ['offline'])).message).toBe('Unknown engine "x".');
     expect(publicEngineError(new MemoryValidationException('Invalid parentId: must not be empty.')).message).toBe('Invalid parentId: must not be empty.');
   });

@@ -109,7 +109,15 @@ function clip(text: string, max = 2000): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
 }
 
-const INTERNAL_CODES = new Set(['memory_error', 'memory_connection', 'memory_storage', 'missing_package', 'invalid_configuration', 'invalid_schema', 'replay_unavailable']);
+const INTERNAL_CODES = new Set([
+  'memory_error',
+  'memory_connection',
+  'memory_storage',
+  'missing_package',
+  'invalid_configuration',
+  'invalid_schema',
+  'replay_unavailable',
+]);
 
 /** Turns an EngineException into an HttpException with the right status and a safe body. */
 export function toHttpException(error: EngineException): HttpException {

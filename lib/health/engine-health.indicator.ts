@@ -23,7 +23,12 @@ export interface EngineHealthCheckOptions {
 /** The result, in the shape `@nestjs/terminus` expects of an indicator: `{ [key]: { status, … } }`. */
 export type EngineHealthResult<Key extends string = string> = Record<
   Key,
-  { status: 'up' | 'down'; memory: DependencyHealth & { store: string }; replay: DependencyHealth & { driver: string }; engines?: Record<string, DependencyHealth> }
+  {
+    status: 'up' | 'down';
+    memory: DependencyHealth & { store: string };
+    replay: DependencyHealth & { driver: string };
+    engines?: Record<string, DependencyHealth>;
+  }
 >;
 
 const HEALTH_KEY = { parentType: 'bupple-health', parentId: 'ping' };
@@ -92,7 +97,9 @@ export class EngineHealthIndicator {
         within(timeoutMs, `Engine ${name}`, async () => {
           const engine = this.engine.engine(name);
           await new Promise<void>((resolve, reject) =>
-            engine.send([{ role: 'user', content: 'ping' }], { maxTokens: 1, retry: { maxRetries: 0 }, fallback: [] }).subscribe({ error: reject, complete: resolve }),
+            engine
+              .send([{ role: 'user', content: 'ping' }], { maxTokens: 1, retry: { maxRetries: 0 }, fallback: [] })
+              .subscribe({ error: reject, complete: resolve }),
           );
         }),
       ),

@@ -1,9 +1,4 @@
-import type {
-  ConversationKey,
-  ConversationMessage,
-  ListMessagesOptions,
-  NewConversationMessage,
-} from './conversation-message.interface.js';
+import type { ConversationKey, ConversationMessage, ListMessagesOptions, NewConversationMessage } from './conversation-message.interface.js';
 
 /**
  * Where conversations are kept. An abstract class, so it is both the type and the injection

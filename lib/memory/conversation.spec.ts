@@ -132,9 +132,12 @@ describe('Conversation', () => {
           { role: 'user', content: [{ type: 'image' }] },
         ]),
       ).rejects.toThrow(MemoryValidationException);
-      await expect(c.recordInput([{ role: 'user', content: 'fine' }, { role: 'wizard' as never, content: 'x' }])).rejects.toThrow(
-        MemoryValidationException,
-      );
+      await expect(
+        c.recordInput([
+          { role: 'user', content: 'fine' },
+          { role: 'wizard' as never, content: 'x' },
+        ]),
+      ).rejects.toThrow(MemoryValidationException);
       expect(await c.getMessages()).toEqual([]);
     });
 

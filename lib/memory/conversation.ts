@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConversationLike, RecordedAnswer } from '../interfaces/conversation-like.interface.js';
 import type { EngineMessage } from '../interfaces/engine-message.interface.js';
-import type {
-  ConversationKey,
-  ConversationMessage,
-  MessageMetadata,
-  MessageRole,
-  MessageType,
-} from './conversation-message.interface.js';
+import type { ConversationKey, ConversationMessage, MessageMetadata, MessageRole, MessageType } from './conversation-message.interface.js';
 import type { ConversationStore } from './conversation-store.js';
 import { assertValidWindow, selectWindow, type MessageWindowOptions } from './message-window.js';
 import { pairToolMessages } from '../tools/pair-tool-messages.js';
@@ -82,13 +76,7 @@ export class Conversation implements ConversationLike {
   }
 
   /** Appends a message; returns it as stored (with its id and `seq`). */
-  addMessage(
-    role: MessageRole,
-    content: string,
-    type: MessageType = 'text',
-    metadata: MessageMetadata = {},
-    messageId?: string,
-  ): Promise<ConversationMessage> {
+  addMessage(role: MessageRole, content: string, type: MessageType = 'text', metadata: MessageMetadata = {}, messageId?: string): Promise<ConversationMessage> {
     return this.store.append(this.key, { id: messageId, role, content, type, metadata });
   }
 

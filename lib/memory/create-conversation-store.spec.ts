@@ -14,9 +14,7 @@ describe('createConversationStore', () => {
     expect(createConversationStore()).toBeInstanceOf(InMemoryConversationStore);
     expect(createConversationStore({ driver: 'file', file: { path: '/tmp/x' } })).toBeInstanceOf(FileConversationStore);
     expect(createConversationStore({ driver: 'redis', redis: { url: 'redis://127.0.0.1:1' } })).toBeInstanceOf(RedisConversationStore);
-    expect(createConversationStore({ driver: 'database', database: { url: 'postgres://u@127.0.0.1:1/db' } })).toBeInstanceOf(
-      PostgresConversationStore,
-    );
+    expect(createConversationStore({ driver: 'database', database: { url: 'postgres://u@127.0.0.1:1/db' } })).toBeInstanceOf(PostgresConversationStore);
   });
 
   it('uses a custom store as it is', () => {

@@ -46,10 +46,7 @@ export function assertValidWindow(options: MessageWindowOptions): void {
  * The budget counts the system messages first (kept even when they alone exceed it), then
  * the newest other messages until the next one does not fit.
  */
-export function selectWindow<T extends Pick<ConversationMessage, 'role' | 'content'>>(
-  messages: readonly T[],
-  options: MessageWindowOptions = {},
-): T[] {
+export function selectWindow<T extends Pick<ConversationMessage, 'role' | 'content'>>(messages: readonly T[], options: MessageWindowOptions = {}): T[] {
   assertValidWindow(options);
   const { limit, maxChars, maxTokens } = options;
   if (limit === undefined && maxChars === undefined && maxTokens === undefined) return [...messages];

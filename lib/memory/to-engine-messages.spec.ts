@@ -94,7 +94,15 @@ describe('toEngineMessage', () => {
 describe('fromEngineMessage', () => {
   it('stores text as text', () => {
     expect(fromEngineMessage({ role: 'system', content: 'Be brief' })).toEqual({ role: 'system', content: 'Be brief', type: 'text' });
-    expect(fromEngineMessage({ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] })).toEqual({
+    expect(
+      fromEngineMessage({
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      }),
+    ).toEqual({
       role: 'user',
       content: 'a\nb',
       type: 'text',

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorMessages } from '../errors/error-messages.js';
-import type {
-  ConversationKey,
-  ConversationMessage,
-  MessageRole,
-  MessageType,
-  NewConversationMessage,
-} from './conversation-message.interface.js';
+import type { ConversationKey, ConversationMessage, MessageRole, MessageType, NewConversationMessage } from './conversation-message.interface.js';
 import { MemoryValidationException } from './errors/memory.exception.js';
 
 /** Longest accepted parentType, parentId or message id, in characters. */

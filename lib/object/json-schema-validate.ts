@@ -63,7 +63,8 @@ function check(schema: JsonSchema, value: unknown, path: string, root: JsonSchem
     const options = schema[key] as JsonSchema[] | undefined;
     if (!Array.isArray(options)) continue;
     const passing = options.filter((option) => validateSub(option, value, root));
-    if (key === 'anyOf' ? passing.length === 0 : passing.length !== 1) fail(`must match ${key === 'anyOf' ? 'one of' : 'exactly one of'} the ${options.length} allowed shapes`);
+    if (key === 'anyOf' ? passing.length === 0 : passing.length !== 1)
+      fail(`must match ${key === 'anyOf' ? 'one of' : 'exactly one of'} the ${options.length} allowed shapes`);
   }
   if (Array.isArray(schema.allOf)) for (const part of schema.allOf as JsonSchema[]) check(part, value, path, root, errors);
 
@@ -80,22 +81,26 @@ function check(schema: JsonSchema, value: unknown, path: string, root: JsonSchem
     if (typeof schema.maximum === 'number' && value > schema.maximum) fail(`must be at most ${schema.maximum}`);
     if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum) fail(`must be greater than ${schema.exclusiveMinimum}`);
     if (typeof schema.exclusiveMaximum === 'number' && value >= schema.exclusiveMaximum) fail(`must be less than ${schema.exclusiveMaximum}`);
-    if (typeof schema.multipleOf === 'number' && Math.abs(value / schema.multipleOf - Math.round(value / schema.multipleOf)) > 1e-9) fail(`must be a multiple of ${schema.multipleOf}`);
+    if (typeof schema.multipleOf === 'number' && Math.abs(value / schema.multipleOf - Math.round(value / schema.multipleOf)) > 1e-9)
+      fail(`must be a multiple of ${schema.multipleOf}`);
   }
   if (Array.isArray(value)) {
     if (typeof schema.minItems === 'number' && value.length < schema.minItems) fail(`must have at least ${schema.minItems} items`);
     if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) fail(`must have at most ${schema.maxItems} items`);
     if (schema.uniqueItems === true && new Set(value.map((item) => JSON.stringify(item))).size !== value.length) fail('must not repeat items');
-    if (typeof schema.items === 'object' && schema.items !== null) value.forEach((item, i) => check(schema.items as JsonSchema, item, child(path, i), root, errors));
+    if (typeof schema.items === 'object' && schema.items !== null)
+      value.forEach((item, i) => check(schema.items as JsonSchema, item, child(path, i), root, errors));
   }
   if (typeOf(value) === 'object') {
     const record = value as Record<string, unknown>;
     const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-    for (const key of (schema.required as string[] | undefined) ?? []) if (!(key in record) || record[key] === undefined) errors.push({ path: child(path, key), message: 'is required' });
+    for (const key of (schema.required as string[] | undefined) ?? [])
+      if (!(key in record) || record[key] === undefined) errors.push({ path: child(path, key), message: 'is required' });
     for (const [key, item] of Object.entries(record)) {
       if (Object.prototype.hasOwnProperty.call(properties, key)) check(properties[key], item, child(path, key), root, errors);
       else if (schema.additionalProperties === false) errors.push({ path: child(path, key), message: 'is not an allowed property' });
-      else if (typeof schema.additionalProperties === 'object' && schema.additionalProperties !== null) check(schema.additionalProperties as JsonSchema, item, child(path, key), root, errors);
+      else if (typeof schema.additionalProperties === 'object' && schema.additionalProperties !== null)
+        check(schema.additionalProperties as JsonSchema, item, child(path, key), root, errors);
     }
   }
 }

@@ -28,11 +28,7 @@ export function isTypedJsonSchema(value: unknown): value is TypedJsonSchema<unkn
 export type ObjectSchema<T> = DtoClass<T> | TypedJsonSchema<T>;
 
 /** Every property optional, all the way down: what a partial object may hold while it streams. */
-export type DeepPartial<T> = T extends (infer E)[]
-  ? DeepPartial<E>[]
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
+export type DeepPartial<T> = T extends (infer E)[] ? DeepPartial<E>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 interface ObjectCallBase extends Omit<EngineCallOptions, 'responseFormat'> {
   /** Schema name where the provider wants one (OpenAI); default: the DTO class name, or `result`. */

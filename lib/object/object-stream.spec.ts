@@ -79,7 +79,11 @@ describe('EngineService.object() / streamObject()', () => {
 
   it('streams growing partials, then the object', async () => {
     const text = '{"name": "Ada Lovelace", "tags": ["a", "b"]}';
-    const parts = await lastValueFrom(engineWith(new ScriptedDriver('s', [pieces(text, 4)])).streamObject([{ role: 'user', content: 'x' }], { schema: ContactDto }).pipe(toArray()));
+    const parts = await lastValueFrom(
+      engineWith(new ScriptedDriver('s', [pieces(text, 4)]))
+        .streamObject([{ role: 'user', content: 'x' }], { schema: ContactDto })
+        .pipe(toArray()),
+    );
     const partials = parts.filter((p) => p.type === 'partial').map((p) => (p as { object: unknown }).object);
     expect(partials.length).toBeGreaterThan(3);
     expect(partials.length).toBeLessThanOrEqual(pieces(text, 4).length);
@@ -93,7 +97,9 @@ describe('EngineService.object() / streamObject()', () => {
   it('array output: each element once complete and validated, then the array', async () => {
     const text = '{"elements": [{"sku": "a", "quantity": 1}, {"sku": "b", "quantity": 2}]}';
     const parts = await lastValueFrom(
-      engineWith(new ScriptedDriver('s', [pieces(text, 5)])).streamObject([{ role: 'user', content: 'x' }], { schema: ItemDto, output: 'array' }).pipe(toArray()),
+      engineWith(new ScriptedDriver('s', [pieces(text, 5)]))
+        .streamObject([{ role: 'user', content: 'x' }], { schema: ItemDto, output: 'array' })
+        .pipe(toArray()),
     );
     const elements = parts.filter((p) => p.type === 'element');
     expect(elements.map((p) => p.type === 'element' && [p.index, p.element])).toEqual([
@@ -117,18 +123,31 @@ describe('EngineService.object() / streamObject()', () => {
       x: number;
       label?: string;
     }
-    const schema = jsonSchema<Point>({ type: 'object', properties: { x: { type: 'integer' }, label: { type: 'string' } }, required: ['x'], additionalProperties: false });
+    const schema = jsonSchema<Point>({
+      type: 'object',
+      properties: { x: { type: 'integer' }, label: { type: 'string' } },
+      required: ['x'],
+      additionalProperties: false,
+    });
     const ok = await firstValueFrom(engineWith(new ScriptedDriver('s', [['{"x": 3, "label": null}']])).object([{ role: 'user', content: 'x' }], { schema }));
     const x: number = ok.object.x;
     expect(x).toBe(3);
     expect(ok.object).toEqual({ x: 3 });
     const bad = engineWith(new ScriptedDriver('s', [['{"x": 1.5, "y": 1}']])).object([{ role: 'user', content: 'x' }], { schema });
-    await expect(firstValueFrom(bad)).rejects.toMatchObject({ code: 'object_validation', errors: [{ path: 'x', message: 'must be integer, not number' }, { path: 'y', message: 'is not an allowed property' }] });
+    await expect(firstValueFrom(bad)).rejects.toMatchObject({
+      code: 'object_validation',
+      errors: [
+        { path: 'x', message: 'must be integer, not number' },
+        { path: 'y', message: 'is not an allowed property' },
+      ],
+    });
   });
 
   it('reads leniently: a fenced block with text around and a trailing comma', async () => {
     const text = 'Here you go:\n```json\n{"name": "Ada", "tags": ["x",],}\n```\nAnything else?';
-    const result = await firstValueFrom(engineWith(new ScriptedDriver('s', [pieces(text)], 'prompt')).object([{ role: 'user', content: 'x' }], { schema: ContactDto }));
+    const result = await firstValueFrom(
+      engineWith(new ScriptedDriver('s', [pieces(text)], 'prompt')).object([{ role: 'user', content: 'x' }], { schema: ContactDto }),
+    );
     expect(result.object).toMatchObject({ name: 'Ada', tags: ['x'] });
     expect(result.mode).toBe('prompt');
     expect(result.warnings).toEqual([{ type: 'other', option: 'responseFormat', message: expect.stringContaining('"prompt" mode') }]);
@@ -136,7 +155,9 @@ describe('EngineService.object() / streamObject()', () => {
 
   it('fails with ObjectValidationException listing each path: message', async () => {
     const engine = engineWith(new ScriptedDriver('s', [['{"items": [{"sku": "a", "quantity": 0}, {"quantity": 2}]}']]));
-    const error = (await firstValueFrom(engine.object([{ role: 'user', content: 'x' }], { schema: OrderDto })).catch((e: unknown) => e)) as ObjectValidationException;
+    const error = (await firstValueFrom(engine.object([{ role: 'user', content: 'x' }], { schema: OrderDto })).catch(
+      (e: unknown) => e,
+    )) as ObjectValidationException;
     expect(error).toBeInstanceOf(ObjectValidationException);
     expect(error.errors).toEqual([
       { path: 'items[0].quantity', message: 'quantity must not be less than 1' },
@@ -148,7 +169,9 @@ describe('EngineService.object() / streamObject()', () => {
   it('repair sends the errors back to the model once more; the stream resets', async () => {
     const driver = new ScriptedDriver('s', [['{"name": "", "tags": []}'], ['{"name": "Ada", "tags": []}']]);
     const parts = await lastValueFrom(
-      engineWith(driver).streamObject([{ role: 'user', content: 'x' }], { schema: ContactDto, repair: { attempts: 1 } }).pipe(toArray()),
+      engineWith(driver)
+        .streamObject([{ role: 'user', content: 'x' }], { schema: ContactDto, repair: { attempts: 1 } })
+        .pipe(toArray()),
     );
     expect(parts.map((p) => p.type).filter((t) => t !== 'partial')).toEqual(['reset', 'object']);
     const last = parts[parts.length - 1];
@@ -162,14 +185,22 @@ describe('EngineService.object() / streamObject()', () => {
 
   it('a retry after content restarts the partials with a reset; a fallback too', async () => {
     const flaky = new ScriptedDriver('a', [new ConnectionException('cut', { provider: 'scripted' }), ['{"name": "Bo", "tags": []}']]);
-    const parts = await lastValueFrom(engineWith(flaky).streamObject([{ role: 'user', content: 'x' }], { schema: ContactDto }).pipe(toArray()));
+    const parts = await lastValueFrom(
+      engineWith(flaky)
+        .streamObject([{ role: 'user', content: 'x' }], { schema: ContactDto })
+        .pipe(toArray()),
+    );
     expect(parts.map((p) => p.type)).toEqual(['partial', 'reset', 'partial', 'object']);
     expect(parts[1]).toMatchObject({ type: 'reset', reason: 'retry' });
 
     const broken = new ScriptedDriver('a', [new ConnectionException('cut', { provider: 'scripted' })]);
     const backup = new ScriptedDriver('b', [['{"name": "Cy", "tags": []}']], 'none');
     const engine = engineWith(broken, backup);
-    const result = await lastValueFrom(engine.streamObject([{ role: 'user', content: 'x' }], { schema: ContactDto, fallback: ['b'], retry: { maxRetries: 0, afterContent: 'restart' } }).pipe(toArray()));
+    const result = await lastValueFrom(
+      engine
+        .streamObject([{ role: 'user', content: 'x' }], { schema: ContactDto, fallback: ['b'], retry: { maxRetries: 0, afterContent: 'restart' } })
+        .pipe(toArray()),
+    );
     expect(result.map((p) => p.type)).toContain('reset');
     const last = result[result.length - 1];
     expect(last.type === 'object' && [last.engine, last.object.name, last.mode]).toEqual(['b', 'Cy', undefined]);
@@ -191,7 +222,13 @@ describe('EngineService.object() / streamObject()', () => {
     const run = () => firstValueFrom(engine.object([{ role: 'user', content: text }], { schema: ContactDto }));
     const [a, b] = [await run(), await run()];
     expect(a.object).toEqual(b.object);
-    expect(a.object).toMatchObject({ name: 'Ada Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0958', company: 'Analytical Engines Ltd', tags: ['math', 'computing'] });
+    expect(a.object).toMatchObject({
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      phone: '+44 20 7946 0958',
+      company: 'Analytical Engines Ltd',
+      tags: ['math', 'computing'],
+    });
     expect(a.mode).toBe('native');
     expect(a.warnings).toEqual([]);
   });
@@ -210,7 +247,11 @@ describe('EngineService.object() / streamObject()', () => {
       @IsIn(['a']) @Min(1) odd!: string;
     }
     const driver = new ScriptedDriver('s', [['{}']]);
-    expect(() => engineWith(driver).object([{ role: 'user', content: 'x' }], { schema: Bad }).subscribe({ error: () => undefined })).not.toThrow();
+    expect(() =>
+      engineWith(driver)
+        .object([{ role: 'user', content: 'x' }], { schema: Bad })
+        .subscribe({ error: () => undefined }),
+    ).not.toThrow();
     return expect(firstValueFrom(engineWith(driver).object([{ role: 'user', content: 'x' }], { schema: Bad }))).rejects.toThrow(/Bad\.odd/);
   });
 });

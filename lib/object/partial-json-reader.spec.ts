@@ -13,7 +13,9 @@ function isPrefixView(partial: unknown, whole: unknown): boolean {
   if (typeof whole === 'object' && whole !== null) {
     if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) return false;
     const wholeRecord = whole as Record<string, unknown>;
-    return Object.keys(partial).every((key) => Object.prototype.hasOwnProperty.call(whole, key) && isPrefixView((partial as Record<string, unknown>)[key], wholeRecord[key]));
+    return Object.keys(partial).every(
+      (key) => Object.prototype.hasOwnProperty.call(whole, key) && isPrefixView((partial as Record<string, unknown>)[key], wholeRecord[key]),
+    );
   }
   return Object.is(partial, whole);
 }

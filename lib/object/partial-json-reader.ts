@@ -144,7 +144,10 @@ export class PartialJsonReader {
     if (this.state === S.Number && this.stack.length === 0) this.endNumber();
     if (this.state === S.Literal && this.stack.length === 0) this.endLiteral();
     if (this.state !== S.Done) {
-      throw (this.failure = new JsonReadError(this.hasRoot ? 'the JSON ended before the value was complete (a truncated answer?)' : 'the answer holds no JSON value', this.offset));
+      throw (this.failure = new JsonReadError(
+        this.hasRoot ? 'the JSON ended before the value was complete (a truncated answer?)' : 'the answer holds no JSON value',
+        this.offset,
+      ));
     }
     return this.root;
   }

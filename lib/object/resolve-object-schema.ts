@@ -60,7 +60,8 @@ export function resolveObjectSchema(options: AnyObjectCallOptions): ResolvedObje
       jsonSchema: objectOf({ [RESULT_KEY]: { type: 'string', enum: values } }),
       name: options.name ?? 'classification',
       description: options.description,
-      unwrap: (value) => (typeof value === 'object' && value !== null && !Array.isArray(value) && RESULT_KEY in value ? (value as Record<string, unknown>)[RESULT_KEY] : value),
+      unwrap: (value) =>
+        typeof value === 'object' && value !== null && !Array.isArray(value) && RESULT_KEY in value ? (value as Record<string, unknown>)[RESULT_KEY] : value,
       validate: (value) =>
         Promise.resolve(
           typeof value === 'string' && values.includes(value)
@@ -88,7 +89,8 @@ export function resolveObjectSchema(options: AnyObjectCallOptions): ResolvedObje
       jsonSchema: objectOf({ [ELEMENTS_KEY]: { type: 'array', items: element } }),
       name,
       description: options.description,
-      unwrap: (value) => (Array.isArray(value) ? value : typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[ELEMENTS_KEY] : value),
+      unwrap: (value) =>
+        Array.isArray(value) ? value : typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[ELEMENTS_KEY] : value,
       validateElement,
       validate: async (value) => {
         if (!Array.isArray(value)) return { ok: false, errors: [{ path: ELEMENTS_KEY, message: 'must be an array' }] };

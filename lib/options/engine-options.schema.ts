@@ -130,7 +130,11 @@ class OfflineEngineConfigSchema {
 }
 
 class RetryOptionsSchema {
-  @optional @IsInt({ message: 'must be an integer from 0 to 10' }) @Min(0, { message: 'must be an integer from 0 to 10' }) @Max(10, { message: 'must be an integer from 0 to 10' }) maxRetries?: number;
+  @optional
+  @IsInt({ message: 'must be an integer from 0 to 10' })
+  @Min(0, { message: 'must be an integer from 0 to 10' })
+  @Max(10, { message: 'must be an integer from 0 to 10' })
+  maxRetries?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) initialDelayMs?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) maxDelayMs?: number;
   @optional @IsIn(['error', 'restart'], { message: "must be 'error' or 'restart'" }) afterContent?: string;
@@ -149,10 +153,16 @@ class EngineOptionsSchema {
   @optional @ValidateNested() @Type(() => GeminiEngineConfigSchema) gemini?: GeminiEngineConfigSchema;
   @Allow() offline?: unknown;
   @optional @IsObject({ message: 'must be an object of EngineDriver instances by name' }) drivers?: unknown;
-  @optional @IsArray({ message: 'must be an array of engine names' }) @IsString({ each: true, message: 'must be an array of engine names' }) fallback?: string[];
+  @optional
+  @IsArray({ message: 'must be an array of engine names' })
+  @IsString({ each: true, message: 'must be an array of engine names' })
+  fallback?: string[];
   @optional @ValidateNested() @Type(() => RetryOptionsSchema) retry?: RetryOptionsSchema;
   @optional @ValidateNested() @Type(() => TimeoutOptionsSchema) timeout?: TimeoutOptionsSchema;
-  @optional @IsInt({ message: 'must be an integer ≥ 1024 (characters)' }) @Min(1024, { message: 'must be an integer ≥ 1024 (characters)' }) maxDeltaChars?: number;
+  @optional
+  @IsInt({ message: 'must be an integer ≥ 1024 (characters)' })
+  @Min(1024, { message: 'must be an integer ≥ 1024 (characters)' })
+  maxDeltaChars?: number;
 }
 
 function IsFunctionOption(message: string): PropertyDecorator {
@@ -171,20 +181,30 @@ function IsDisconnectPolicy(): PropertyDecorator {
           value !== null &&
           Object.keys(value).every((key) => key === 'graceMs') &&
           Number.isInteger((value as { graceMs?: unknown }).graceMs) &&
-          ((value as { graceMs: number }).graceMs >= 0)),
+          (value as { graceMs: number }).graceMs >= 0),
       defaultMessage: () => "must be 'abort', 'continue' or { graceMs } (an integer ≥ 0)",
     },
   });
 }
 
 class SseProgressSchema {
-  @optional @ValidateIf((o: { total?: unknown }) => typeof o.total !== 'function') @IsNumber({}, { message: 'must be a number > 0 or a function (request) => number' }) @Min(1, { message: 'must be a number > 0 or a function (request) => number' }) total?: unknown;
+  @optional
+  @ValidateIf((o: { total?: unknown }) => typeof o.total !== 'function')
+  @IsNumber({}, { message: 'must be a number > 0 or a function (request) => number' })
+  @Min(1, { message: 'must be a number > 0 or a function (request) => number' })
+  total?: unknown;
   @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) intervalMs?: number;
-  @optional @IsNumber({}, { message: 'must be a number from 0 to 100' }) @Min(0, { message: 'must be a number from 0 to 100' }) @Max(100, { message: 'must be a number from 0 to 100' }) percentStep?: number;
+  @optional
+  @IsNumber({}, { message: 'must be a number from 0 to 100' })
+  @Min(0, { message: 'must be a number from 0 to 100' })
+  @Max(100, { message: 'must be a number from 0 to 100' })
+  percentStep?: number;
 }
 
 class SseReplayRedisSchema {
-  @optional @IsUrl({ require_tld: false, require_protocol: true, protocols: ['redis', 'rediss'] }, { message: 'must be a redis:// or rediss:// URL' }) url?: string;
+  @optional
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['redis', 'rediss'] }, { message: 'must be a redis:// or rediss:// URL' })
+  url?: string;
   @optional @IsString({ message: 'must be a string' }) keyPrefix?: string;
   @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) connectTimeoutMs?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) commandTimeoutMs?: number;
@@ -196,16 +216,28 @@ class SseReplaySchema {
   @optional @IsInt({ message: 'must be an integer ≥ 1000 (ms)' }) @Min(1000, { message: 'must be an integer ≥ 1000 (ms)' }) ttlMs?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxStreamChars?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxTotalChars?: number;
-  @optional @IsObject({ message: 'must be an object { url?, keyPrefix?, connectTimeoutMs?, commandTimeoutMs?, maxReconnectDelayMs? }' }) @ValidateNested() @Type(() => SseReplayRedisSchema) redis?: SseReplayRedisSchema;
+  @optional
+  @IsObject({ message: 'must be an object { url?, keyPrefix?, connectTimeoutMs?, commandTimeoutMs?, maxReconnectDelayMs? }' })
+  @ValidateNested()
+  @Type(() => SseReplayRedisSchema)
+  redis?: SseReplayRedisSchema;
 }
 
 export class SseOptionsSchema {
   @optional @IsInt({ message: 'must be an integer ≥ 0 (ms)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms)' }) retryMs?: number;
   @optional @IsBoolean({ message: 'must be true or false' }) startImmediately?: boolean;
   @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxPendingLength?: number;
-  @optional @IsInt({ message: 'must be an integer ≥ 0 (ms; 0 turns keepalives off)' }) @Min(0, { message: 'must be an integer ≥ 0 (ms; 0 turns keepalives off)' }) keepaliveMs?: number;
+  @optional
+  @IsInt({ message: 'must be an integer ≥ 0 (ms; 0 turns keepalives off)' })
+  @Min(0, { message: 'must be an integer ≥ 0 (ms; 0 turns keepalives off)' })
+  keepaliveMs?: number;
   @optional @IsIn(['event', 'comment'], { message: "must be 'event' or 'comment'" }) keepaliveMode?: string;
-  @optional @ValidateIf((o: { progress?: unknown }) => typeof o.progress !== 'boolean') @IsObject({ message: 'must be true, false or { total?, intervalMs?, percentStep? }' }) @ValidateNested() @Type(() => SseProgressSchema) progress?: unknown;
+  @optional
+  @ValidateIf((o: { progress?: unknown }) => typeof o.progress !== 'boolean')
+  @IsObject({ message: 'must be true, false or { total?, intervalMs?, percentStep? }' })
+  @ValidateNested()
+  @Type(() => SseProgressSchema)
+  progress?: unknown;
   @optional @IsFunctionOption('must be a function (chunk) => value') transform?: unknown;
   @optional @IsFunctionOption('must be a function (request) => string | undefined') scope?: unknown;
   @optional @IsDisconnectPolicy() onDisconnect?: unknown;
@@ -218,7 +250,10 @@ class TelemetrySchema {
 }
 
 function IsFunction(): PropertyDecorator {
-  return ValidateBy({ name: 'isFunction', validator: { validate: (value) => typeof value === 'function', defaultMessage: () => 'must be a function (info) => void' } });
+  return ValidateBy({
+    name: 'isFunction',
+    validator: { validate: (value) => typeof value === 'function', defaultMessage: () => 'must be a function (info) => void' },
+  });
 }
 
 class TokensPerWindowSchema {
@@ -260,9 +295,18 @@ export class ModuleOptionsSchema {
 
   @optional @IsFunctionOption('must be a function (request) => string | undefined') scope?: unknown;
 
-  @optional @ValidateIf((o: { jsonLimits?: unknown }) => o.jsonLimits !== false) @IsObject({ message: 'must be false or { maxDepth?, maxNodes?, maxBytes? }' }) @ValidateNested() @Type(() => JsonLimitsSchema) jsonLimits?: unknown;
+  @optional
+  @ValidateIf((o: { jsonLimits?: unknown }) => o.jsonLimits !== false)
+  @IsObject({ message: 'must be false or { maxDepth?, maxNodes?, maxBytes? }' })
+  @ValidateNested()
+  @Type(() => JsonLimitsSchema)
+  jsonLimits?: unknown;
 
-  @optional @IsObject({ message: 'must be an object { maxConcurrentStreams?, retryAfterSeconds?, tokensPerWindow? }' }) @ValidateNested() @Type(() => EngineLimitsSchema) limits?: unknown;
+  @optional
+  @IsObject({ message: 'must be an object { maxConcurrentStreams?, retryAfterSeconds?, tokensPerWindow? }' })
+  @ValidateNested()
+  @Type(() => EngineLimitsSchema)
+  limits?: unknown;
 
   /** Also exists on forRoot() options (`isGlobal`): allowed, not validated here. */
   @Allow() isGlobal?: unknown;

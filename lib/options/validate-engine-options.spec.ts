@@ -84,7 +84,9 @@ describe('validateEngineOptions', () => {
         'engine.claude.headers: must be an object of header names to string values (no CR, LF or NUL)',
       ]),
     );
-    expect(problemsOf({ engine: { openai: { apiKey: SECRET, structuredOutput: 'json_object', maxEventLength: 1 << 20, headers: { 'x-team': 'a' } } } })).toEqual([]);
+    expect(
+      problemsOf({ engine: { openai: { apiKey: SECRET, structuredOutput: 'json_object', maxEventLength: 1 << 20, headers: { 'x-team': 'a' } } } }),
+    ).toEqual([]);
     // Azure OpenAI: an api-version, and the resource endpoint as baseURL
     expect(problemsOf({ engine: { openai: { apiKey: SECRET, azure: { deployment: 'd' } } } })).toEqual(
       expect.arrayContaining([

@@ -64,7 +64,8 @@ export function validateEngineOptions(options: BuppleEngineModuleOptions): void 
       problems.push(...flatten(validateSync(offline, { whitelist: true, forbidNonWhitelisted: true }), 'engine.offline'));
     }
     for (const [name, driver] of Object.entries(engine.drivers ?? {})) {
-      if (typeof (driver as { stream?: unknown })?.stream !== 'function') problems.push(`engine.drivers.${name}: must implement EngineDriver (a stream() method)`);
+      if (typeof (driver as { stream?: unknown })?.stream !== 'function')
+        problems.push(`engine.drivers.${name}: must implement EngineDriver (a stream() method)`);
     }
     const names = configuredEngineNames(engine);
     if (names.length === 0) problems.push('engine: configure at least one engine (openai, claude, gemini, offline or drivers)');
@@ -72,7 +73,8 @@ export function validateEngineOptions(options: BuppleEngineModuleOptions): void 
       problems.push(`engine.default: "${engine.default}" is not a configured engine; use one of ${names.join(', ')}`);
     }
     (Array.isArray(engine.fallback) ? engine.fallback : []).forEach((name, i) => {
-      if (typeof name === 'string' && !names.includes(name)) problems.push(`engine.fallback[${i}]: "${name}" is not a configured engine; use one of ${names.join(', ')}`);
+      if (typeof name === 'string' && !names.includes(name))
+        problems.push(`engine.fallback[${i}]: "${name}" is not a configured engine; use one of ${names.join(', ')}`);
     });
   }
   problems.push(...validateMemoryOptions(options.memory));

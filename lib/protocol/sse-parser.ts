@@ -60,7 +60,12 @@ export class SseLimitError extends Error {
 
   /** Duck-typed: also true for an error from another copy of this file (the browser bundle). */
   static isInstance(error: unknown): error is SseLimitError {
-    return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'SseLimitError' && (error as { code?: unknown }).code === 'sse_limit';
+    return (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as { name?: unknown }).name === 'SseLimitError' &&
+      (error as { code?: unknown }).code === 'sse_limit'
+    );
   }
 }
 
@@ -202,7 +207,13 @@ export class SseParser implements SseStreamParser {
     }
     const c0 = text.charCodeAt(start);
     // the per-token path: `data:` read without slicing the field name
-    if (c0 === 100 && text.charCodeAt(start + 1) === 97 && text.charCodeAt(start + 2) === 116 && text.charCodeAt(start + 3) === 97 && text.charCodeAt(start + 4) === 58) {
+    if (
+      c0 === 100 &&
+      text.charCodeAt(start + 1) === 97 &&
+      text.charCodeAt(start + 2) === 116 &&
+      text.charCodeAt(start + 3) === 97 &&
+      text.charCodeAt(start + 4) === 58
+    ) {
       this.appendData(text.slice(text.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, end));
       return;
     }

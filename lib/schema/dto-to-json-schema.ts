@@ -73,13 +73,17 @@ function setType(draft: Draft, type: string, problem: (why: string) => void): vo
   else problem(`is declared both ${draft.type} and ${type}`);
 }
 
-const typed = (type: string, extra?: Record<string, unknown>): Rule => (draft, _constraints, problem) => {
-  setType(draft, type, problem);
-  Object.assign(draft.keywords, extra);
-};
-const keyword = (name: string, index = 0): Rule => (draft, constraints) => {
-  draft.keywords[name] = constraints[index];
-};
+const typed =
+  (type: string, extra?: Record<string, unknown>): Rule =>
+  (draft, _constraints, problem) => {
+    setType(draft, type, problem);
+    Object.assign(draft.keywords, extra);
+  };
+const keyword =
+  (name: string, index = 0): Rule =>
+  (draft, constraints) => {
+    draft.keywords[name] = constraints[index];
+  };
 const format = (name: string): Rule => typed('string', { format: name });
 
 function enumType(values: unknown[]): string | undefined {
@@ -92,7 +96,8 @@ function enumType(values: unknown[]): string | undefined {
 const RULES: Record<string, Rule> = {
   isString: typed('string'),
   isNumber: (draft, [options], problem) => {
-    if ((options as { maxDecimalPlaces?: number } | undefined)?.maxDecimalPlaces !== undefined) problem('@IsNumber({ maxDecimalPlaces }) cannot be expressed in JSON Schema');
+    if ((options as { maxDecimalPlaces?: number } | undefined)?.maxDecimalPlaces !== undefined)
+      problem('@IsNumber({ maxDecimalPlaces }) cannot be expressed in JSON Schema');
     setType(draft, 'number', problem);
   },
   isInt: typed('integer'),
@@ -174,7 +179,9 @@ function finish(draft: Draft, fallbackType: string | undefined, problem: (why: s
     else type = fallbackType;
   }
   if (type === undefined && !values) {
-    problem(`cannot tell the type of ${subject}: add a type decorator such as @IsString(), @IsInt(), @IsBoolean() or @ValidateNested() with @Type(() => Class)`);
+    problem(
+      `cannot tell the type of ${subject}: add a type decorator such as @IsString(), @IsInt(), @IsBoolean() or @ValidateNested() with @Type(() => Class)`,
+    );
     return {};
   }
   const keywords = { ...draft.keywords };
@@ -261,7 +268,11 @@ class Converter {
     if (nested) {
       const typeMeta = transformerStorage.findTypeMetadata(cls, property);
       if (typeMeta?.options?.discriminator) problem('@Type with a discriminator cannot be expressed (yet): use one class');
-      const target = typeMeta ? typeMeta.typeFunction() : typeof reflected === 'function' && reflected !== Array && reflected !== Object ? (reflected as AnyClass) : undefined;
+      const target = typeMeta
+        ? typeMeta.typeFunction()
+        : typeof reflected === 'function' && reflected !== Array && reflected !== Object
+          ? (reflected as AnyClass)
+          : undefined;
       if (!target) problem('@ValidateNested needs @Type(() => Class) to know the nested class');
       else nestedSchema = this.objectSchema(target);
     }

@@ -21,7 +21,13 @@ class Order {
 
 describe('validateAs', () => {
   it('returns an instance of the class, nested instances included', async () => {
-    const outcome = await validateAs(Order, { customer: 'Ada', lines: [{ sku: 'a', quantity: 2 }, { sku: 'b', quantity: 3 }] });
+    const outcome = await validateAs(Order, {
+      customer: 'Ada',
+      lines: [
+        { sku: 'a', quantity: 2 },
+        { sku: 'b', quantity: 3 },
+      ],
+    });
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.value).toBeInstanceOf(Order);
@@ -30,7 +36,14 @@ describe('validateAs', () => {
   });
 
   it('lists each field error with its path, nested paths as a.b[0].c', async () => {
-    const outcome = await validateAs(Order, { customer: '', email: 'nope', lines: [{ sku: 'a', quantity: 1 }, { sku: 7, quantity: 0 }] });
+    const outcome = await validateAs(Order, {
+      customer: '',
+      email: 'nope',
+      lines: [
+        { sku: 'a', quantity: 1 },
+        { sku: 7, quantity: 0 },
+      ],
+    });
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
     expect(outcome.errors.map(formatFieldError)).toEqual([

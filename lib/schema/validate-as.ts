@@ -53,5 +53,8 @@ const OPTIONS = { forbidUnknownValues: true, validationError: { target: false, v
 
 function notAnObject(cls: DtoClass, value: unknown): Validated<never> | undefined {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return undefined;
-  return { ok: false, errors: [{ path: '', message: `must be an object (${cls.name}), not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}` }] };
+  return {
+    ok: false,
+    errors: [{ path: '', message: `must be an object (${cls.name}), not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}` }],
+  };
 }

@@ -9,12 +9,5 @@ export { sseEvent } from './sse-event.js';
 export type { SseEvent } from './sse-event.js';
 export { encodeSseEvent } from './sse-encoder.js';
 export type { EncodableSseEvent } from './sse-encoder.js';
-export type {
-  SseStreamOptions,
-  SseModuleOptions,
-  SseProgressOptions,
-  SseDisconnectPolicy,
-  SseReplayOptions,
-  SseRequest,
-} from './sse-options.interface.js';
+export type { SseStreamOptions, SseModuleOptions, SseProgressOptions, SseDisconnectPolicy, SseReplayOptions, SseRequest } from './sse-options.interface.js';
 export type { SseStreamInfo, SseStreamState } from './replay/replay-record.js';

@@ -63,7 +63,7 @@ describe('sse module options', () => {
 describe('progress settings', () => {
   const req = (parts: Partial<SseRequest>) => ({ headers: {}, ...parts }) as SseRequest;
 
-  it("reads maxTokens from body.options, the body, or the query", () => {
+  it('reads maxTokens from body.options, the body, or the query', () => {
     expect(maxTokensOf(req({ body: { options: { maxTokens: 50 } } }))).toBe(50);
     expect(maxTokensOf(req({ body: { maxTokens: 20 } }))).toBe(20);
     expect(maxTokensOf(req({ query: { maxTokens: '30' } }))).toBe(30);
@@ -81,6 +81,10 @@ describe('progress settings', () => {
   it('takes a number, a resolver or maxTokens, with defaults for the throttle', () => {
     expect(resolveProgress(true, req({ query: { maxTokens: '8' } }))).toEqual({ total: 8, intervalMs: 100, percentStep: 1 });
     expect(resolveProgress({ total: 12, intervalMs: 0 }, req({}))).toEqual({ total: 12, intervalMs: 0, percentStep: 1 });
-    expect(resolveProgress({ total: (r) => Number(r.query?.n), percentStep: 10 }, req({ query: { n: '40' } }))).toEqual({ total: 40, intervalMs: 100, percentStep: 10 });
+    expect(resolveProgress({ total: (r) => Number(r.query?.n), percentStep: 10 }, req({ query: { n: '40' } }))).toEqual({
+      total: 40,
+      intervalMs: 100,
+      percentStep: 10,
+    });
   });
 });

@@ -14,7 +14,12 @@ export interface SseResumeRequest {
   scopeGiven: boolean;
 }
 
-export function sseResumeRequest(streamId: string, lastEventId: string | undefined, scope: string | undefined, scopeGiven: boolean): Observable<SseResumeRequest> {
+export function sseResumeRequest(
+  streamId: string,
+  lastEventId: string | undefined,
+  scope: string | undefined,
+  scopeGiven: boolean,
+): Observable<SseResumeRequest> {
   const request: SseResumeRequest = { [SSE_RESUME]: true, streamId, lastEventId, scope, scopeGiven };
   return new Observable<SseResumeRequest>((subscriber) => subscriber.next(request));
 }

@@ -48,7 +48,7 @@ export const CONTENT_PIECE_CHARS = 16 * 1024;
 /** `text` in pieces of at most `size` characters, never splitting a surrogate pair. */
 export function pieces(text: string, size: number): string[] {
   const out: string[] = [];
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     let end = Math.min(text.length, at + size);
     const last = text.charCodeAt(end - 1);
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
@@ -371,7 +371,12 @@ export class SseSession implements StreamReporter, SseConfigurable {
       const tokens = this.usage && this.usage.completionTokens > 0 ? this.usage.completionTokens : this.processed;
       this.emit('progress', { processed: tokens, total: tokens, percent: 100 });
     }
-    this.emit('complete', this.steps ? { finishReason: this.finishReason ?? 'stop', usage: this.usage, steps: this.steps } : { finishReason: this.finishReason ?? 'stop', usage: this.usage });
+    this.emit(
+      'complete',
+      this.steps
+        ? { finishReason: this.finishReason ?? 'stop', usage: this.usage, steps: this.steps }
+        : { finishReason: this.finishReason ?? 'stop', usage: this.usage },
+    );
     this.finish('completed');
   }
 
@@ -386,7 +391,9 @@ export class SseSession implements StreamReporter, SseConfigurable {
       return;
     }
     const engineError = EngineException.isInstance(error);
-    this.logger.warn(`SSE ${this.streamId} failed: ${engineError ? describeEngineError(error) : redactSecrets(error instanceof Error ? error.message : String(error))}`);
+    this.logger.warn(
+      `SSE ${this.streamId} failed: ${engineError ? describeEngineError(error) : redactSecrets(error instanceof Error ? error.message : String(error))}`,
+    );
     this.emit(
       'stream_error',
       engineError
@@ -441,10 +448,13 @@ export class SseSession implements StreamReporter, SseConfigurable {
     const policy = this.options.onDisconnect ?? 'abort';
     if (policy === 'abort') return this.abort();
     if (policy === 'continue' || this.graceTimer) return;
-    this.graceTimer = setTimeout(() => {
-      this.graceTimer = undefined;
-      if (this.connections.length === 0 && this.remoteFollowers === 0) this.abort();
-    }, Math.max(0, policy.graceMs));
+    this.graceTimer = setTimeout(
+      () => {
+        this.graceTimer = undefined;
+        if (this.connections.length === 0 && this.remoteFollowers === 0) this.abort();
+      },
+      Math.max(0, policy.graceMs),
+    );
   }
 
   private clearGrace(): void {

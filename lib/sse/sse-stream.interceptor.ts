@@ -1,13 +1,4 @@
-import {
-  HttpException,
-  Inject,
-  Injectable,
-  Logger,
-  Optional,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import { Observable, throwError } from 'rxjs';
@@ -142,7 +133,8 @@ export class SseStreamInterceptor implements NestInterceptor {
   private beforeFirstByte(error: unknown, response: PlatformResponse & ServerResponse): unknown {
     if (error instanceof HttpException || !EngineException.isInstance(error)) return error;
     // the client gets the library's message for the code; the log gets the provider's detail
-    if (error.status !== undefined || error.provider !== undefined) this.logger.warn(`SSE request failed before the stream started: ${describeEngineError(error)}`);
+    if (error.status !== undefined || error.provider !== undefined)
+      this.logger.warn(`SSE request failed before the stream started: ${describeEngineError(error)}`);
     else this.logger.debug(`SSE request refused: ${describeEngineError(error)}`);
     const retryAfter = retryAfterSeconds(error);
     if (retryAfter !== undefined) {

@@ -301,7 +301,9 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     const linkKey = `${session.scope ?? ''}\u0000${key}`;
     this.links.set(linkKey, session.streamId);
     this.linkOf.set(session.streamId, linkKey);
-    void this.redis?.link(linkKey, session.streamId).catch((error: unknown) => this.logger.warn(`Could not link stream ${session.streamId}: ${(error as Error).message}`));
+    void this.redis
+      ?.link(linkKey, session.streamId)
+      .catch((error: unknown) => this.logger.warn(`Could not link stream ${session.streamId}: ${(error as Error).message}`));
   }
 
   /**
@@ -310,7 +312,9 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
    * 204. For `useChat({ resume: true })`: `GET /api/chat/:id/stream`.
    */
   resumeLatest(key: string, scope?: string): Observable<SseResumeRequest> {
-    return defer(() => this.latestRunning(key, scope)).pipe(mergeMap((streamId) => sseResumeRequest(streamId ?? NO_STREAM, undefined, scope, scope !== undefined)));
+    return defer(() => this.latestRunning(key, scope)).pipe(
+      mergeMap((streamId) => sseResumeRequest(streamId ?? NO_STREAM, undefined, scope, scope !== undefined)),
+    );
   }
 
   /** Stops the stream running for `key` (see `resumeLatest`), here or on another instance; `not_found` when none runs. */

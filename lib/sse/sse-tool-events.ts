@@ -55,5 +55,6 @@ export function emitChunkParts(chunk: EngineChunk, sink: SsePartSink): void {
     sink.emit(SSE_TOOL_EVENTS.toolApproval, { id: chunk.toolApproval.id, name: chunk.toolApproval.name, args: chunk.toolApproval.args });
     return;
   }
-  if (chunk.source) sink.emit(SSE_TOOL_EVENTS.source, chunk.source.title === undefined ? { url: chunk.source.url } : { url: chunk.source.url, title: chunk.source.title });
+  if (chunk.source)
+    sink.emit(SSE_TOOL_EVENTS.source, chunk.source.title === undefined ? { url: chunk.source.url } : { url: chunk.source.url, title: chunk.source.title });
 }

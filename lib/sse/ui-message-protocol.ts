@@ -28,7 +28,14 @@ export const UI_DONE = '[DONE]';
 type Chunk = Record<string, unknown> & { type: string };
 
 /** Our finish reasons, as the AI SDK spells them. */
-const FINISH_REASONS: Record<string, string> = { stop: 'stop', length: 'length', content_filter: 'content-filter', tool_calls: 'tool-calls', error: 'error', other: 'other' };
+const FINISH_REASONS: Record<string, string> = {
+  stop: 'stop',
+  length: 'length',
+  content_filter: 'content-filter',
+  tool_calls: 'tool-calls',
+  error: 'error',
+  other: 'other',
+};
 
 export class UiMessageTranslator {
   private text?: string;
@@ -66,7 +73,12 @@ export class UiMessageTranslator {
         return out;
       }
       case 'tool_call':
-        return [...this.nextStep(), ...this.closeOpen(), ...this.startTool(String(d.id), String(d.name)), { type: 'tool-input-available', toolCallId: String(d.id), toolName: String(d.name), input: d.args ?? {} }];
+        return [
+          ...this.nextStep(),
+          ...this.closeOpen(),
+          ...this.startTool(String(d.id), String(d.name)),
+          { type: 'tool-input-available', toolCallId: String(d.id), toolName: String(d.name), input: d.args ?? {} },
+        ];
       case 'tool_result':
         this.afterTools = true;
         return d.error

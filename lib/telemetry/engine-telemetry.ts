@@ -31,7 +31,11 @@ interface OtelMeter {
   createUpDownCounter(name: string, options?: { description?: string; unit?: string }): OtelInstrument;
 }
 interface OtelApi {
-  trace: { getTracer(name: string, version?: string): OtelTracer; getActiveSpan(): OtelSpan | undefined; setSpan(context: OtelContext, span: OtelSpan): OtelContext };
+  trace: {
+    getTracer(name: string, version?: string): OtelTracer;
+    getActiveSpan(): OtelSpan | undefined;
+    setSpan(context: OtelContext, span: OtelSpan): OtelContext;
+  };
   metrics: { getMeter(name: string, version?: string): OtelMeter };
   context: { active(): OtelContext };
   SpanKind: { CLIENT: number; INTERNAL: number };
@@ -73,9 +77,21 @@ export class EngineTelemetry {
     this.recordContent = options.recordContent === true;
     this.tracer = api.trace.getTracer(SCOPE);
     const meter = api.metrics.getMeter(SCOPE);
-    this.duration = meter.createHistogram('gen_ai.client.operation.duration', { description: 'GenAI operation duration', unit: 's', advice: { explicitBucketBoundaries: SECONDS } });
-    this.tokenUsage = meter.createHistogram('gen_ai.client.token.usage', { description: 'Tokens used, by gen_ai.token.type', unit: '{token}', advice: { explicitBucketBoundaries: TOKENS } });
-    this.timeToFirstChunk = meter.createHistogram('gen_ai.client.operation.time_to_first_chunk', { description: 'Time from the call to the first answer data', unit: 's', advice: { explicitBucketBoundaries: SECONDS } });
+    this.duration = meter.createHistogram('gen_ai.client.operation.duration', {
+      description: 'GenAI operation duration',
+      unit: 's',
+      advice: { explicitBucketBoundaries: SECONDS },
+    });
+    this.tokenUsage = meter.createHistogram('gen_ai.client.token.usage', {
+      description: 'Tokens used, by gen_ai.token.type',
+      unit: '{token}',
+      advice: { explicitBucketBoundaries: TOKENS },
+    });
+    this.timeToFirstChunk = meter.createHistogram('gen_ai.client.operation.time_to_first_chunk', {
+      description: 'Time from the call to the first answer data',
+      unit: 's',
+      advice: { explicitBucketBoundaries: SECONDS },
+    });
     this.providerErrors = meter.createCounter('bupple.engine.provider.errors', { description: 'Failed provider attempts, by error.type' });
     this.activeStreams = meter.createUpDownCounter('bupple.sse.active_streams', { description: 'SSE streams generating in this process' });
     this.resumes = meter.createCounter('bupple.sse.resumes', { description: 'SSE reconnections served (Last-Event-ID)' });
@@ -91,7 +107,8 @@ export class EngineTelemetry {
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-        if (resolved.enabled === true) new Logger('BuppleEngine').warn('telemetry.enabled is set but @opentelemetry/api is not installed: npm install @opentelemetry/api');
+        if (resolved.enabled === true)
+          new Logger('BuppleEngine').warn('telemetry.enabled is set but @opentelemetry/api is not installed: npm install @opentelemetry/api');
         return undefined;
       }
       throw error;
@@ -105,7 +122,11 @@ export class EngineTelemetry {
 
   /** A span under `parent`, whatever the current context. */
   startChildSpan(parent: OtelSpan, name: string, attributes: Attributes): OtelSpan {
-    return this.tracer.startSpan(name, { kind: this.api.SpanKind.CLIENT, attributes: clean(attributes) }, this.api.trace.setSpan(this.api.context.active(), parent));
+    return this.tracer.startSpan(
+      name,
+      { kind: this.api.SpanKind.CLIENT, attributes: clean(attributes) },
+      this.api.trace.setSpan(this.api.context.active(), parent),
+    );
   }
 
   /** Marks a span failed with the error's type (its code, or class name). */

@@ -69,11 +69,22 @@ export function observeCall(
       streamId: call.reporter?.streamId,
       accepted: (info) => call.reporter?.accepted(info),
       retry: (info) => {
-        span?.addEvent('retry', { 'bupple.retry.attempt': info.attempt, 'bupple.retry.delay_ms': info.delayMs, 'bupple.retry.reset': info.reset, 'bupple.engine.name': info.engine, 'error.type': info.reason });
+        span?.addEvent('retry', {
+          'bupple.retry.attempt': info.attempt,
+          'bupple.retry.delay_ms': info.delayMs,
+          'bupple.retry.reset': info.reset,
+          'bupple.engine.name': info.engine,
+          'error.type': info.reason,
+        });
         call.reporter?.retry(info);
       },
       fallback: (info) => {
-        span?.addEvent('fallback', { 'bupple.fallback.from': info.from, 'bupple.fallback.to': info.to, 'bupple.fallback.reset': info.reset, 'error.type': info.reason });
+        span?.addEvent('fallback', {
+          'bupple.fallback.from': info.from,
+          'bupple.fallback.to': info.to,
+          'bupple.fallback.reset': info.reset,
+          'error.type': info.reason,
+        });
         call.reporter?.fallback(info);
       },
     };
@@ -119,7 +130,9 @@ export function observeCall(
         ...(reporter.streamId ? { streamId: reporter.streamId } : {}),
       };
       if (outcome.error !== undefined) {
-        const { code, message } = EngineException.isInstance(outcome.error) ? publicEngineError(outcome.error) : { code: 'error', message: 'The answer failed.' };
+        const { code, message } = EngineException.isInstance(outcome.error)
+          ? publicEngineError(outcome.error)
+          : { code: 'error', message: 'The answer failed.' };
         info.error = { code, message };
       }
       for (const hook of hooks) {
@@ -191,7 +204,11 @@ function instrumentAttempts(driver: EngineDriver, telemetry: EngineTelemetry, pa
         error: (error: unknown) => {
           const type = errorType(error);
           telemetry.fail(span, error, type);
-          telemetry.providerErrors.add?.(1, { 'error.type': type, 'gen_ai.provider.name': genAiProviderName(driver.provider), 'bupple.engine.name': driver.name });
+          telemetry.providerErrors.add?.(1, {
+            'error.type': type,
+            'gen_ai.provider.name': genAiProviderName(driver.provider),
+            'bupple.engine.name': driver.name,
+          });
           end();
           subscriber.error(error);
         },

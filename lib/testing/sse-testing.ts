@@ -168,45 +168,48 @@ export function cutAfter(n: number, options: { times?: number; fetch?: typeof fe
       void reader.cancel().catch(() => undefined);
     };
     // count events on the decoded text, and forward exactly the bytes up to the n-th event's end
-    const body = new ReadableStream<Uint8Array>({
-      async pull(stream) {
-        if (n <= 0 && !severed) sever();
-        if (severed) {
-          stream.error(new TypeError(`terminated: connection cut after event ${n} (cutAfter)`));
-          return;
-        }
-        try {
-          const { done, value } = await reader.read();
-          if (done) {
-            outer?.removeEventListener('abort', onOuterAbort);
-            stream.close();
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(stream) {
+          if (n <= 0 && !severed) sever();
+          if (severed) {
+            stream.error(new TypeError(`terminated: connection cut after event ${n} (cutAfter)`));
             return;
           }
-          const text = decoder.decode(value, { stream: true });
-          // feed character by character only up to the cut, so nothing after event n leaks
-          let forwarded = '';
-          for (const char of text) {
-            const before = count;
-            parser.feed(char);
-            forwarded += char;
-            if (count >= n && before < n) {
-              stream.enqueue(encoder.encode(forwarded));
-              sever();
+          try {
+            const { done, value } = await reader.read();
+            if (done) {
+              outer?.removeEventListener('abort', onOuterAbort);
+              stream.close();
               return;
             }
+            const text = decoder.decode(value, { stream: true });
+            // feed character by character only up to the cut, so nothing after event n leaks
+            let forwarded = '';
+            for (const char of text) {
+              const before = count;
+              parser.feed(char);
+              forwarded += char;
+              if (count >= n && before < n) {
+                stream.enqueue(encoder.encode(forwarded));
+                sever();
+                return;
+              }
+            }
+            stream.enqueue(encoder.encode(forwarded));
+          } catch (error) {
+            outer?.removeEventListener('abort', onOuterAbort);
+            stream.error(error);
           }
-          stream.enqueue(encoder.encode(forwarded));
-        } catch (error) {
+        },
+        cancel(reason) {
           outer?.removeEventListener('abort', onOuterAbort);
-          stream.error(error);
-        }
+          controller.abort();
+          return reader.cancel(reason).catch(() => undefined);
+        },
       },
-      cancel(reason) {
-        outer?.removeEventListener('abort', onOuterAbort);
-        controller.abort();
-        return reader.cancel(reason).catch(() => undefined);
-      },
-    }, { highWaterMark: 0 });
+      { highWaterMark: 0 },
+    );
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
   return cutting;

@@ -16,7 +16,11 @@ export interface ContinuedCalls {
  * approved call runs (its arguments checked first), a denied one is answered as denied; a
  * call with no decision is answered as not executed, so providers accept the history.
  */
-export async function continuePendingCalls(messages: EngineMessage[], approvals: readonly ToolApproval[] | undefined, context: ToolRunContext): Promise<ContinuedCalls> {
+export async function continuePendingCalls(
+  messages: EngineMessage[],
+  approvals: readonly ToolApproval[] | undefined,
+  context: ToolRunContext,
+): Promise<ContinuedCalls> {
   const pending = unansweredToolCalls(messages);
   if (pending.length === 0) return { messages: pairToolMessages(messages, notExecuted), results: [] };
   const decisions = new Map((approvals ?? []).map((approval) => [approval.id, approval]));
@@ -31,7 +35,8 @@ export async function continuePendingCalls(messages: EngineMessage[], approvals:
         return runTool({ id: call.id, name: call.name, args: call.args }, context.tools.get(call.name)!, prepared.args, context);
       }),
   );
-  const withResults = results.length > 0 ? [...messages, { role: 'tool' as const, content: results.map((r): ToolResultPart => ({ type: 'tool-result', ...r })) }] : messages;
+  const withResults =
+    results.length > 0 ? [...messages, { role: 'tool' as const, content: results.map((r): ToolResultPart => ({ type: 'tool-result', ...r })) }] : messages;
   return { messages: pairToolMessages(withResults, notExecuted), results };
 }
 

@@ -23,7 +23,8 @@ export function jsonSchemaProblems(schema: unknown, path = 'parameters', top = t
     else for (const [key, value] of Object.entries(schema.properties)) problems.push(...jsonSchemaProblems(value, `${path}.properties.${key}`, false));
   }
   if (schema.required !== undefined) {
-    if (!Array.isArray(schema.required) || !schema.required.every((r) => typeof r === 'string')) problems.push(`${path}.required: must be an array of property names`);
+    if (!Array.isArray(schema.required) || !schema.required.every((r) => typeof r === 'string'))
+      problems.push(`${path}.required: must be an array of property names`);
     else if (isObject(schema.properties)) {
       for (const name of schema.required as string[]) if (!(name in schema.properties)) problems.push(`${path}.required: "${name}" is not a declared property`);
     }
@@ -70,7 +71,9 @@ export function validateJson(value: unknown, schema: JsonSchema, path = ''): str
   const types = Array.isArray(schema.type) ? (schema.type as string[]) : typeof schema.type === 'string' ? [schema.type] : [];
   if (schema.nullable === true && value === null) return [];
   if (types.length > 0 && !types.some((t) => matchesType(value, t))) {
-    return [`${at}: must be ${types.map((t) => (t === 'integer' ? 'an integer' : t === 'object' || t === 'array' ? `an ${t}` : `a ${t}`)).join(' or ')}, got ${typeOf(value)}`];
+    return [
+      `${at}: must be ${types.map((t) => (t === 'integer' ? 'an integer' : t === 'object' || t === 'array' ? `an ${t}` : `a ${t}`)).join(' or ')}, got ${typeOf(value)}`,
+    ];
   }
   if (Array.isArray(schema.enum) && !schema.enum.some((option) => JSON.stringify(option) === JSON.stringify(value))) {
     problems.push(`${at}: must be one of ${schema.enum.map((o) => JSON.stringify(o)).join(', ')}`);

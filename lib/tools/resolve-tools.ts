@@ -29,12 +29,19 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Checks a tool and converts its parameters to JSON Schema; throws ToolDefinitionException naming the tool and the field. */
 export function resolveTool(name: string, definition: ToolDefinition): ResolvedTool {
   if (!NAME.test(name)) throw new ToolDefinitionException(ToolMessages.badName(name), name);
-  if (typeof definition !== 'object' || definition === null) throw new ToolDefinitionException(ToolMessages.badDefinition(name, 'must be an object { description, parameters, execute? }'), name);
-  if (definition.execute !== undefined && typeof definition.execute !== 'function') throw new ToolDefinitionException(ToolMessages.badDefinition(name, 'execute must be a function'), name);
+  if (typeof definition !== 'object' || definition === null)
+    throw new ToolDefinitionException(ToolMessages.badDefinition(name, 'must be an object { description, parameters, execute? }'), name);
+  if (definition.execute !== undefined && typeof definition.execute !== 'function')
+    throw new ToolDefinitionException(ToolMessages.badDefinition(name, 'execute must be a function'), name);
   if (definition.timeoutMs !== undefined && !(Number.isFinite(definition.timeoutMs) && definition.timeoutMs > 0)) {
     throw new ToolDefinitionException(ToolMessages.badDefinition(name, 'timeoutMs must be a positive number'), name);
   }
-  const base = { name, definition, timeoutMs: definition.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, ...(definition.description !== undefined && { description: definition.description }) };
+  const base = {
+    name,
+    definition,
+    timeoutMs: definition.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
+    ...(definition.description !== undefined && { description: definition.description }),
+  };
   if (typeof definition.parameters === 'function') {
     const dto = dtoToolParameters(name, definition.parameters);
     return { ...base, parameters: dto.schema, prepare: dto.prepare };
@@ -84,6 +91,7 @@ export function driverToolChoice(choice: string | ToolChoice | undefined, tools:
   if (choice === undefined) return undefined;
   if (choice === 'auto' || choice === 'none' || choice === 'required') return choice;
   const name = typeof choice === 'string' ? choice : choice?.name;
-  if (typeof name !== 'string' || !tools.has(name)) throw new ToolDefinitionException(ToolMessages.badToolChoice(String(name), [...tools.keys()]), String(name));
+  if (typeof name !== 'string' || !tools.has(name))
+    throw new ToolDefinitionException(ToolMessages.badToolChoice(String(name), [...tools.keys()]), String(name));
   return { name };
 }

@@ -16,7 +16,11 @@ export interface ToolStepOutcome {
  * that are not JSON or fail validation) gets an error result without running; `onResult`
  * hears each result as soon as it is known.
  */
-export async function runToolCalls(calls: readonly ReceivedToolCall[], context: ToolRunContext, onResult: (result: ToolResult) => void): Promise<ToolStepOutcome> {
+export async function runToolCalls(
+  calls: readonly ReceivedToolCall[],
+  context: ToolRunContext,
+  onResult: (result: ToolResult) => void,
+): Promise<ToolStepOutcome> {
   const approvals: ToolCall[] = [];
   const unexecuted: ToolCall[] = [];
   const outcomes = await Promise.all(

@@ -43,7 +43,9 @@ describe('tool loop', () => {
   it('maxSteps 1 (default): the calls are returned, not executed; one provider request with the tools in JSON Schema', async () => {
     let ran = 0;
     const driver = new RecordingDriver('o', {});
-    const chunks = await collect(service(driver).stream(ask, { tools: { add: { ...add, execute: () => ran++ } }, toolChoice: 'add', parallelToolCalls: false }));
+    const chunks = await collect(
+      service(driver).stream(ask, { tools: { add: { ...add, execute: () => ran++ } }, toolChoice: 'add', parallelToolCalls: false }),
+    );
     expect(ran).toBe(0);
     expect(driver.requests).toHaveLength(1);
     expect(driver.requests[0].options).toMatchObject({
@@ -54,7 +56,12 @@ describe('tool loop', () => {
     const last = chunks[chunks.length - 1];
     expect(last).toMatchObject({ finishReason: 'tool_calls', toolCalls: [{ name: 'add', args: { a: 2, b: 3 } }], toolResults: [] });
     expect(last.steps).toHaveLength(1);
-    expect(chunks.filter((c) => c.toolCallDelta).map((c) => c.toolCallDelta!.argsTextDelta).join('')).toBe('{"a":2,"b":3}');
+    expect(
+      chunks
+        .filter((c) => c.toolCallDelta)
+        .map((c) => c.toolCallDelta!.argsTextDelta)
+        .join(''),
+    ).toBe('{"a":2,"b":3}');
     expect(chunks.every((c) => c.content === '')).toBe(true);
   });
 
@@ -73,13 +80,17 @@ describe('tool loop', () => {
     expect(last.toolResults).toEqual([{ id: 'call_0_0', name: 'add', result: { sum: 5 } }]);
     expect(last.steps!.map((s) => s.finishReason)).toEqual(['tool_calls', 'stop']);
     const [one, two] = last.steps!.map((s) => s.usage!);
-    expect(last.usage).toEqual({ promptTokens: one.promptTokens + two.promptTokens, completionTokens: one.completionTokens + two.completionTokens, totalTokens: one.totalTokens + two.totalTokens });
+    expect(last.usage).toEqual({
+      promptTokens: one.promptTokens + two.promptTokens,
+      completionTokens: one.completionTokens + two.completionTokens,
+      totalTokens: one.totalTokens + two.totalTokens,
+    });
     const resultAt = chunks.findIndex((c) => c.toolResult);
     expect(chunks.findIndex((c) => c.content !== '')).toBeGreaterThan(resultAt);
     expect(chunks.map((c) => c.index)).toEqual(chunks.map((_, i) => i));
   });
 
-  it('maxSteps bounds the number of provider requests; the last step\'s calls are returned', async () => {
+  it("maxSteps bounds the number of provider requests; the last step's calls are returned", async () => {
     const driver = new RecordingDriver('o', { steps: [{ toolCalls: [{ name: 'add', args: { a: 1, b: 1 } }] }] });
     const response = await lastValueFrom(service(driver).send(ask, { tools: { add }, maxSteps: 4 }));
     expect(driver.requests).toHaveLength(4);
@@ -121,7 +132,18 @@ describe('tool loop', () => {
   });
 
   it('parallel calls run concurrently', async () => {
-    const driver = new RecordingDriver('o', { steps: [{ toolCalls: [{ name: 'wait', args: {} }, { name: 'wait', args: {} }, { name: 'wait', args: {} }] }, { text: 'ok' }] });
+    const driver = new RecordingDriver('o', {
+      steps: [
+        {
+          toolCalls: [
+            { name: 'wait', args: {} },
+            { name: 'wait', args: {} },
+            { name: 'wait', args: {} },
+          ],
+        },
+        { text: 'ok' },
+      ],
+    });
     let running = 0;
     let most = 0;
     const wait = tool({
@@ -183,7 +205,13 @@ describe('tool loop', () => {
   it('needsApproval: the step ends with the pending call; a later request with the approval runs it and continues', async () => {
     const driver = new RecordingDriver('o', {});
     let ran = 0;
-    const guarded = { add: { ...add, needsApproval: ({ a }: { a: number }) => a > 1, execute: (args: { a: number; b: number }) => (ran++, add.execute!(args, undefined as never)) } };
+    const guarded = {
+      add: {
+        ...add,
+        needsApproval: ({ a }: { a: number }) => a > 1,
+        execute: (args: { a: number; b: number }) => (ran++, add.execute!(args, undefined as never)),
+      },
+    };
     const engine = service(driver);
     const first = await collect(engine.stream(ask, { tools: guarded, maxSteps: 3 }));
     const approval = first.find((c) => c.toolApproval)!.toolApproval!;
@@ -197,16 +225,24 @@ describe('tool loop', () => {
     expect(ran).toBe(1);
     expect(approved.toolResults).toEqual([{ id: 'call_0_0', name: 'add', result: { sum: 5 } }]);
     expect(approved.content).toBe('add returned {"sum":5}.');
-    expect(driver.requests[1].messages.slice(-1)).toEqual([{ role: 'tool', content: [{ type: 'tool-result', id: 'call_0_0', name: 'add', result: { sum: 5 } }] }]);
+    expect(driver.requests[1].messages.slice(-1)).toEqual([
+      { role: 'tool', content: [{ type: 'tool-result', id: 'call_0_0', name: 'add', result: { sum: 5 } }] },
+    ]);
 
-    const denied = await lastValueFrom(engine.send(history, { tools: guarded, maxSteps: 3, toolApprovals: [{ id: approval.id, approved: false, reason: 'too big' }] }));
+    const denied = await lastValueFrom(
+      engine.send(history, { tools: guarded, maxSteps: 3, toolApprovals: [{ id: approval.id, approved: false, reason: 'too big' }] }),
+    );
     expect(ran).toBe(1);
     expect(denied.toolResults).toEqual([{ id: 'call_0_0', name: 'add', error: { message: 'The user denied the call of tool "add": too big' } }]);
   });
 
   it('a call the history leaves unanswered gets a "not executed" result, so providers accept it', async () => {
     const driver = new RecordingDriver('o', { chunks: ['fine'] });
-    const history: EngineMessage[] = [...ask, { role: 'assistant', content: [{ type: 'tool-call', id: 'x1', name: 'add', args: {} }] }, { role: 'user', content: 'never mind' }];
+    const history: EngineMessage[] = [
+      ...ask,
+      { role: 'assistant', content: [{ type: 'tool-call', id: 'x1', name: 'add', args: {} }] },
+      { role: 'user', content: 'never mind' },
+    ];
     await lastValueFrom(service(driver).send(history));
     expect(driver.requests[0].messages).toEqual([
       ...history.slice(0, 2),
@@ -217,7 +253,11 @@ describe('tool loop', () => {
 
   it('a schema that cannot be sent, an unknown toolChoice or registered name, a bad maxSteps: an error naming the tool and the field', async () => {
     const engine = service(new RecordingDriver('o', {}));
-    const fails = (options: Parameters<EngineService['stream']>[1]) => firstValueFrom(engine.stream(ask, options)).then(() => undefined, (error: unknown) => error as Error);
+    const fails = (options: Parameters<EngineService['stream']>[1]) =>
+      firstValueFrom(engine.stream(ask, options)).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
     const bad = await fails({ tools: { add: { parameters: { type: 'object', properties: { a: { type: 'numbr' } }, required: ['a', 'c'] } } } });
     expect(bad).toBeInstanceOf(ToolDefinitionException);
     expect(bad!.message).toBe(
@@ -234,7 +274,12 @@ describe('tool loop', () => {
       steps: [{ reasoning: 'Let me add.', reasoningSignature: 'sig-1', toolCalls: [{ id: 'c', name: 'add', args: { a: 1, b: 2 } }] }, { text: 'three' }],
     });
     const chunks = await collect(service(driver).stream(ask, { tools: { add }, maxSteps: 2 }));
-    expect(chunks.filter((c) => c.reasoning).map((c) => c.reasoning).join('')).toBe('Let me add.');
+    expect(
+      chunks
+        .filter((c) => c.reasoning)
+        .map((c) => c.reasoning)
+        .join(''),
+    ).toBe('Let me add.');
     expect(chunks.map((c) => c.content).join('')).toBe('three');
     expect(driver.requests[1].messages[1]).toEqual({
       role: 'assistant',
@@ -260,7 +305,15 @@ describe('DTO class parameters', () => {
       }
     }
     const driver = new RecordingDriver('o', {
-      steps: [{ toolCalls: [{ id: 'ok', name: 'add', args: { a: 2, b: 3, label: 'x' } }, { id: 'bad', name: 'add', args: { a: 500, b: 1, label: 'y' } }] }, { text: 'done' }],
+      steps: [
+        {
+          toolCalls: [
+            { id: 'ok', name: 'add', args: { a: 2, b: 3, label: 'x' } },
+            { id: 'bad', name: 'add', args: { a: 500, b: 1, label: 'y' } },
+          ],
+        },
+        { text: 'done' },
+      ],
     });
     const seen: unknown[] = [];
     const typed = tool({ description: 'Adds', parameters: AddArgs, execute: (args) => (seen.push(args), { sum: args.total() }) });

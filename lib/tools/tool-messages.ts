@@ -3,8 +3,7 @@ export const ToolMessages = {
   badName: (name: string) => `Tool name "${name}" must be 1–64 letters, digits, _ or -.`,
   badDefinition: (name: string, why: string) => `Tool "${name}": ${why}.`,
   badSchema: (name: string, problems: string[]) => `Tool "${name}" has parameters that cannot be sent: ${problems.join('; ')}.`,
-  unknownTool: (name: string, known: string[]) =>
-    `Unknown tool "${name}". Registered tools: ${known.map((n) => `"${n}"`).join(', ') || '(none)'}.`,
+  unknownTool: (name: string, known: string[]) => `Unknown tool "${name}". Registered tools: ${known.map((n) => `"${n}"`).join(', ') || '(none)'}.`,
   badToolChoice: (name: string, known: string[]) =>
     `toolChoice must be auto, none, required or the name of one of the call's tools (${known.join(', ') || 'none given'}), not "${name}".`,
   badMaxSteps: (value: unknown) => `maxSteps must be an integer from 1 to 100, not ${JSON.stringify(value)}.`,

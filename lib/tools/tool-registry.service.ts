@@ -36,7 +36,15 @@ export class ToolRegistry implements OnModuleInit, ToolLookup {
         if (!options) continue;
         const { name = method, ...definition } = options;
         const where = `${String(wrapper.name)}.${method}()`;
-        this.add(name, { ...definition, execute: (args: unknown, context: ToolExecutionContext) => (handler as (a: unknown, c: ToolExecutionContext) => unknown).call(instance, args, context) }, where);
+        this.add(
+          name,
+          {
+            ...definition,
+            execute: (args: unknown, context: ToolExecutionContext) =>
+              (handler as (a: unknown, c: ToolExecutionContext) => unknown).call(instance, args, context),
+          },
+          where,
+        );
       }
     }
   }

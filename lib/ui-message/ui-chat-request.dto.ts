@@ -1,5 +1,17 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, IsString, Length, ValidateBy, ValidateNested, type ValidationOptions } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  ValidateBy,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
 
 /** The part types a UI message may carry (`tool-<name>` and `data-<name>` by prefix). */
 const PART_TYPES = new Set(['text', 'reasoning', 'file', 'source-url', 'source-document', 'step-start', 'dynamic-tool']);
@@ -13,7 +25,8 @@ export function uiPartProblem(part: unknown): string | undefined {
   if (!PART_TYPES.has(type) && !type.startsWith('tool-') && !type.startsWith('data-')) return `type "${type.slice(0, 40)}" is not a UI message part type`;
   if ((type === 'text' || type === 'reasoning') && typeof p.text !== 'string') return `a ${type} part needs text (a string)`;
   if (type === 'file' && (typeof p.url !== 'string' || typeof p.mediaType !== 'string')) return 'a file part needs url and mediaType (strings)';
-  if ((type.startsWith('tool-') || type === 'dynamic-tool') && (typeof p.toolCallId !== 'string' || typeof p.state !== 'string')) return 'a tool part needs toolCallId and state (strings)';
+  if ((type.startsWith('tool-') || type === 'dynamic-tool') && (typeof p.toolCallId !== 'string' || typeof p.state !== 'string'))
+    return 'a tool part needs toolCallId and state (strings)';
   return undefined;
 }
 
@@ -39,7 +52,10 @@ function IsUiParts(options?: ValidationOptions): PropertyDecorator {
 export class UiMessageDto {
   @IsString({ message: 'id must be a string' }) @Length(1, 200, { message: 'id must be 1–200 characters' }) id!: string;
   @IsIn(['system', 'user', 'assistant'], { message: 'role must be one of system, user, assistant' }) role!: 'system' | 'user' | 'assistant';
-  @IsArray({ message: 'parts must be an array' }) @ArrayMaxSize(500, { message: 'parts must hold at most 500 parts' }) @IsUiParts() parts!: Record<string, unknown>[];
+  @IsArray({ message: 'parts must be an array' }) @ArrayMaxSize(500, { message: 'parts must hold at most 500 parts' }) @IsUiParts() parts!: Record<
+    string,
+    unknown
+  >[];
   @IsOptional() @IsObject({ message: 'metadata must be an object' }) metadata?: Record<string, unknown>;
 }
 
@@ -56,6 +72,7 @@ export class UiChatRequestDto {
   @ValidateNested({ each: true })
   @Type(() => UiMessageDto)
   messages!: UiMessageDto[];
-  @IsIn(['submit-message', 'regenerate-message'], { message: 'trigger must be submit-message or regenerate-message' }) trigger!: 'submit-message' | 'regenerate-message';
+  @IsIn(['submit-message', 'regenerate-message'], { message: 'trigger must be submit-message or regenerate-message' }) trigger!:
+    'submit-message' | 'regenerate-message';
   @IsOptional() @IsString({ message: 'messageId must be a string' }) messageId?: string;
 }

@@ -40,7 +40,12 @@ export function uiMessagesToEngineMessages(messages: UiMessageLike[]): EngineMes
           results.push({ type: 'tool-result', id, name, result: part.output ?? null });
         } else if (part.state === 'output-error' || part.state === 'output-denied') {
           content.push({ type: 'tool-call', id, name, args: part.input ?? {} });
-          results.push({ type: 'tool-result', id, name, error: { message: typeof part.errorText === 'string' ? part.errorText : 'The tool call was denied.' } });
+          results.push({
+            type: 'tool-result',
+            id,
+            name,
+            error: { message: typeof part.errorText === 'string' ? part.errorText : 'The tool call was denied.' },
+          });
         }
       }
     }

@@ -274,7 +274,10 @@ function onStatus(status, answer) {
         const text = `Connection lost. Reconnecting (attempt ${status.attempt} of ${status.maxAttempts}), next try in ${seconds} s…`;
         if (ui.status.textContent !== text) ui.status.textContent = text; // once a second at most
       };
-      setStatus('reconnecting', `Connection lost. Reconnecting (attempt ${status.attempt} of ${status.maxAttempts}), next try in ${Math.ceil(status.delayMs / 1000)} s…`);
+      setStatus(
+        'reconnecting',
+        `Connection lost. Reconnecting (attempt ${status.attempt} of ${status.maxAttempts}), next try in ${Math.ceil(status.delayMs / 1000)} s…`,
+      );
       countdown = setInterval(render, 250);
       break;
     }
@@ -332,7 +335,9 @@ function ask(question) {
       ui.keepalive.textContent = `Keepalive received at ${time()}`;
     },
     onChunkError: ({ message, index }) => {
-      addWarning(`A part of the answer${index === undefined ? '' : ` (chunk ${index + 1})`} could not be processed and was skipped: ${message} The answer goes on.`);
+      addWarning(
+        `A part of the answer${index === undefined ? '' : ` (chunk ${index + 1})`} could not be processed and was skipped: ${message} The answer goes on.`,
+      );
       log(`chunk_error${index === undefined ? '' : ` at index ${index}`}`);
     },
     onRetry: ({ attempt, maxAttempts, reset }) => {

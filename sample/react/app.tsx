@@ -73,17 +73,32 @@ function App() {
           </li>
         ))}
       </ol>
-      {error && <p id="error" role="alert">{error.message}</p>}
+      {error && (
+        <p id="error" role="alert">
+          {error.message}
+        </p>
+      )}
       <form onSubmit={submit}>
         <input id="prompt" value={input} onChange={(event) => setInput(event.target.value)} placeholder="Ask something" aria-label="Message" />
-        <button id="send" type="submit" disabled={status === 'streaming' || status === 'submitted'}>Send</button>
-        <button id="stop" type="button" onClick={() => {
+        <button id="send" type="submit" disabled={status === 'streaming' || status === 'submitted'}>
+          Send
+        </button>
+        <button
+          id="stop"
+          type="button"
+          onClick={() => {
             void stop();
             // useChat's stop() drops the connection only; the answer would go on for a reload to resume
             void fetch(`/api/chat/${encodeURIComponent(id)}/stream`, { method: 'DELETE' });
-          }} disabled={status !== 'streaming' && status !== 'submitted'}>Stop</button>
+          }}
+          disabled={status !== 'streaming' && status !== 'submitted'}
+        >
+          Stop
+        </button>
       </form>
-      <p id="status" data-status={status}>{status}</p>
+      <p id="status" data-status={status}>
+        {status}
+      </p>
     </main>
   );
 }

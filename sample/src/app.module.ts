@@ -15,6 +15,15 @@ import { ExtractController } from './extract.controller.js';
 @Module({
   imports: [BuppleEngineModule.forRootAsync({ useFactory: () => engineOptionsFromEnv() }), TerminusModule],
   providers: [SampleTools],
-  controllers: [ChatController, ExtractController, StreamsController, ConversationsController, PageController, HealthController, UiChatController, ...(testHooksEnabled() ? [DiagnosticsController] : [])],
+  controllers: [
+    ChatController,
+    ExtractController,
+    StreamsController,
+    ConversationsController,
+    PageController,
+    HealthController,
+    UiChatController,
+    ...(testHooksEnabled() ? [DiagnosticsController] : []),
+  ],
 })
 export class AppModule {}

@@ -34,7 +34,9 @@ export class ChatController {
   @ApiSseResponse()
   streamPost(@Body() body: ChatRequestDto, @Req() req: SseRequest) {
     this.checkMaxTokens(body.options?.maxTokens, 'options.maxTokens');
-    return withInjectedFaults(this.engine.stream(body.messages as EngineMessage[], this.callOptions(req, body.engine, body.options, body.conversationId, body)));
+    return withInjectedFaults(
+      this.engine.stream(body.messages as EngineMessage[], this.callOptions(req, body.engine, body.options, body.conversationId, body)),
+    );
   }
 
   /** The whole answer as JSON. */

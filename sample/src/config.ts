@@ -13,7 +13,10 @@ function num(value: string | undefined): number | undefined {
  * comma-separated. Unset: only the configured model (another is a 400).
  */
 function models(env: Env, prefix: string): string[] {
-  return (env[`${prefix}_MODELS`] ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  return (env[`${prefix}_MODELS`] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
 }
 
 function provider(env: Env, prefix: string) {
@@ -80,7 +83,9 @@ export function engineOptionsFromEnv(env: Env = process.env): BuppleEngineModule
   const openai = provider(env, 'BUPPLE_ENGINE_OPENAI');
   const claude = provider(env, 'BUPPLE_ENGINE_CLAUDE');
   const gemini = provider(env, 'BUPPLE_ENGINE_GEMINI');
-  const fallback = env.BUPPLE_ENGINE_FALLBACK?.split(',').map((name) => name.trim()).filter(Boolean);
+  const fallback = env.BUPPLE_ENGINE_FALLBACK?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const retry = {
     maxRetries: num(env.BUPPLE_ENGINE_MAX_RETRIES),
     initialDelayMs: num(env.BUPPLE_ENGINE_RETRY_DELAY_MS),

@@ -55,7 +55,9 @@ export function withInjectedFaults<T>(source: Observable<T>): Observable<T> {
         forward(() => subscriber.next(out));
         if (isContent && contentChunks === faults.failAfter) {
           // the provider request is aborted as the subscription ends
-          forward(() => subscriber.error(new ProviderServerException('offline failed on its side (injected by a sample test hook).', { provider: 'offline', status: 500 })));
+          forward(() =>
+            subscriber.error(new ProviderServerException('offline failed on its side (injected by a sample test hook).', { provider: 'offline', status: 500 })),
+          );
           return;
         }
         if (isContent && faults.stall && contentChunks === faults.stall.after) {

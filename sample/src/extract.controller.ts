@@ -26,14 +26,15 @@ export class ExtractController {
 
   private messages(body: ExtractRequestDto): EngineMessage[] {
     return [
-      { role: 'system', content: 'Extract the contact described in the user\'s text. Leave out what the text does not say.' },
+      { role: 'system', content: "Extract the contact described in the user's text. Leave out what the text does not say." },
       { role: 'user', content: body.text },
     ];
   }
 
   private engineName(engine: string | undefined): string | undefined {
     const engines = this.engine.engines();
-    if (engine !== undefined && !engines.includes(engine)) throw new BadRequestException({ statusCode: 400, message: [`engine must be one of: ${engines.join(', ')}`], error: 'Bad Request' });
+    if (engine !== undefined && !engines.includes(engine))
+      throw new BadRequestException({ statusCode: 400, message: [`engine must be one of: ${engines.join(', ')}`], error: 'Bad Request' });
     return engine;
   }
 }

@@ -31,7 +31,8 @@ export class UiChatController {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [`engine must be one of: ${engines.join(', ')}`] });
     }
     const messages = lastUiUserMessage(body.messages);
-    if (messages.length === 0) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: ['messages must hold a user message with text or files'] });
+    if (messages.length === 0)
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: ['messages must hold a user message with text or files'] });
     return this.engine.stream(messages, { engine: body.engine, conversation: this.memory.conversationFor(req, 'ui-chat', body.id) });
   }
 

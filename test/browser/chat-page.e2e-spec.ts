@@ -231,11 +231,7 @@ describe('sample chat page (Chromium)', () => {
     expect(expected.startsWith(shown)).toBe(true);
     expect(shown.length).toBeLessThan(expected.length);
 
-    const requests = await waitFor(
-      'the provider request to end',
-      offlineRequests,
-      (list) => list.length > before && list.at(-1)!.state !== 'running',
-    );
+    const requests = await waitFor('the provider request to end', offlineRequests, (list) => list.length > before && list.at(-1)!.state !== 'running');
     expect(requests).toHaveLength(before + 1);
     expect(requests.at(-1)!.state).toBe('aborted');
     expect(requests.at(-1)!.chunksSent).toBeLessThan(splitIntoTokens(expected).length);
@@ -266,7 +262,10 @@ describe('sample chat page (Chromium)', () => {
     expect(await page.isHidden('#error')).toBe(true);
     await screenshot(page, '3-chunk-error');
 
-    await warnings.first().getByRole('button', { name: /Dismiss/ }).click();
+    await warnings
+      .first()
+      .getByRole('button', { name: /Dismiss/ })
+      .click();
     expect(await warnings.count()).toBe(0);
     await page.close();
   }, 30_000);

@@ -45,10 +45,18 @@ it('the contact form fills in as the object streams, then shows the validated ob
   await page.click('#extract-send');
   await page.waitForFunction(() => document.getElementById('contact')?.dataset.state === 'done', undefined, { timeout: 20_000 });
   const shown = Object.fromEntries(
-    await Promise.all(['name', 'email', 'phone', 'company', 'tags'].map(async (field) => [field, await page.locator(`#contact-${field}`).textContent()] as const)),
+    await Promise.all(
+      ['name', 'email', 'phone', 'company', 'tags'].map(async (field) => [field, await page.locator(`#contact-${field}`).textContent()] as const),
+    ),
   );
   const object = expected.contact;
-  expect(shown).toEqual({ name: object.name, email: object.email ?? '', phone: object.phone ?? '', company: object.company ?? '', tags: object.tags.join(', ') });
+  expect(shown).toEqual({
+    name: object.name,
+    email: object.email ?? '',
+    phone: object.phone ?? '',
+    company: object.company ?? '',
+    tags: object.tags.join(', '),
+  });
   expect(object.email).toBe('jane.doe@acme.io');
   const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
   // it filled in step by step: several distinct states before the final one

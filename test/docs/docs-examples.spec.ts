@@ -39,7 +39,10 @@ describe('docs/ examples', () => {
       execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(outDir, 'tsconfig.json')], { encoding: 'utf8' });
     } catch (error) {
       const output = String((error as { stdout?: string }).stdout).replaceAll(/test-output\/docs\/([^/]+)\/example-(\d+)\.ts/g, 'docs/$1.md (```ts block $2)');
-      throw new Error(`docs/ examples do not compile (a complete example needs its imports; fence a piece that cannot stand alone as \`\`\`ts fragment):\n${output}`, { cause: error });
+      throw new Error(
+        `docs/ examples do not compile (a complete example needs its imports; fence a piece that cannot stand alone as \`\`\`ts fragment):\n${output}`,
+        { cause: error },
+      );
     }
   }, 120_000);
 });

@@ -29,7 +29,9 @@ describe('docs/operations.md examples', () => {
   });
 
   it('the module options it shows pass validation (every exported `engine` module boots its options)', async () => {
-    const withModule = blocks.map((block, i) => ({ block, file: join(outDir, `example-${i + 1}.ts`) })).filter(({ block }) => /export const engine = /.test(block));
+    const withModule = blocks
+      .map((block, i) => ({ block, file: join(outDir, `example-${i + 1}.ts`) }))
+      .filter(({ block }) => /export const engine = /.test(block));
     expect(withModule.length).toBeGreaterThanOrEqual(1);
     for (const { file } of withModule) {
       const { engine } = (await import(file)) as { engine: DynamicModule };

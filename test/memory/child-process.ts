@@ -17,7 +17,15 @@ export interface ChildResult {
  * through a small loader). `shell` prefixes the command, e.g. `ulimit -f 8;`. Killed after 20 s.
  */
 export function runAppendChild(
-  args: { driver: 'file' | 'redis' | 'database'; options: object; parentType: string; parentId: string; count: number; label: string; mode?: 'concurrent' | 'sequential' },
+  args: {
+    driver: 'file' | 'redis' | 'database';
+    options: object;
+    parentType: string;
+    parentId: string;
+    count: number;
+    label: string;
+    mode?: 'concurrent' | 'sequential';
+  },
   shell = '',
 ): Promise<ChildResult> {
   const argv = [

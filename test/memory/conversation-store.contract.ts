@@ -196,18 +196,19 @@ export function conversationStoreContract(name: string, target: () => ContractTa
           { role: 'user', content: 'bad\u0000' },
         ]),
       ).rejects.toThrow(MemoryValidationException);
-      await expect(store.appendMany(key, [{ role: 'user', content: 'ok' }, { role: 'root' as never, content: 'x' }])).rejects.toThrow(
-        MemoryValidationException,
-      );
+      await expect(
+        store.appendMany(key, [
+          { role: 'user', content: 'ok' },
+          { role: 'root' as never, content: 'x' },
+        ]),
+      ).rejects.toThrow(MemoryValidationException);
       expect(await store.list(key)).toEqual(batch);
       expect(await store.appendMany(key, [])).toEqual([]);
     });
 
     it('50 concurrent appends to one conversation: every message exactly once, the same order on every read', async () => {
       const key = newKey();
-      const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => store.append(key, { role: 'user', content: `concurrent ${i}`, metadata: { i } })),
-      );
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(key, { role: 'user', content: `concurrent ${i}`, metadata: { i } })));
       const seqs = results.map((m) => m.seq);
       expect(new Set(seqs).size).toBe(50);
       const first = await store.list(key);
@@ -226,9 +227,7 @@ export function conversationStoreContract(name: string, target: () => ContractTa
 
     it('concurrent appends to many conversations keep each one whole', async () => {
       const keys = Array.from({ length: 10 }, () => newKey());
-      await Promise.all(
-        keys.flatMap((key, k) => Array.from({ length: 10 }, (_, i) => store.append(key, { role: 'user', content: `${k}:${i}` }))),
-      );
+      await Promise.all(keys.flatMap((key, k) => Array.from({ length: 10 }, (_, i) => store.append(key, { role: 'user', content: `${k}:${i}` }))));
       for (const [k, key] of keys.entries()) {
         const messages = await store.list(key);
         expect(messages.map((m) => m.content).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `${k}:${i}`).sort());
@@ -294,7 +293,16 @@ export function conversationStoreContract(name: string, target: () => ContractTa
       await Promise.all([a.addUserMessage('question for A'), b.addUserMessage('question for B')]);
       await Promise.all([
         a.recordAnswer({ content: 'answer A', complete: true, engine: 'offline', model: 'offline-1', finishReason: 'stop', usage: null, durationMs: 5 }),
-        b.recordAnswer({ content: 'answer B', complete: false, engine: 'offline', model: 'offline-1', finishReason: null, usage: null, durationMs: 5, interruptedBy: 'aborted' }),
+        b.recordAnswer({
+          content: 'answer B',
+          complete: false,
+          engine: 'offline',
+          model: 'offline-1',
+          finishReason: null,
+          usage: null,
+          durationMs: 5,
+          interruptedBy: 'aborted',
+        }),
       ]);
       expect(await a.toEngineMessages()).toEqual([
         { role: 'system', content: 'A rules' },

@@ -51,7 +51,10 @@ describe('FileConversationStore', () => {
     const after = readFileSync(file, 'utf8');
     expect(after.startsWith(before)).toBe(true);
     expect(statSync(file).ino).toBe(inode);
-    const lines = after.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = after
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       expect.objectContaining({ seq: 1, role: 'user', content: 'first' }),
       expect.objectContaining({ seq: 2, role: 'assistant', content: 'second' }),
@@ -63,9 +66,7 @@ describe('FileConversationStore', () => {
     const ids = ['../escape', '..\\escape', '/etc/passwd', 'a/../../b', 'nul\u0000byte', '..'];
     for (const parentId of ids) {
       await expect(store.append({ parentType: 'chat', parentId }, { role: 'user', content: 'x' })).rejects.toThrow(MemoryValidationException);
-      await expect(store.append({ parentType: parentId, parentId: 'x' }, { role: 'user', content: 'x' })).rejects.toThrow(
-        MemoryValidationException,
-      );
+      await expect(store.append({ parentType: parentId, parentId: 'x' }, { role: 'user', content: 'x' })).rejects.toThrow(MemoryValidationException);
     }
     // Ids that are valid but look like paths or special names stay inside, as encoded file names.
     const odd = ['.', '.hidden', 'con', 'CON', 'a:b', 'x'.repeat(200), '%2e%2e', 'ü', '~', '-rf'];

@@ -45,7 +45,15 @@ describe('MemoryService', () => {
         Array.from({ length: 20 }, async (_, i) => {
           const c = memory.conversation('chat', `req-${i}`);
           await c.recordInput([{ role: 'user', content: `question ${i}` }]);
-          await c.recordAnswer({ content: `answer ${i}`, complete: true, engine: 'offline', model: 'offline-1', finishReason: 'stop', usage: null, durationMs: 1 });
+          await c.recordAnswer({
+            content: `answer ${i}`,
+            complete: true,
+            engine: 'offline',
+            model: 'offline-1',
+            finishReason: 'stop',
+            usage: null,
+            durationMs: 1,
+          });
         }),
       );
       for (let i = 0; i < 20; i++) {

@@ -37,10 +37,12 @@ afterAll(async () => {
   await admin.end();
 });
 
-describePostgres('PostgreSQL store contract', () => conversationStoreContract('PostgreSQL store', () => ({
-  open: () => new PostgresConversationStore({ url, tableName: contractTable, createTable: true, connectTimeoutMs: 2000 }),
-  persistent: true,
-})));
+describePostgres('PostgreSQL store contract', () =>
+  conversationStoreContract('PostgreSQL store', () => ({
+    open: () => new PostgresConversationStore({ url, tableName: contractTable, createTable: true, connectTimeoutMs: 2000 }),
+    persistent: true,
+  })),
+);
 
 describePostgres('PostgresConversationStore', () => {
   const key = () => ({ parentType: 'chat', parentId: randomUUID() });
@@ -55,10 +57,9 @@ describePostgres('PostgresConversationStore', () => {
   it('creates the original table with its index when asked, idempotently, also from several instances at once', async () => {
     expect(DEFAULT_TABLE_NAME).toBe('engine_memory');
     await Promise.all([open().connect(), open().connect(), open().connect()]);
-    const columns = await admin.query(
-      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`,
-      [unitTable],
-    );
+    const columns = await admin.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [
+      unitTable,
+    ]);
     expect(columns.rows.map((r) => [r.column_name, r.data_type])).toEqual([
       ['id', 'bigint'],
       ['parent_type', 'character varying'],
@@ -72,10 +73,7 @@ describePostgres('PostgresConversationStore', () => {
       ['engine', 'character varying'],
       ['created_at', 'timestamp with time zone'],
     ]);
-    const index = await admin.query(`SELECT indexdef FROM pg_indexes WHERE tablename = $1 AND indexname = $2`, [
-      unitTable,
-      `${unitTable}_parent_idx`,
-    ]);
+    const index = await admin.query(`SELECT indexdef FROM pg_indexes WHERE tablename = $1 AND indexname = $2`, [unitTable, `${unitTable}_parent_idx`]);
     expect(index.rows[0]?.indexdef).toContain('(parent_type, parent_id, id)');
   });
 
@@ -229,7 +227,7 @@ describePostgres('PostgresConversationStore', () => {
 
       await proxy.up();
       let after: Awaited<ReturnType<typeof store.append>> | undefined;
-      for (const deadline = Date.now() + 8000; !after && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 8000; !after && Date.now() < deadline;) {
         after = await store.append(k, { role: 'user', content: 'after' }).catch(() => undefined);
         if (!after) await new Promise((r) => setTimeout(r, 200));
       }

@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import {
-  DEFAULT_REDIS_KEY_PREFIX,
-  DEFAULT_REDIS_TTL_SECONDS,
-  MemoryConnectionException,
-  RedisConversationStore,
-} from '../../lib/memory/index.js';
+import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_TTL_SECONDS, MemoryConnectionException, RedisConversationStore } from '../../lib/memory/index.js';
 import { runAppendChild } from './child-process.js';
 import { conversationStoreContract } from './conversation-store.contract.js';
 import { describeRedis, REDIS_UNAVAILABLE, REDIS_URL, requireRedis, uniqueSuffix } from './services.js';
@@ -28,10 +23,12 @@ afterAll(async () => {
   await admin.quit();
 });
 
-(REDIS_UNAVAILABLE ? describe.skip : describe)('Redis store contract', () => conversationStoreContract('Redis store', () => ({
-  open: () => new RedisConversationStore({ url: REDIS_URL, keyPrefix: `${runPrefix}contract:`, connectTimeoutMs: 1500 }),
-  persistent: true,
-})));
+(REDIS_UNAVAILABLE ? describe.skip : describe)('Redis store contract', () =>
+  conversationStoreContract('Redis store', () => ({
+    open: () => new RedisConversationStore({ url: REDIS_URL, keyPrefix: `${runPrefix}contract:`, connectTimeoutMs: 1500 }),
+    persistent: true,
+  })),
+);
 
 describeRedis('RedisConversationStore', () => {
   const key = () => ({ parentType: 'chat', parentId: randomUUID() });
@@ -140,7 +137,7 @@ describeRedis('RedisConversationStore', () => {
 
       await proxy.up();
       let after: Awaited<ReturnType<typeof store.append>> | undefined;
-      for (const deadline = Date.now() + 8000; !after && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 8000; !after && Date.now() < deadline;) {
         after = await store.append(k, { role: 'user', content: 'after' }).catch(() => undefined);
         if (!after) await new Promise((r) => setTimeout(r, 200));
       }

@@ -14,7 +14,9 @@ class ChatController {
   }
 }
 
-async function boot(imports: unknown[]): Promise<{ app: INestApplication; post: (body: string) => Promise<{ status: number; json: any; retryAfter: string | null }> }> {
+async function boot(
+  imports: unknown[],
+): Promise<{ app: INestApplication; post: (body: string) => Promise<{ status: number; json: any; retryAfter: string | null }> }> {
   const moduleRef = await Test.createTestingModule({ imports: imports as never[], controllers: [ChatController] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.listen(0, '127.0.0.1');
@@ -28,7 +30,9 @@ async function boot(imports: unknown[]): Promise<{ app: INestApplication; post: 
   };
 }
 
-const offline = (failAt?: OfflineEngineConfig['failAt']): BuppleEngineModuleOptions => ({ engine: { offline: { tokenDelayMs: 0, failAt }, retry: { maxRetries: 0 } } });
+const offline = (failAt?: OfflineEngineConfig['failAt']): BuppleEngineModuleOptions => ({
+  engine: { offline: { tokenDelayMs: 0, failAt }, retry: { maxRetries: 0 } },
+});
 
 describe('forRoot({ http: { exceptionFilter: true } })', () => {
   it('answers 400 for bad input and 201 for good input', async () => {

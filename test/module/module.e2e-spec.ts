@@ -74,9 +74,9 @@ describe('BuppleEngineModule', () => {
   });
 
   it('without isGlobal, a module that does not import it cannot inject EngineService', async () => {
-    await expect(
-      Test.createTestingModule({ imports: [BuppleEngineModule.forRoot({ engine: { offline: true } }), FeatureModule] }).compile(),
-    ).rejects.toThrow(/EngineService/);
+    await expect(Test.createTestingModule({ imports: [BuppleEngineModule.forRoot({ engine: { offline: true } }), FeatureModule] }).compile()).rejects.toThrow(
+      /EngineService/,
+    );
   });
 
   it('stops the app from booting on bad options, naming each option and never the key', async () => {

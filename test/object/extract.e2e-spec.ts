@@ -25,7 +25,8 @@ describe('sample /extract (structured output, offline engine)', () => {
   });
   afterAll(() => app.close());
 
-  const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('POST /extract answers with the validated contact and the mode used', async () => {
     const response = await post('/extract', { text: TEXT, engine: 'offline' });
@@ -71,7 +72,12 @@ describe('sample /extract (structured output, offline engine)', () => {
   it('the client: onObjectPartial, onObject, and an async iterator of the objects', async () => {
     const partials: unknown[] = [];
     let final: unknown;
-    const stream = streamChat({ url: `${base}/extract/stream`, body: { text: TEXT }, onObjectPartial: ({ object }) => partials.push(object), onObject: ({ object }) => (final = object) });
+    const stream = streamChat({
+      url: `${base}/extract/stream`,
+      body: { text: TEXT },
+      onObjectPartial: ({ object }) => partials.push(object),
+      onObject: ({ object }) => (final = object),
+    });
     await stream.done;
     expect(partials.length).toBeGreaterThan(1);
     expect(final).toEqual(CONTACT);

@@ -36,7 +36,18 @@ describe('operations: health and OpenAPI', () => {
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(await page.text()).toContain('swagger-ui');
       const document = (await (await fetch(`${base}/docs-json`)).json()) as {
-        paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { itemSchema?: { oneOf: { title: string; properties: { data: { contentSchema: unknown } } }[] } }> }> }>>;
+        paths: Record<
+          string,
+          Record<
+            string,
+            {
+              responses: Record<
+                string,
+                { content?: Record<string, { itemSchema?: { oneOf: { title: string; properties: { data: { contentSchema: unknown } } }[] } }> }
+              >;
+            }
+          >
+        >;
       };
       for (const [path, method] of [
         ['/chat/stream', 'get'],
@@ -46,7 +57,9 @@ describe('operations: health and OpenAPI', () => {
         const content = document.paths[path]?.[method]?.responses['200']?.content;
         expect(Object.keys(content ?? {})).toEqual(['text/event-stream']);
         const items = content!['text/event-stream'].itemSchema!.oneOf;
-        expect(items.map((item) => item.title)).toEqual(expect.arrayContaining(['start', 'content', 'progress', 'keepalive', 'complete', 'chunk_error', 'stream_error', 'retry']));
+        expect(items.map((item) => item.title)).toEqual(
+          expect.arrayContaining(['start', 'content', 'progress', 'keepalive', 'complete', 'chunk_error', 'stream_error', 'retry']),
+        );
         const start = items.find((item) => item.title === 'start')!;
         expect(start.properties.data.contentSchema).toMatchObject({ type: 'object', required: ['streamId', 'engine', 'model'] });
       }
@@ -81,7 +94,12 @@ describe('operations: health and OpenAPI', () => {
           TerminusModule,
           BuppleEngineModule.forRoot({
             engine: { offline: true },
-            sse: { replay: { driver: 'redis', redis: { url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: `bupple-test:health:${randomBytes(6).toString('hex')}:` } } },
+            sse: {
+              replay: {
+                driver: 'redis',
+                redis: { url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: `bupple-test:health:${randomBytes(6).toString('hex')}:` },
+              },
+            },
           }),
         ],
         controllers: [HealthController],
@@ -100,7 +118,10 @@ describe('operations: health and OpenAPI', () => {
     it('is up while Redis answers, 503 with the reason while it is unreachable, up again after', async () => {
       let response = await fetch(`${base}/health`);
       expect(response.status).toBe(200);
-      expect(((await response.json()) as { info: Record<string, unknown> }).info.engine).toMatchObject({ status: 'up', replay: { driver: 'redis', status: 'up' } });
+      expect(((await response.json()) as { info: Record<string, unknown> }).info.engine).toMatchObject({
+        status: 'up',
+        replay: { driver: 'redis', status: 'up' },
+      });
 
       await proxy.down();
       const started = Date.now();
@@ -127,17 +148,25 @@ describe('operations: health and OpenAPI', () => {
     it('documents only the events named, with an app event of its own; an unknown library event is an error naming it', async () => {
       @Controller('x')
       class XController {
-        @Get('s') @SseStream() @ApiSseResponse({ events: ['start', 'content', { name: 'sources', data: { type: 'array', items: { type: 'string' } } }], description: 'Answer' })
+        @Get('s')
+        @SseStream()
+        @ApiSseResponse({ events: ['start', 'content', { name: 'sources', data: { type: 'array', items: { type: 'string' } } }], description: 'Answer' })
         s() {
           return [];
         }
       }
-      const moduleRef = await Test.createTestingModule({ imports: [BuppleEngineModule.forRoot({ engine: { offline: true } })], controllers: [XController] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [BuppleEngineModule.forRoot({ engine: { offline: true } })],
+        controllers: [XController],
+      }).compile();
       const app = moduleRef.createNestApplication({ logger: false });
       await app.init();
       try {
         const document = SwaggerModule.createDocument(app, new DocumentBuilder().build()) as unknown as {
-          paths: Record<string, { get: { responses: Record<string, { description: string; content: Record<string, { itemSchema: { oneOf: { title: string }[] } }> }> } }>;
+          paths: Record<
+            string,
+            { get: { responses: Record<string, { description: string; content: Record<string, { itemSchema: { oneOf: { title: string }[] } }> }> } }
+          >;
         };
         const response = document.paths['/x/s'].get.responses['200'];
         expect(response.description).toBe('Answer');

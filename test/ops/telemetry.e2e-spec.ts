@@ -80,7 +80,10 @@ describe('telemetry: OpenTelemetry spans and metrics, onFinish', () => {
   });
 
   const options = (extra: Partial<BuppleEngineModuleOptions> = {}): BuppleEngineModuleOptions => ({
-    engine: { openai: { apiKey: 'sk-test-secret-key', baseURL: `${provider.url}/v1`, model: 'gpt-test' }, retry: { maxRetries: 2, initialDelayMs: 5, maxDelayMs: 10 } },
+    engine: {
+      openai: { apiKey: 'sk-test-secret-key', baseURL: `${provider.url}/v1`, model: 'gpt-test' },
+      retry: { maxRetries: 2, initialDelayMs: 5, maxDelayMs: 10 },
+    },
     onFinish: (info) => void finished.push(info),
     ...extra,
   });
@@ -94,10 +97,14 @@ describe('telemetry: OpenTelemetry spans and metrics, onFinish', () => {
 
   it('a streamed answer with a retry: one chat span, a child span per attempt, the retry as an event; metrics; onFinish once', async () => {
     let calls = 0;
-    provider.respond((req, res) => (++calls === 1 ? sendJsonError(res, 503, { error: { message: 'overloaded', type: 'server_error' } }) : openAiAnswer()(req, res)));
+    provider.respond((req, res) =>
+      ++calls === 1 ? sendJsonError(res, 503, { error: { message: 'overloaded', type: 'server_error' } }) : openAiAnswer()(req, res),
+    );
     const engine = await boot();
     const callHook: EngineFinishInfo[] = [];
-    const chunks = await lastValueFrom(engine.stream([{ role: 'user', content: 'Hi' }], { maxTokens: 64, temperature: 0.2, onFinish: (info) => void callHook.push(info) }).pipe(toArray()));
+    const chunks = await lastValueFrom(
+      engine.stream([{ role: 'user', content: 'Hi' }], { maxTokens: 64, temperature: 0.2, onFinish: (info) => void callHook.push(info) }).pipe(toArray()),
+    );
     expect(chunks.map((chunk) => chunk.content).join('')).toBe(words.join(''));
 
     const spans = exporter.getFinishedSpans();
@@ -123,20 +130,35 @@ describe('telemetry: OpenTelemetry spans and metrics, onFinish', () => {
     expect(attempts.map((span) => span.attributes['bupple.attempt'])).toEqual([1, 2]);
     expect(attempts[0].attributes['error.type']).toBe('overloaded');
     expect(attempts[0].status.code).toBe(2);
-    expect(attempts[1].attributes).toMatchObject({ 'gen_ai.response.model': 'gpt-test', 'gen_ai.response.finish_reasons': ['stop'], 'gen_ai.usage.output_tokens': 5 });
+    expect(attempts[1].attributes).toMatchObject({
+      'gen_ai.response.model': 'gpt-test',
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.usage.output_tokens': 5,
+    });
     expect(JSON.stringify(spans.map((span) => [span.attributes, span.events]))).not.toContain('sk-test-secret-key');
     expect(root.attributes['gen_ai.input.messages']).toBeUndefined();
 
     const byName = new Map((await metricNames()).map((metric) => [metric.descriptor.name, metric]));
     expect([...byName.keys()]).toEqual(
-      expect.arrayContaining(['gen_ai.client.operation.duration', 'gen_ai.client.token.usage', 'gen_ai.client.operation.time_to_first_chunk', 'bupple.engine.provider.errors']),
+      expect.arrayContaining([
+        'gen_ai.client.operation.duration',
+        'gen_ai.client.token.usage',
+        'gen_ai.client.operation.time_to_first_chunk',
+        'bupple.engine.provider.errors',
+      ]),
     );
     const tokenPoints = byName.get('gen_ai.client.token.usage')!.dataPoints as { attributes: Record<string, unknown>; value: { sum: number } }[];
     expect(tokenPoints.find((point) => point.attributes['gen_ai.token.type'] === 'input')!.value.sum).toBeGreaterThanOrEqual(11);
 
     for (const list of [finished, callHook]) {
       expect(list).toHaveLength(1);
-      expect(list[0]).toMatchObject({ engine: 'openai', model: 'gpt-test', finishReason: 'stop', aborted: false, usage: { promptTokens: 11, completionTokens: 5, totalTokens: 16 } });
+      expect(list[0]).toMatchObject({
+        engine: 'openai',
+        model: 'gpt-test',
+        finishReason: 'stop',
+        aborted: false,
+        usage: { promptTokens: 11, completionTokens: 5, totalTokens: 16 },
+      });
       expect(list[0].timeToFirstTokenMs).toEqual(expect.any(Number));
       expect(list[0].durationMs).toBeGreaterThanOrEqual(list[0].timeToFirstTokenMs!);
     }
@@ -204,8 +226,10 @@ describe('telemetry: OpenTelemetry spans and metrics, onFinish', () => {
     } finally {
       await app.close();
     }
-    await expect(Test.createTestingModule({ imports: [BuppleEngineModule.forRoot({ engine: { offline: true }, telemetry: { recordContent: 'yes' } as never })] }).compile()).rejects.toThrow(
-      'telemetry.recordContent: must be true or false',
-    );
+    await expect(
+      Test.createTestingModule({
+        imports: [BuppleEngineModule.forRoot({ engine: { offline: true }, telemetry: { recordContent: 'yes' } as never })],
+      }).compile(),
+    ).rejects.toThrow('telemetry.recordContent: must be true or false');
   });
 });

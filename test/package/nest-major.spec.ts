@@ -9,10 +9,13 @@ const expected = Number(process.env.BUPPLE_TEST_NESTJS ?? 12);
 const root = join(import.meta.dirname, '..', '..');
 
 describe(`NestJS ${expected}`, () => {
-  it.each(['common', 'core', 'platform-express', 'platform-fastify', 'swagger', 'terminus'])('the @nestjs/%s the tests load is the tested major', async (name) => {
-    const { default: manifest } = await import(`@nestjs/${name}/package.json`, { with: { type: 'json' } });
-    expect(Number(manifest.version.split('.')[0])).toBe(expected);
-  });
+  it.each(['common', 'core', 'platform-express', 'platform-fastify', 'swagger', 'terminus'])(
+    'the @nestjs/%s the tests load is the tested major',
+    async (name) => {
+      const { default: manifest } = await import(`@nestjs/${name}/package.json`, { with: { type: 'json' } });
+      expect(Number(manifest.version.split('.')[0])).toBe(expected);
+    },
+  );
 
   it('@nestjs/testing comes from the same install', () => {
     // (its exports map hides package.json from import)

@@ -37,7 +37,9 @@ describe('the packed tarball', () => {
   it('holds every file the exports map names, a .d.ts for each entry in both formats, and the typesVersions targets', () => {
     const targets = exportTargets();
     expect(targets.filter((file) => file.endsWith('.d.ts')).length).toBe(2 * (Object.keys(manifest.exports).length - 1));
-    const typesVersions = Object.values(manifest.typesVersions['*'] as Record<string, string[]>).flat().map((file) => normalize(file));
+    const typesVersions = Object.values(manifest.typesVersions['*'] as Record<string, string[]>)
+      .flat()
+      .map((file) => normalize(file));
     const missing = [...targets, ...typesVersions, normalize(manifest.main), normalize(manifest.types)].filter((file) => !files.includes(file));
     expect(missing).toEqual([]);
     expect(files).toContain('dist/cjs/package.json');

@@ -32,9 +32,7 @@ if (!available) console.warn(`${CASES_FILE} is absent: the WHATWG parser cases a
 const cases: Case[] = available ? (JSON.parse(readFileSync(CASES_FILE, 'utf8')) as { cases: Case[] }).cases : [];
 
 type Make = (callbacks: SseParserCallbacks, options?: SseParserOptions) => SseStreamParser;
-const parsers: [string, Make][] = [
-  ['SseParser', (callbacks, options) => new SseParser(callbacks, options)],
-];
+const parsers: [string, Make][] = [['SseParser', (callbacks, options) => new SseParser(callbacks, options)]];
 
 interface Outcome {
   events: { event: string; data: string; lastEventId: string }[];
@@ -66,7 +64,10 @@ function cutAt(text: string, offset: number): string[] {
 /** Every way of feeding one body: whole, cut at each offset (text and bytes), one character / byte at a time. */
 function splits(body: string, own?: string[]): [string, (string | Uint8Array)[]][] {
   const bytes = new TextEncoder().encode(body);
-  const out: [string, (string | Uint8Array)[]][] = [['whole text', [body]], ['whole bytes', [bytes]]];
+  const out: [string, (string | Uint8Array)[]][] = [
+    ['whole text', [body]],
+    ['whole bytes', [bytes]],
+  ];
   if (own) out.push(['its own pieces', own], ['its own pieces as bytes', own.map((piece) => new TextEncoder().encode(piece))]);
   if (body.length <= 2000) {
     for (let i = 1; i < body.length; i++) out.push([`text cut at ${i}`, cutAt(body, i)]);
@@ -126,10 +127,22 @@ function hugeBody(testCase: Case): { body: Uint8Array; data: string; hash: strin
         it(`${testCase.name}: same events however it is split`, () => {
           if (testCase.connections) {
             // each connection whole, then each cut every way while the others stay whole
-            check(run(make, testCase.connections.map((body) => [body])), testCase.expect);
+            check(
+              run(
+                make,
+                testCase.connections.map((body) => [body]),
+              ),
+              testCase.expect,
+            );
             testCase.connections.forEach((body, index) => {
               for (const [, pieces] of splits(body)) {
-                check(run(make, testCase.connections!.map((other, i) => (i === index ? pieces : [other]))), testCase.expect);
+                check(
+                  run(
+                    make,
+                    testCase.connections!.map((other, i) => (i === index ? pieces : [other])),
+                  ),
+                  testCase.expect,
+                );
               }
             });
           } else {

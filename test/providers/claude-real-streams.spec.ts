@@ -157,7 +157,15 @@ function inProcessDriver(bytes: Buffer, size: number): ClaudeDriver {
 
   it('finds the Claude recordings the manifest lists', () => {
     expect(entries.map((e) => e.id).sort()).toEqual(
-      ['anthropic-delta-input-tokens', 'anthropic-refusal', 'anthropic-text', 'anthropic-thinking', 'anthropic-tool-use', 'anthropic-web-search', 'vertex-claude-padded'].sort(),
+      [
+        'anthropic-delta-input-tokens',
+        'anthropic-refusal',
+        'anthropic-text',
+        'anthropic-thinking',
+        'anthropic-tool-use',
+        'anthropic-web-search',
+        'vertex-claude-padded',
+      ].sort(),
     );
   });
 

@@ -13,8 +13,19 @@ import { FakeProviderServer, sseFrame, startEventStream, writeSplit } from '../u
 
 const SIGNATURE = 'ErUBCkYIBxgCIkAuTEhkU0RkUm1pbjZ2dnFWc3l5bVBoVzJ4N0ZhR0x0WDlsT1E5=';
 const ev = (data: Record<string, unknown>) => sseFrame(data, data.type as string);
-const messageStart = ev({ type: 'message_start', message: { id: 'msg_loop', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], usage: { input_tokens: 300, cache_read_input_tokens: 200, output_tokens: 1 } } });
-const stop = (reason: string, output: number) => ev({ type: 'message_delta', delta: { stop_reason: reason }, usage: { output_tokens: output } }) + ev({ type: 'message_stop' });
+const messageStart = ev({
+  type: 'message_start',
+  message: {
+    id: 'msg_loop',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-sonnet-5-5',
+    content: [],
+    usage: { input_tokens: 300, cache_read_input_tokens: 200, output_tokens: 1 },
+  },
+});
+const stop = (reason: string, output: number) =>
+  ev({ type: 'message_delta', delta: { stop_reason: reason }, usage: { output_tokens: output } }) + ev({ type: 'message_stop' });
 
 const step1 =
   messageStart +
@@ -47,7 +58,9 @@ describe('a Claude tool loop with thinking, through EngineService.stream()', () 
       res.end();
     });
     const driver = await createClaudeDriver('claude', { apiKey: 'sk-ant-loop', baseURL: server.url });
-    const moduleRef = await Test.createTestingModule({ imports: [BuppleEngineModule.forRoot({ engine: { drivers: { claude: driver }, retry: { maxRetries: 0 } } })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [BuppleEngineModule.forRoot({ engine: { drivers: { claude: driver }, retry: { maxRetries: 0 } } })],
+    }).compile();
     await moduleRef.init();
     engine = moduleRef.get(EngineService);
     close = () => moduleRef.close();
@@ -64,7 +77,9 @@ describe('a Claude tool loop with thinking, through EngineService.stream()', () 
       execute: ({ a, b }) => ({ sum: a + b }),
     });
     const chunks = await lastValueFrom(
-      engine.stream([{ role: 'user', content: 'What is 19 + 23?' }], { engine: 'claude', tools: { add }, maxSteps: 3, reasoning: { budgetTokens: 2048 } }).pipe(toArray()),
+      engine
+        .stream([{ role: 'user', content: 'What is 19 + 23?' }], { engine: 'claude', tools: { add }, maxSteps: 3, reasoning: { budgetTokens: 2048 } })
+        .pipe(toArray()),
     );
     expect(chunks.map((c) => c.content).join('')).toBe('19 + 23 = 42');
     expect(chunks.map((c) => c.reasoning ?? '').join('')).toBe('I need the sum of 19 and 23.');

@@ -153,49 +153,73 @@ const table: string[] = [];
     await server.stop();
     if (table.length > 0) {
       console.log(
-        ['| fixture | text chars | reasoning chars | tool calls | sources | finish (raw) | usage in/out/total (cached, reasoning) | 9 splits agree |', '|---|---:|---:|---|---:|---|---|---|', ...table].join('\n'),
+        [
+          '| fixture | text chars | reasoning chars | tool calls | sources | finish (raw) | usage in/out/total (cached, reasoning) | 9 splits agree |',
+          '|---|---:|---:|---|---:|---|---|---|',
+          ...table,
+        ].join('\n'),
       );
     }
   });
 
   it('finds the OpenAI-family recordings the manifest lists', () => {
     expect(entries.map((e) => e.id).sort()).toEqual(
-      ['azure-model-router', 'deepseek-reasoning', 'deepseek-tool-call', 'groq-reasoning', 'mistral-reasoning', 'openai-leading-newlines', 'openai-refusal', 'openai-text', 'perplexity-citations'].sort(),
+      [
+        'azure-model-router',
+        'deepseek-reasoning',
+        'deepseek-tool-call',
+        'groq-reasoning',
+        'mistral-reasoning',
+        'openai-leading-newlines',
+        'openai-refusal',
+        'openai-text',
+        'perplexity-citations',
+      ].sort(),
     );
   });
 
-  it.each(entries.map((e) => [e.id, e] as const))('%s: right, and the same whole and in every split', async (id, entry) => {
-    const expected = expectations[id];
-    const bytes = body(entry);
-    payload = bytes;
-    pieces = false;
-    const whole = await replay(overHttp.engine);
-    pieces = true;
-    const inPieces = await replay(overHttp.engine);
-    const exact: Outcome[] = [];
-    for (let size = 1; size <= 7; size++) {
-      const local = await engineWith({ openai: inProcessDriver(bytes, size) });
-      exact.push(await replay(local.engine));
-      await local.close();
-    }
+  it.each(entries.map((e) => [e.id, e] as const))(
+    '%s: right, and the same whole and in every split',
+    async (id, entry) => {
+      const expected = expectations[id];
+      const bytes = body(entry);
+      payload = bytes;
+      pieces = false;
+      const whole = await replay(overHttp.engine);
+      pieces = true;
+      const inPieces = await replay(overHttp.engine);
+      const exact: Outcome[] = [];
+      for (let size = 1; size <= 7; size++) {
+        const local = await engineWith({ openai: inProcessDriver(bytes, size) });
+        exact.push(await replay(local.engine));
+        await local.close();
+      }
 
-    expect(whole.error).toBeUndefined();
-    expect(whole.message).toBeUndefined();
-    // a refusal streams as the answer's text (the rule for every provider)
-    expect(whole.text).toBe(expected.text + (expected.dropped.refusal ?? ''));
-    expect(entry.expect.finishAccept).toContain(whole.finishReason);
-    if (expected.dropped.refusal) expect(whole.finishReason).toBe('content_filter');
-    expect(whole.rawFinishReason).toBe(expected.finishRaw);
-    expect(whole.usage).toMatchObject(expected.usage!);
-    expect(whole.reasoning.length).toBe(expected.dropped.reasoningChars);
-    expect(whole.toolCalls).toEqual(expected.dropped.toolCalls.map((call) => ({ id: call.id, name: call.name, args: JSON.parse(call.arguments) })));
-    expect(whole.sources).toEqual(citationsIn(bytes));
+      expect(whole.error).toBeUndefined();
+      expect(whole.message).toBeUndefined();
+      // a refusal streams as the answer's text (the rule for every provider)
+      expect(whole.text).toBe(expected.text + (expected.dropped.refusal ?? ''));
+      expect(entry.expect.finishAccept).toContain(whole.finishReason);
+      if (expected.dropped.refusal) expect(whole.finishReason).toBe('content_filter');
+      expect(whole.rawFinishReason).toBe(expected.finishRaw);
+      expect(whole.usage).toMatchObject(expected.usage!);
+      expect(whole.reasoning.length).toBe(expected.dropped.reasoningChars);
+      expect(whole.toolCalls).toEqual(expected.dropped.toolCalls.map((call) => ({ id: call.id, name: call.name, args: JSON.parse(call.arguments) })));
+      expect(whole.sources).toEqual(citationsIn(bytes));
 
-    for (const other of [inPieces, ...exact]) expect(other).toEqual(whole);
+      for (const other of [inPieces, ...exact]) expect(other).toEqual(whole);
 
-    const usage = whole.usage as { promptTokens: number; completionTokens: number; totalTokens: number; cachedInputTokens?: number; reasoningTokens?: number };
-    table.push(
-      `| ${id} | ${whole.text.length} | ${whole.reasoning.length} | ${whole.toolCalls.map((c) => `${c.name}(${JSON.stringify(c.args)})`).join(', ') || '–'} | ${whole.sources.length} | ${whole.finishReason} (${whole.rawFinishReason}) | ${usage.promptTokens}/${usage.completionTokens}/${usage.totalTokens} (${usage.cachedInputTokens ?? '–'}, ${usage.reasoningTokens ?? '–'}) | yes |`,
-    );
-  }, 60_000);
+      const usage = whole.usage as {
+        promptTokens: number;
+        completionTokens: number;
+        totalTokens: number;
+        cachedInputTokens?: number;
+        reasoningTokens?: number;
+      };
+      table.push(
+        `| ${id} | ${whole.text.length} | ${whole.reasoning.length} | ${whole.toolCalls.map((c) => `${c.name}(${JSON.stringify(c.args)})`).join(', ') || '–'} | ${whole.sources.length} | ${whole.finishReason} (${whole.rawFinishReason}) | ${usage.promptTokens}/${usage.completionTokens}/${usage.totalTokens} (${usage.cachedInputTokens ?? '–'}, ${usage.reasoningTokens ?? '–'}) | yes |`,
+      );
+    },
+    60_000,
+  );
 });

@@ -159,7 +159,7 @@ export interface SampleApp {
 export class CapturingLogger implements LoggerService {
   readonly lines: string[] = [];
   private keep(level: string, message: unknown, rest: unknown[]): void {
-    this.lines.push(`${level} ${[message, ...rest].map((part) => (typeof part === 'string' ? part : JSON.stringify(part) ?? String(part))).join(' ')}`);
+    this.lines.push(`${level} ${[message, ...rest].map((part) => (typeof part === 'string' ? part : (JSON.stringify(part) ?? String(part)))).join(' ')}`);
   }
   log(message: unknown, ...rest: unknown[]) {
     this.keep('log', message, rest);

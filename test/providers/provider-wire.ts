@@ -80,11 +80,7 @@ export interface AnswerFrames {
 }
 
 const textOf = (content: unknown): string =>
-  typeof content === 'string'
-    ? content
-    : Array.isArray(content)
-      ? content.map((part: { text?: string }) => part.text ?? '').join('')
-      : '';
+  typeof content === 'string' ? content : Array.isArray(content) ? content.map((part: { text?: string }) => part.text ?? '').join('') : '';
 
 // ---------------------------------------------------------------------------------- OpenAI
 
@@ -148,20 +144,49 @@ export const openaiWire: ProviderWire = {
         return sendJsonError(
           res,
           401,
-          { error: { message: `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } },
+          {
+            error: {
+              message: `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+              type: 'invalid_request_error',
+              param: null,
+              code: 'invalid_api_key',
+            },
+          },
           headers,
         );
       case 'rate_limit':
         return sendJsonError(
           res,
           429,
-          { error: { message: 'Rate limit reached for gpt-4o-mini in organization org-e2e on requests per min (RPM): Limit 3, Used 3, Requested 1.', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
-          { ...headers, 'retry-after-ms': String(this.rateLimitDelayMs), 'retry-after': String(Math.ceil(this.rateLimitDelayMs / 1000)), 'x-ratelimit-remaining-requests': '0' },
+          {
+            error: {
+              message: 'Rate limit reached for gpt-4o-mini in organization org-e2e on requests per min (RPM): Limit 3, Used 3, Requested 1.',
+              type: 'requests',
+              param: null,
+              code: 'rate_limit_exceeded',
+            },
+          },
+          {
+            ...headers,
+            'retry-after-ms': String(this.rateLimitDelayMs),
+            'retry-after': String(Math.ceil(this.rateLimitDelayMs / 1000)),
+            'x-ratelimit-remaining-requests': '0',
+          },
         );
       case 'server':
-        return sendJsonError(res, 500, { error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } }, headers);
+        return sendJsonError(
+          res,
+          500,
+          { error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } },
+          headers,
+        );
       case 'overloaded':
-        return sendJsonError(res, 503, { error: { message: 'The engine is currently overloaded, please try again later', type: 'server_error', param: null, code: null } }, headers);
+        return sendJsonError(
+          res,
+          503,
+          { error: { message: 'The engine is currently overloaded, please try again later', type: 'server_error', param: null, code: null } },
+          headers,
+        );
     }
   },
   read(body) {
@@ -207,11 +232,16 @@ export const claudeWire: ProviderWire = {
     const text = thoughts.length > 0 ? 1 : 0;
     const thinking = thoughts.map(
       (thinking, i) =>
-        (i === 0 ? claudeFrame('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }) : '') +
+        (i === 0
+          ? claudeFrame('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } })
+          : '') +
         claudeFrame('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking } }) +
         (i === thoughts.length - 1
-          ? claudeFrame('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQBCgIYAhIME2eBuppleTestSig' } }) +
-            claudeFrame('content_block_stop', { type: 'content_block_stop', index: 0 })
+          ? claudeFrame('content_block_delta', {
+              type: 'content_block_delta',
+              index: 0,
+              delta: { type: 'signature_delta', signature: 'EqQBCgIYAhIME2eBuppleTestSig' },
+            }) + claudeFrame('content_block_stop', { type: 'content_block_stop', index: 0 })
           : ''),
     );
     return {
@@ -303,7 +333,11 @@ export const geminiWire: ProviderWire = {
   keyOf: (request) => request.headers['x-goog-api-key'] as string | undefined,
   startStream: (res) => startEventStream(res, { 'x-goog-request-id': 'e2e', server: 'scaffolding on HTTPServer2' }),
   frames(deltas, usage, thoughts = []) {
-    const chunk = (parts: unknown[], finishReason?: string, usageMetadata: unknown = { promptTokenCount: usage.promptTokens, totalTokenCount: usage.promptTokens }) =>
+    const chunk = (
+      parts: unknown[],
+      finishReason?: string,
+      usageMetadata: unknown = { promptTokenCount: usage.promptTokens, totalTokenCount: usage.promptTokens },
+    ) =>
       geminiFrame({
         candidates: [{ content: { parts, role: 'model' }, ...(finishReason && { finishReason }), index: 0 }],
         usageMetadata,
@@ -323,7 +357,10 @@ export const geminiWire: ProviderWire = {
       }),
     };
   },
-  errorFrame: () => geminiFrame(googleError(500, 'INTERNAL', 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting')),
+  errorFrame: () =>
+    geminiFrame(
+      googleError(500, 'INTERNAL', 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting'),
+    ),
   httpError(res, kind, key = '') {
     switch (kind) {
       case 'auth':
@@ -334,7 +371,10 @@ export const geminiWire: ProviderWire = {
           res,
           429,
           googleError(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota, please check your plan and billing details.', [
-            { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests' }] },
+            {
+              '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+              violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests' }],
+            },
             { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${this.rateLimitDelayMs / 1000}s` },
           ]),
         );
@@ -366,7 +406,12 @@ export function sendGeminiInvalidKey(res: ServerResponse): void {
     res,
     400,
     googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
-      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'API_KEY_INVALID',
+        domain: 'googleapis.com',
+        metadata: { service: 'generativelanguage.googleapis.com' },
+      },
     ]),
   );
 }

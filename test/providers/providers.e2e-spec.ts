@@ -57,8 +57,7 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
   afterAll(() => provider.stop());
 
   /** The sample with this engine as its default, plus `env`. */
-  const sample = (env: Record<string, string> = {}, key?: string) =>
-    boot({ BUPPLE_DEFAULT_ENGINE_DRIVER: engine, ...engineEnv(provider, key), ...env });
+  const sample = (env: Record<string, string> = {}, key?: string) => boot({ BUPPLE_DEFAULT_ENGINE_DRIVER: engine, ...engineEnv(provider, key), ...env });
 
   const ask = (base: string, init: Parameters<typeof readSse>[1] = {}) =>
     readSse(`${base}/chat/stream?message=${encodeURIComponent(QUESTION)}`, { timeoutMs: READ_MS, ...init });
@@ -330,7 +329,12 @@ describe.each(['openai', 'claude', 'gemini'] as EngineName[])('the sample app on
       const contents = dataOf<{ content: string; index: number }>(result, 'content');
       expect(contents.slice(0, K).map((c) => c.content)).toEqual(DELTAS.slice(0, K));
       // after the reset the client rebuilds the answer from scratch
-      expect(contents.slice(K).map((c) => c.content).join('')).toBe(TEXT);
+      expect(
+        contents
+          .slice(K)
+          .map((c) => c.content)
+          .join(''),
+      ).toBe(TEXT);
       expect(contents.slice(K).map((c) => c.index)).toEqual(DELTAS.map((_, i) => i));
       expect(dataOf(result, 'complete')[0]).toEqual({ finishReason: 'stop', usage: USAGE });
       expect(provider.requests).toHaveLength(2);

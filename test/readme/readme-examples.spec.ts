@@ -60,7 +60,11 @@ describe('README examples', () => {
       const result = await readSse(`${await app.getUrl()}/chat/stream?message=Hello`);
       expect(result.status).toBe(200);
       expect(result.events.map((e) => e.event)[0]).toBe('start');
-      expect(dataOf(result, 'content').map((c) => c.content).join('')).toContain('Hello');
+      expect(
+        dataOf(result, 'content')
+          .map((c) => c.content)
+          .join(''),
+      ).toContain('Hello');
       const post = await fetch(`${await app.getUrl()}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"Hi"}' });
       expect(await post.json()).toMatchObject({ role: 'assistant', engine: 'offline' });
       // http: { exceptionFilter: true }: bad input is the client's fault, with no filter of the app's own
@@ -133,7 +137,12 @@ describe('README examples', () => {
       const summaries = moduleRef.get(SummaryService);
       await expect(summaries.summarize('some text')).resolves.toContain('some text');
       expect((await summaries.tokens('hi there')).join('')).toContain('hi there');
-      const chunks = await lastValueFrom(moduleRef.get(EngineService).stream([{ role: 'user', content: 'echo me' }]).pipe(toArray()));
+      const chunks = await lastValueFrom(
+        moduleRef
+          .get(EngineService)
+          .stream([{ role: 'user', content: 'echo me' }])
+          .pipe(toArray()),
+      );
       expect(chunks[0]).toMatchObject({ engine: 'echo', model: 'echo-1' });
       await moduleRef.close();
     } finally {

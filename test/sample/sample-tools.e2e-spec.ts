@@ -59,9 +59,15 @@ describe('sample app: tools and reasoning', () => {
 
   it('options.reasoning: reasoning streams as reasoning events, apart from the content', async () => {
     const result = await postSse(`${base}/chat/stream`, { messages: [{ role: 'user', content: 'hi' }], options: { reasoning: { effort: 'low' } } });
-    const reasoning = dataOf(result, 'reasoning').map((d) => d.content).join('');
+    const reasoning = dataOf(result, 'reasoning')
+      .map((d) => d.content)
+      .join('');
     expect(reasoning).toBe('Working out an answer to the question.');
-    expect(dataOf(result, 'content').map((d) => d.content).join('')).not.toContain('Working out');
+    expect(
+      dataOf(result, 'content')
+        .map((d) => d.content)
+        .join(''),
+    ).not.toContain('Working out');
     expect(offline.lastRequest).toBeDefined();
   });
 

@@ -41,7 +41,15 @@ describe('sample app', () => {
       BUPPLE_ENGINE_OPENAI_MAX_TOKENS: '99',
       BUPPLE_ENGINE_OPENAI_ORGANIZATION_ID: 'org',
     });
-    expect(options.engine.openai).toEqual({ apiKey: 'k', baseURL: 'http://127.0.0.1:1/v1', model: 'm', temperature: 0.5, maxTokens: 99, organization: 'org', models: [] });
+    expect(options.engine.openai).toEqual({
+      apiKey: 'k',
+      baseURL: 'http://127.0.0.1:1/v1',
+      model: 'm',
+      temperature: 0.5,
+      maxTokens: 99,
+      organization: 'org',
+      models: [],
+    });
   });
 
   it('GET /chat/stream answers with events', async () => {
@@ -49,7 +57,11 @@ describe('sample app', () => {
     expect(result.status).toBe(200);
     expect(result.events[0].event).toBe('start');
     expect(dataOf(result, 'start')[0]).toMatchObject({ engine: 'offline', model: 'offline-1' });
-    expect(dataOf(result, 'content').map((c) => c.content).join('')).toContain('What is SSE?');
+    expect(
+      dataOf(result, 'content')
+        .map((c) => c.content)
+        .join(''),
+    ).toContain('What is SSE?');
     expect(result.events.at(-1)!.event).toBe('complete');
   });
 
@@ -61,16 +73,31 @@ describe('sample app', () => {
   });
 
   it('POST /chat answers JSON', async () => {
-    const response = await post('/chat', { messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }] });
+    const response = await post('/chat', {
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'hi' },
+      ],
+    });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ role: 'assistant', content: expect.stringContaining('"hi"'), model: 'offline-1', finishReason: 'stop', usage: { totalTokens: expect.any(Number) } });
+    expect(await response.json()).toMatchObject({
+      role: 'assistant',
+      content: expect.stringContaining('"hi"'),
+      model: 'offline-1',
+      finishReason: 'stop',
+      usage: { totalTokens: expect.any(Number) },
+    });
   });
 
   it.each([
     ['no messages', { messages: [] }, 'messages must contain at least 1 elements'],
     ['a bad role', { messages: [{ role: 'robot', content: 'x' }] }, 'messages.0.role must be one of the following values: system, user, assistant'],
     ['empty content', { messages: [{ role: 'user', content: '' }] }, 'messages.0.content should not be empty'],
-    ['a temperature out of range', { messages: [{ role: 'user', content: 'x' }], options: { temperature: 5 } }, 'options.temperature must not be greater than 2'],
+    [
+      'a temperature out of range',
+      { messages: [{ role: 'user', content: 'x' }], options: { temperature: 5 } },
+      'options.temperature must not be greater than 2',
+    ],
     ['an unknown field', { messages: [{ role: 'user', content: 'x' }], hack: true }, 'property hack should not exist'],
     ['an unknown engine', { messages: [{ role: 'user', content: 'x' }], engine: 'skynet' }, 'engine must be one of: offline'],
   ])('rejects %s with 400 and field messages, without calling the engine', async (_, body, message) => {
@@ -94,7 +121,9 @@ describe('sample app', () => {
     // the engine received the earlier turns before the new question
     expect(offline.lastRequest!.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(offline.lastRequest!.messages[0].content).toBe('My name is Ada');
-    const answer = dataOf(followUp, 'content').map((c) => c.content).join('');
+    const answer = dataOf(followUp, 'content')
+      .map((c) => c.content)
+      .join('');
     expect(answer).toContain('This conversation has 3 turns so far.');
 
     const listed = await (await fetch(`${base}/conversations/${conversationId}/messages`)).json();

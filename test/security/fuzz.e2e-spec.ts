@@ -40,25 +40,56 @@ const failures: string[] = [];
 // ---- building blocks -------------------------------------------------------------------
 
 const nasty = fc.oneof(
-  fc.constantFrom('', ' ', '..', '../..', '%2e%2e%2f', '\u0000', 'a\nb', '🐈‍⬛', '\ud800', 'x'.repeat(300), '__proto__', 'constructor', 'null', '1e309', '-1', '0', 'NaN'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '..',
+    '../..',
+    '%2e%2e%2f',
+    '\u0000',
+    'a\nb',
+    '🐈‍⬛',
+    '\ud800',
+    'x'.repeat(300),
+    '__proto__',
+    'constructor',
+    'null',
+    '1e309',
+    '-1',
+    '0',
+    'NaN',
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
 );
-const user = fc.option(fc.oneof(fc.constantFrom('alice', 'bob', 'a@b.c', 'x'.repeat(100), 'x'.repeat(101), 'a b', 'ü', 'a,b'), fc.stringMatching(/^[A-Za-z0-9_.@-]{1,12}$/)), { nil: undefined });
+const user = fc.option(
+  fc.oneof(fc.constantFrom('alice', 'bob', 'a@b.c', 'x'.repeat(100), 'x'.repeat(101), 'a b', 'ü', 'a,b'), fc.stringMatching(/^[A-Za-z0-9_.@-]{1,12}$/)),
+  { nil: undefined },
+);
 const headersOf = (extra: fc.Arbitrary<Record<string, string>> = fc.constant({})) =>
-  fc.record({ user, lastEventId: fc.option(fc.oneof(nasty, fc.constant('AAAAAAAAAAAAAAAA-3')), { nil: undefined }), extra }).map(({ user, lastEventId, extra }) => {
-    const headers: Record<string, string> = { ...extra };
-    if (user !== undefined) headers['x-user'] = user;
-    if (lastEventId !== undefined && /^[\t\x20-\x7e]*$/.test(lastEventId)) headers['last-event-id'] = lastEventId;
-    return headers;
-  });
+  fc
+    .record({ user, lastEventId: fc.option(fc.oneof(nasty, fc.constant('AAAAAAAAAAAAAAAA-3')), { nil: undefined }), extra })
+    .map(({ user, lastEventId, extra }) => {
+      const headers: Record<string, string> = { ...extra };
+      if (user !== undefined) headers['x-user'] = user;
+      if (lastEventId !== undefined && /^[\t\x20-\x7e]*$/.test(lastEventId)) headers['last-event-id'] = lastEventId;
+      return headers;
+    });
 const model = fc.option(fc.oneof(fc.constantFrom('gpt-4o-mini', 'gpt-4o', 'offline-1', 'o1-pro', ''), nasty), { nil: undefined });
-const maxTokens = fc.option(fc.oneof(fc.integer({ min: -5, max: 5000 }), fc.constantFrom(4096, 4097, 128_000, 128_001, 1.5, 0), fc.double()), { nil: undefined });
+const maxTokens = fc.option(fc.oneof(fc.integer({ min: -5, max: 5000 }), fc.constantFrom(4096, 4097, 128_000, 128_001, 1.5, 0), fc.double()), {
+  nil: undefined,
+});
 const engine = fc.option(fc.oneof(fc.constantFrom('openai', 'offline', 'claude', 'OPENAI'), nasty), { nil: undefined });
 const conversationId = fc.option(fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), nasty), { nil: undefined });
 const message = fc.record({
   role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'tool', 'developer'), nasty),
-  content: fc.oneof(fc.string({ maxLength: 60 }), fc.constant(''), fc.integer(), fc.constant(null), fc.array(fc.record({ type: fc.constant('text'), text: fc.string() }), { maxLength: 2 })),
+  content: fc.oneof(
+    fc.string({ maxLength: 60 }),
+    fc.constant(''),
+    fc.integer(),
+    fc.constant(null),
+    fc.array(fc.record({ type: fc.constant('text'), text: fc.string() }), { maxLength: 2 }),
+  ),
 });
 const options = fc.option(
   fc.record(
@@ -68,14 +99,26 @@ const options = fc.option(
   { nil: undefined },
 );
 /** A body nested `depth` levels deep somewhere a DTO would recurse into. */
-const deepBody = fc.integer({ min: 1, max: 6000 }).map((depth) => `{"messages":[{"role":"user","content":"x"}],"options":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`);
+const deepBody = fc
+  .integer({ min: 1, max: 6000 })
+  .map((depth) => `{"messages":[{"role":"user","content":"x"}],"options":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`);
 /** Bodies that are valid or nearly so, so that many requests get through to the upstream. */
 const nearlyValid = fc
   .record(
     {
-      messages: fc.array(fc.record({ role: fc.constantFrom('user', 'user', 'assistant', 'system'), content: fc.string({ minLength: 1, maxLength: 40 }) }), { minLength: 1, maxLength: 3 }),
+      messages: fc.array(fc.record({ role: fc.constantFrom('user', 'user', 'assistant', 'system'), content: fc.string({ minLength: 1, maxLength: 40 }) }), {
+        minLength: 1,
+        maxLength: 3,
+      }),
       engine: fc.constantFrom('openai', 'openai', 'offline'),
-      options: fc.record({ model: fc.constantFrom('gpt-4o-mini', 'gpt-4o-mini', 'gpt-4o'), maxTokens: fc.integer({ min: 1, max: 4200 }), temperature: fc.double({ min: 0, max: 2.2, noNaN: true }) }, { requiredKeys: [] }),
+      options: fc.record(
+        {
+          model: fc.constantFrom('gpt-4o-mini', 'gpt-4o-mini', 'gpt-4o'),
+          maxTokens: fc.integer({ min: 1, max: 4200 }),
+          temperature: fc.double({ min: 0, max: 2.2, noNaN: true }),
+        },
+        { requiredKeys: [] },
+      ),
       conversationId: fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/),
     },
     { requiredKeys: ['messages'] },
@@ -83,12 +126,29 @@ const nearlyValid = fc
   .map((b) => JSON.stringify(b));
 const chatBody = fc.oneof(
   { weight: 4, arbitrary: nearlyValid },
-  { weight: 5, arbitrary: fc.record({ messages: fc.array(message, { maxLength: 3 }), engine, options, conversationId }, { requiredKeys: ['messages'] }).map((b) => JSON.stringify(b)) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .record({ messages: fc.array(message, { maxLength: 3 }), engine, options, conversationId }, { requiredKeys: ['messages'] })
+      .map((b) => JSON.stringify(b)),
+  },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 6 }).map((v) => JSON.stringify(v)) },
   { weight: 1, arbitrary: deepBody },
-  { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 50 }), fc.constantFrom('{', '{"messages":', '[]', 'null', '"x"', '{"messages":[{"role":"user","content":"x"}]}}')) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.string({ maxLength: 50 }),
+      fc.constantFrom('{', '{"messages":', '[]', 'null', '"x"', '{"messages":[{"role":"user","content":"x"}]}}'),
+    ),
+  },
 );
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1');
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/json; charset=latin1',
+);
 
 function queryOf(params: Record<string, unknown>): string {
   const search = new URLSearchParams();
@@ -107,13 +167,23 @@ function encodePath(text: string): string {
     .map((piece) => (/^[\ud800-\udfff]$/.test(piece) ? '%ED%A0%80' : encodeURIComponent(piece)))
     .join('');
 }
-const pathParam = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), nasty, fc.constantFrom('%', '%zz', '%00', '%2F..%2F')).map((p) => (p.startsWith('%') ? p : encodePath(p)));
+const pathParam = fc
+  .oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), nasty, fc.constantFrom('%', '%zz', '%00', '%2F..%2F'))
+  .map((p) => (p.startsWith('%') ? p : encodePath(p)));
 
 // ---- the routes -------------------------------------------------------------------------
 
 const getStream: fc.Arbitrary<Case> = fc
   .record({
-    message: fc.option(fc.oneof(fc.string({ minLength: 1, maxLength: 80 }), fc.string({ minLength: 1, maxLength: 80 }), fc.string({ maxLength: 80 }), fc.array(fc.string({ maxLength: 5 }), { minLength: 2, maxLength: 3 })), { nil: undefined }),
+    message: fc.option(
+      fc.oneof(
+        fc.string({ minLength: 1, maxLength: 80 }),
+        fc.string({ minLength: 1, maxLength: 80 }),
+        fc.string({ maxLength: 80 }),
+        fc.array(fc.string({ maxLength: 5 }), { minLength: 2, maxLength: 3 }),
+      ),
+      { nil: undefined },
+    ),
     engine,
     conversationId,
     maxTokens,
@@ -123,10 +193,21 @@ const getStream: fc.Arbitrary<Case> = fc
   .map(({ headers, extra, ...query }) => ({ method: 'GET', path: `/chat/stream${queryOf({ ...query, ...extra })}`, headers }));
 
 const postChat = (path: string): fc.Arbitrary<Case> =>
-  fc.record({ body: chatBody, type: fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: contentType }), headers: headersOf() }).map(({ body, type, headers }) => ({ method: 'POST', path, body, headers: { ...headers, 'content-type': type } }));
+  fc
+    .record({
+      body: chatBody,
+      type: fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: contentType }),
+      headers: headersOf(),
+    })
+    .map(({ body, type, headers }) => ({ method: 'POST', path, body, headers: { ...headers, 'content-type': type } }));
 
 const streams: fc.Arbitrary<Case> = fc
-  .record({ method: fc.constantFrom<'GET' | 'DELETE'>('GET', 'DELETE'), id: pathParam, lastEventId: fc.option(nasty, { nil: undefined }), headers: headersOf() })
+  .record({
+    method: fc.constantFrom<'GET' | 'DELETE'>('GET', 'DELETE'),
+    id: pathParam,
+    lastEventId: fc.option(nasty, { nil: undefined }),
+    headers: headersOf(),
+  })
   .map(({ method, id, lastEventId, headers }) => ({ method, path: `/chat/streams/${id}${queryOf({ lastEventId })}`, headers }));
 
 const conversations: fc.Arbitrary<Case> = fc
@@ -136,24 +217,39 @@ const conversations: fc.Arbitrary<Case> = fc
 /** The AI SDK UI message protocol routes: `useChat` bodies, nearly valid or not, and resumes by chat id. */
 const uiPart = fc.oneof(
   fc.record({ type: fc.constant('text'), text: fc.string({ maxLength: 30 }) }),
-  fc.record({ type: fc.constantFrom('file', 'reasoning', 'step-start', 'tool-x', 'nope'), url: fc.string({ maxLength: 20 }), mediaType: fc.string({ maxLength: 12 }) }, { requiredKeys: ['type'] }),
+  fc.record(
+    { type: fc.constantFrom('file', 'reasoning', 'step-start', 'tool-x', 'nope'), url: fc.string({ maxLength: 20 }), mediaType: fc.string({ maxLength: 12 }) },
+    { requiredKeys: ['type'] },
+  ),
 );
 const uiBody = fc.oneof(
   {
     weight: 3,
     arbitrary: fc
-      .record({
-        id: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/), nasty),
-        messages: fc.array(fc.record({ id: fc.string({ maxLength: 8 }), role: fc.constantFrom('user', 'assistant', 'system', 'x'), parts: fc.array(uiPart, { maxLength: 3 }) }), { maxLength: 3 }),
-        trigger: fc.constantFrom('submit-message', 'regenerate-message', 'x'),
-        engine: fc.option(fc.constantFrom('openai', 'offline', 'nope'), { nil: undefined }),
-      }, { requiredKeys: ['messages'] })
+      .record(
+        {
+          id: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/), nasty),
+          messages: fc.array(
+            fc.record({
+              id: fc.string({ maxLength: 8 }),
+              role: fc.constantFrom('user', 'assistant', 'system', 'x'),
+              parts: fc.array(uiPart, { maxLength: 3 }),
+            }),
+            { maxLength: 3 },
+          ),
+          trigger: fc.constantFrom('submit-message', 'regenerate-message', 'x'),
+          engine: fc.option(fc.constantFrom('openai', 'offline', 'nope'), { nil: undefined }),
+        },
+        { requiredKeys: ['messages'] },
+      )
       .map((b) => JSON.stringify(b)),
   },
   { weight: 1, arbitrary: chatBody },
 );
 const uiChat: fc.Arbitrary<Case> = fc.oneof(
-  fc.record({ body: uiBody, headers: headersOf() }).map(({ body, headers }) => ({ method: 'POST' as const, path: '/api/chat', body, headers: { ...headers, 'content-type': 'application/json' } })),
+  fc
+    .record({ body: uiBody, headers: headersOf() })
+    .map(({ body, headers }) => ({ method: 'POST' as const, path: '/api/chat', body, headers: { ...headers, 'content-type': 'application/json' } })),
   fc.record({ id: pathParam, headers: headersOf() }).map(({ id, headers }) => ({ method: 'GET' as const, path: `/api/chat/${id}/stream`, headers })),
 );
 
@@ -165,7 +261,11 @@ const others: fc.Arbitrary<Case> = fc
       pathParam.map((p) => `/client/${p}`),
     ),
     method: fc.constantFrom<'GET' | 'POST' | 'DELETE'>('GET', 'GET', 'POST', 'DELETE'),
-    headers: headersOf(fc.dictionary(fc.constantFrom('accept', 'accept-encoding', 'origin', 'x-forwarded-for', 'cookie'), fc.stringMatching(/^[\x20-\x7e]{0,30}$/), { maxKeys: 3 })),
+    headers: headersOf(
+      fc.dictionary(fc.constantFrom('accept', 'accept-encoding', 'origin', 'x-forwarded-for', 'cookie'), fc.stringMatching(/^[\x20-\x7e]{0,30}$/), {
+        maxKeys: 3,
+      }),
+    ),
   })
   .map(({ path, method, headers }) => ({ method, path, headers }));
 
@@ -231,16 +331,20 @@ describe('fuzzing the sample (fast-check)', () => {
     ['GET and DELETE /conversations/:id (path params)', conversations],
     ['POST /api/chat and GET /api/chat/:id/stream (useChat bodies, chat ids)', uiChat],
     ['the other routes (paths, methods, headers)', others],
-  ] as const)('%s: no 5xx but 503, never an upstream call for a rejected request', async (_name, arbitrary) => {
-    await fc.assert(
-      fc.asyncProperty(arbitrary as fc.Arbitrary<Case>, async (c) => {
-        const failure = await check(c);
-        if (failure) failures.push(failure);
-        return failure === undefined;
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-  }, 180_000);
+  ] as const)(
+    '%s: no 5xx but 503, never an upstream call for a rejected request',
+    async (_name, arbitrary) => {
+      await fc.assert(
+        fc.asyncProperty(arbitrary as fc.Arbitrary<Case>, async (c) => {
+          const failure = await check(c);
+          if (failure) failures.push(failure);
+          return failure === undefined;
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+    },
+    180_000,
+  );
 
   it('accepted requests did reach the upstream, and most cases were rejected', () => {
     expect(cases).toBeGreaterThanOrEqual(7 * RUNS);

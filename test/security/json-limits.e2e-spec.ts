@@ -3,7 +3,16 @@ import { Body, Controller, HttpCode, Post, ValidationPipe, type INestApplication
 import { Type } from 'class-transformer';
 import { IsArray, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { connect } from 'node:net';
-import { BuppleEngineModule, EngineService, JsonLimitsGuard, OfflineDriver, SseStream, applyRequestTimeouts, jsonLimitProblem, requestJsonProblem } from '@bupple/nestjs-ai-engine';
+import {
+  BuppleEngineModule,
+  EngineService,
+  JsonLimitsGuard,
+  OfflineDriver,
+  SseStream,
+  applyRequestTimeouts,
+  jsonLimitProblem,
+  requestJsonProblem,
+} from '@bupple/nestjs-ai-engine';
 import { PLATFORMS, read, startApp } from '../sse/sse-test-app.js';
 
 class ItemDto {
@@ -66,7 +75,17 @@ describe.each(PLATFORMS)('JSON limits and request timeouts on %s', (platform) =>
   // its own app: a body upload on a loaded machine must not race the short bounds of the timeout tests
   let timed: INestApplication;
   let timedBase: string;
-  const modules = () => ({ imports: [BuppleEngineModule.forRoot({ engine: { offline: { tokenDelayMs: 1 }, drivers: { slow: new OfflineDriver('slow', { tokenDelayMs: 120, chunks: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] }) } } })], controllers: [LimitsController] });
+  const modules = () => ({
+    imports: [
+      BuppleEngineModule.forRoot({
+        engine: {
+          offline: { tokenDelayMs: 1 },
+          drivers: { slow: new OfflineDriver('slow', { tokenDelayMs: 120, chunks: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] }) },
+        },
+      }),
+    ],
+    controllers: [LimitsController],
+  });
 
   beforeAll(async () => {
     ({ app, base } = await startApp(platform, modules(), (a) => {
@@ -95,7 +114,7 @@ describe.each(PLATFORMS)('JSON limits and request timeouts on %s', (platform) =>
     expect((await post(`${unguardedBase}/plain`, body)).status).toBe(500);
   });
 
-  it('the library\'s own @SseStream() routes answer 400 by themselves, before the ValidationPipe', async () => {
+  it("the library's own @SseStream() routes answer 400 by themselves, before the ValidationPipe", async () => {
     const response = await post(`${unguardedBase}/stream`, deep(5000));
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: ['the body nests deeper than 32 levels'] });
@@ -112,7 +131,11 @@ describe.each(PLATFORMS)('JSON limits and request timeouts on %s', (platform) =>
     expect([400, 413]).toContain(wide.status);
     // ordinary bodies go through
     expect(await (await post(`${base}/plain`, JSON.stringify({ messages: [{ content: 'x', tags: [[1, [2]]] }] }))).json()).toEqual({ n: 1 });
-    const stream = await read(`${base}/stream`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ content: 'hi' }] }) });
+    const stream = await read(`${base}/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ content: 'hi' }] }),
+    });
     expect(stream.status).toBe(200);
     expect(stream.events.at(-1)!.event).toBe('complete');
   });

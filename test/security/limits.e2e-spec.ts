@@ -91,7 +91,9 @@ describe.each(PLATFORMS)('library limits on %s', (platform) => {
     const engine = app.get(EngineService);
     // offline allows its own model and the listed one; slow (a custom driver without a list) allows any
     await expect(lastValueFrom(engine.send([{ role: 'user', content: 'x' }], { engine: 'offline', model: 'gpt-5' }))).rejects.toThrow(ValidationException);
-    await expect(lastValueFrom(engine.send([{ role: 'user', content: 'x' }], { engine: 'offline', model: 'gpt-5' }))).rejects.toThrow('allowed: "offline-1", "offline-2"');
+    await expect(lastValueFrom(engine.send([{ role: 'user', content: 'x' }], { engine: 'offline', model: 'gpt-5' }))).rejects.toThrow(
+      'allowed: "offline-1", "offline-2"',
+    );
     expect((await lastValueFrom(engine.send([{ role: 'user', content: 'x' }], { engine: 'offline', model: 'offline-2' }))).model).toBe('offline-2');
     expect((await lastValueFrom(engine.send([{ role: 'user', content: 'x' }], { engine: 'offline', model: 'offline-1' }))).model).toBe('offline-1');
     expect(slow.requests.length).toBe(before);
@@ -107,7 +109,14 @@ describe('tokens per window per scope (limits.tokensPerWindow)', () => {
     fast = new OfflineDriver('fast', { tokenDelayMs: 0, chunks: ['one ', 'two ', 'three ', 'four ', 'five ', 'six'] });
     const long = new OfflineDriver('long', { tokenDelayMs: 30, chunks: Array.from({ length: 100 }, () => 'abcdefgh') });
     ({ app, base } = await startApp('express', {
-      imports: [BuppleEngineModule.forRoot({ engine: { default: 'fast', drivers: { fast, long } }, scope, limits: { tokensPerWindow: { tokens: 5, windowMs: 1500 } }, sse: { keepaliveMs: 0 } })],
+      imports: [
+        BuppleEngineModule.forRoot({
+          engine: { default: 'fast', drivers: { fast, long } },
+          scope,
+          limits: { tokensPerWindow: { tokens: 5, windowMs: 1500 } },
+          sse: { keepaliveMs: 0 },
+        }),
+      ],
       controllers: [LimitedController],
     }));
   });
@@ -165,7 +174,13 @@ describe('module options for limits are validated at startup', () => {
 });
 
 describe('sample limits (BUPPLE_SAMPLE_MAX_TOKENS, BUPPLE_SAMPLE_MAX_STREAMS_PER_USER, BUPPLE_ENGINE_<NAME>_MODELS)', () => {
-  const ENV = ['BUPPLE_SAMPLE_MAX_TOKENS', 'BUPPLE_SAMPLE_MAX_STREAMS_PER_USER', 'BUPPLE_ENGINE_OFFLINE_MODELS', 'BUPPLE_SSE_KEEPALIVE_MS', 'BUPPLE_SSE_ON_DISCONNECT'];
+  const ENV = [
+    'BUPPLE_SAMPLE_MAX_TOKENS',
+    'BUPPLE_SAMPLE_MAX_STREAMS_PER_USER',
+    'BUPPLE_ENGINE_OFFLINE_MODELS',
+    'BUPPLE_SSE_KEEPALIVE_MS',
+    'BUPPLE_SSE_ON_DISCONNECT',
+  ];
   const saved: Record<string, string | undefined> = {};
   let app: INestApplication;
   let base: string;
@@ -205,7 +220,9 @@ describe('sample limits (BUPPLE_SAMPLE_MAX_TOKENS, BUPPLE_SAMPLE_MAX_STREAMS_PER
     expect(engineOptionsFromEnv({ BUPPLE_SAMPLE_MAX_STREAMS_PER_USER: '0' }).limits).toBeUndefined();
     expect(engineOptionsFromEnv({}).engine.offline).toMatchObject({ models: [] });
     expect(engineOptionsFromEnv({ BUPPLE_ENGINE_OFFLINE_MODELS: 'a, b' }).engine.offline).toMatchObject({ models: ['a', 'b'] });
-    expect(engineOptionsFromEnv({ BUPPLE_ENGINE_OPENAI_API_KEY: 'k', BUPPLE_ENGINE_OPENAI_MODELS: 'gpt-x' }).engine.openai).toMatchObject({ models: ['gpt-x'] });
+    expect(engineOptionsFromEnv({ BUPPLE_ENGINE_OPENAI_API_KEY: 'k', BUPPLE_ENGINE_OPENAI_MODELS: 'gpt-x' }).engine.openai).toMatchObject({
+      models: ['gpt-x'],
+    });
   });
 
   it('maxTokens above BUPPLE_SAMPLE_MAX_TOKENS (default 4096) is a 400 on every route, before any provider call', async () => {

@@ -47,12 +47,22 @@ const fileDir = mkdtempSync(join(tmpdir(), 'bupple-owner-'));
 const table = `bupple_owner_${suffix}`;
 const BACKENDS: Backend[] = [
   { name: 'in-process memory', env: async () => ({ BUPPLE_MEMORY_DRIVER: 'memory' }) },
-  { name: 'file', env: async () => ({ BUPPLE_MEMORY_DRIVER: 'file', BUPPLE_MEMORY_FILE_PATH: fileDir }), cleanup: async () => rmSync(fileDir, { recursive: true, force: true }) },
+  {
+    name: 'file',
+    env: async () => ({ BUPPLE_MEMORY_DRIVER: 'file', BUPPLE_MEMORY_FILE_PATH: fileDir }),
+    cleanup: async () => rmSync(fileDir, { recursive: true, force: true }),
+  },
   {
     name: 'Redis (memory and replay)',
     env: async () => {
       const url = await requireRedis();
-      return { BUPPLE_MEMORY_DRIVER: 'redis', BUPPLE_MEMORY_REDIS_URL: url, BUPPLE_MEMORY_REDIS_KEY: `bupple_owner_${suffix}:`, BUPPLE_SSE_REPLAY_DRIVER: 'redis', BUPPLE_SSE_REPLAY_REDIS_URL: url };
+      return {
+        BUPPLE_MEMORY_DRIVER: 'redis',
+        BUPPLE_MEMORY_REDIS_URL: url,
+        BUPPLE_MEMORY_REDIS_KEY: `bupple_owner_${suffix}:`,
+        BUPPLE_SSE_REPLAY_DRIVER: 'redis',
+        BUPPLE_SSE_REPLAY_REDIS_URL: url,
+      };
     },
     cleanup: async () => {
       const { Redis } = await import('ioredis');
@@ -64,7 +74,12 @@ const BACKENDS: Backend[] = [
   },
   {
     name: 'PostgreSQL',
-    env: async () => ({ BUPPLE_MEMORY_DRIVER: 'database', BUPPLE_MEMORY_DATABASE_URL: await requirePostgres(), BUPPLE_MEMORY_DB_TABLE_NAME: table, BUPPLE_MEMORY_DB_CREATE_TABLE: 'true' }),
+    env: async () => ({
+      BUPPLE_MEMORY_DRIVER: 'database',
+      BUPPLE_MEMORY_DATABASE_URL: await requirePostgres(),
+      BUPPLE_MEMORY_DB_TABLE_NAME: table,
+      BUPPLE_MEMORY_DB_CREATE_TABLE: 'true',
+    }),
     cleanup: async () => {
       const client = new pg.Client({ connectionString: await requirePostgres() });
       await client.connect();
@@ -116,7 +131,7 @@ describe.each(BACKENDS)('ownership of conversations and streams in the sample ($
   };
   const note = (row: string) => table.push(row);
 
-  it('a conversation id is namespaced by user: read, write, clear reach only one\'s own', async () => {
+  it("a conversation id is namespaced by user: read, write, clear reach only one's own", async () => {
     const id = `c-${suffix}`;
     await say('alice', id, 'alice secret');
     await say('anonymous', id, 'anonymous note');
@@ -162,7 +177,7 @@ describe.each(BACKENDS)('ownership of conversations and streams in the sample ($
 
   it('a stream is resumed and stopped only by the user who started it (404 for anyone else, as for an unknown id)', async () => {
     note('');
-    note('| actor | alice\'s running stream: GET /chat/streams/:id | DELETE /chat/streams/:id | reconnect to /chat/stream with its Last-Event-ID |');
+    note("| actor | alice's running stream: GET /chat/streams/:id | DELETE /chat/streams/:id | reconnect to /chat/stream with its Last-Event-ID |");
     note('|---|---|---|---|');
     const first = await read(`${base}/chat/stream?message=hi`, { stopAfter: 4, headers: headersOf('alice') });
     const { streamId } = seqsOf(first.events);

@@ -157,7 +157,22 @@ async function startPostgres({ bin }) {
   });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stdout}${init.stderr}`);
   const port = await freePort();
-  const args = ['-D', pgdata, '-p', String(port), '-h', '127.0.0.1', '-k', dataDir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  const args = [
+    '-D',
+    pgdata,
+    '-p',
+    String(port),
+    '-h',
+    '127.0.0.1',
+    '-k',
+    dataDir,
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+  ];
   const child = start(join(bin, 'postgres'), args, { ...user, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await until('postgres', async () => (await postgresUrl([admin])) !== undefined, 30_000, child);

@@ -57,7 +57,15 @@ describe('the built client', () => {
   it('imports only its own files, by relative path', () => {
     const files = readdirSync(out).filter((name) => name.endsWith('.js'));
     expect(files).toEqual(
-      expect.arrayContaining(['index.js', 'chat-stream.js', 'sse-parser.js', 'stream-errors.js', 'stream-events.js', 'protocol-sse-parser.js', 'protocol-events.js']),
+      expect.arrayContaining([
+        'index.js',
+        'chat-stream.js',
+        'sse-parser.js',
+        'stream-errors.js',
+        'stream-events.js',
+        'protocol-sse-parser.js',
+        'protocol-events.js',
+      ]),
     );
     expect(readdirSync(build)).toEqual(['client']);
     const specifiers = files.flatMap((name) =>

@@ -18,7 +18,12 @@ describe('client errors and ids', () => {
       retryable: false,
       fieldMessages: [],
     });
-    expect(new StreamHttpError(503, 'Service Unavailable', 2000)).toMatchObject({ message: 'Service Unavailable', code: 'http_503', retryable: true, retryAfterMs: 2000 });
+    expect(new StreamHttpError(503, 'Service Unavailable', 2000)).toMatchObject({
+      message: 'Service Unavailable',
+      code: 'http_503',
+      retryable: true,
+      retryAfterMs: 2000,
+    });
     expect(new StreamHttpError(401, undefined, undefined)).toMatchObject({ message: 'The server answered with HTTP 401.', retryable: false });
     expect(new StreamHttpError(500, '<html>'.padEnd(400, 'x'), undefined).message).toBe('The server answered with HTTP 500.');
     expect(new StreamHttpError(400, { message: ['a must be set', 3, 'b is too long'] }, undefined)).toMatchObject({

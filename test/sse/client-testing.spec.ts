@@ -7,7 +7,8 @@ import { cutAfter, parseSseBytes, readSseResponse } from '@bupple/nestjs-ai-engi
 let server: Server;
 let base: string;
 let closedEarly = 0;
-const BODY = 'retry: 250\n\n: hello\n\nid: s-1\nevent: a\ndata: {"n":1}\n\nid: s-2\nevent: b\ndata: wörld 🙂\r\ndata: two\r\n\r\nid: s-3\nevent: c\ndata: {"n":3}\n\n';
+const BODY =
+  'retry: 250\n\n: hello\n\nid: s-1\nevent: a\ndata: {"n":1}\n\nid: s-2\nevent: b\ndata: wörld 🙂\r\ndata: two\r\n\r\nid: s-3\nevent: c\ndata: {"n":3}\n\n';
 
 beforeAll(async () => {
   server = createServer((req, res: ServerResponse) => {

@@ -58,7 +58,12 @@ function serve(res: ServerResponse, from: number, to: number): void {
   for (let seq = from; seq <= Math.min(to, events.length); seq++) ev(res, seq, events[seq - 1][0], events[seq - 1][1]);
 }
 
-const lastEventSeq = (s: Seen) => Number(String(s.headers['last-event-id'] ?? '').split('-').pop() || 0);
+const lastEventSeq = (s: Seen) =>
+  Number(
+    String(s.headers['last-event-id'] ?? '')
+      .split('-')
+      .pop() || 0,
+  );
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
@@ -369,7 +374,8 @@ describe('streamChat: HTTP errors before the stream', () => {
     expect(post.error).toBeInstanceOf(StreamConnectionError);
     expect(post.error).toMatchObject({ code: 'connect_failed', attempts: 0 });
     const statuses: string[] = [];
-    const get = await streamChat({ url: `http://127.0.0.1:${port}/chat`, reconnectDelay: 5, reconnectAttempts: 2, onStatus: (s) => statuses.push(s.state) }).done;
+    const get = await streamChat({ url: `http://127.0.0.1:${port}/chat`, reconnectDelay: 5, reconnectAttempts: 2, onStatus: (s) => statuses.push(s.state) })
+      .done;
     expect(get.error).toMatchObject({ code: 'connection_lost', attempts: 2 });
     expect(statuses).toEqual(['connecting', 'reconnecting', 'reconnecting', 'closed']);
   });

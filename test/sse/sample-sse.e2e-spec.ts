@@ -8,7 +8,15 @@ import { engineOptionsFromEnv, sseOptionsFromEnv } from '../../sample/src/config
 import { dataOf, read, seqsOf, sleep, textOf, tokens, waitFor } from './sse-test-app.js';
 
 const answer = tokens(60);
-const SSE_ENV = ['BUPPLE_SSE_KEEPALIVE_MS', 'BUPPLE_SSE_KEEPALIVE_MODE', 'BUPPLE_SSE_ON_DISCONNECT', 'BUPPLE_SSE_GRACE_MS', 'BUPPLE_SSE_REPLAY_DRIVER', 'BUPPLE_SSE_REPLAY_REDIS_URL', 'BUPPLE_SSE_REPLAY_TTL_MS'];
+const SSE_ENV = [
+  'BUPPLE_SSE_KEEPALIVE_MS',
+  'BUPPLE_SSE_KEEPALIVE_MODE',
+  'BUPPLE_SSE_ON_DISCONNECT',
+  'BUPPLE_SSE_GRACE_MS',
+  'BUPPLE_SSE_REPLAY_DRIVER',
+  'BUPPLE_SSE_REPLAY_REDIS_URL',
+  'BUPPLE_SSE_REPLAY_TTL_MS',
+];
 
 describe('sample app: SSE settings from the environment', () => {
   it('maps every BUPPLE_SSE_* variable to the sse options', () => {

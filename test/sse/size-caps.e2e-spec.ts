@@ -43,7 +43,10 @@ class ChatController {
   @Get('stream')
   @SseStream({ onDisconnect: 'continue' })
   stream(@Query('size') size: string, @Query('conversationId') conversationId: string) {
-    return this.engine.stream([{ role: 'user', content: 'big' }], { providerOptions: { size: Number(size) }, conversation: this.memory.conversation('chat', conversationId) });
+    return this.engine.stream([{ role: 'user', content: 'big' }], {
+      providerOptions: { size: Number(size) },
+      conversation: this.memory.conversation('chat', conversationId),
+    });
   }
 
   @Get('streams/:streamId')
@@ -68,7 +71,10 @@ describe.each<['memory' | 'redis', Platform]>([
       imports: [
         BuppleEngineModule.forRoot({
           engine: { default: 'big', drivers: { big: driver } },
-          sse: { keepaliveMs: 0, replay: replayDriver === 'redis' ? { driver: 'redis', ttlMs: 30_000, redis: { url: 'redis://127.0.0.1:6379', keyPrefix } } : { ttlMs: 30_000 } },
+          sse: {
+            keepaliveMs: 0,
+            replay: replayDriver === 'redis' ? { driver: 'redis', ttlMs: 30_000, redis: { url: 'redis://127.0.0.1:6379', keyPrefix } } : { ttlMs: 30_000 },
+          },
         }),
       ],
       controllers: [ChatController],

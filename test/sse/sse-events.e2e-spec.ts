@@ -49,7 +49,9 @@ class EventsController {
   }
 
   @Get('transform-interceptor')
-  @UseInterceptors(SseTransformInterceptor((chunk) => ((chunk as EngineChunk).index === 0 ? undefined : sseEvent('word', (chunk as EngineChunk).content.trim()))))
+  @UseInterceptors(
+    SseTransformInterceptor((chunk) => ((chunk as EngineChunk).index === 0 ? undefined : sseEvent('word', (chunk as EngineChunk).content.trim()))),
+  )
   @SseStream()
   transformInterceptor() {
     return this.engine.stream([{ role: 'user', content: 'hi' }], { engine: 'twenty' });
@@ -179,7 +181,10 @@ describe.each(PLATFORMS)('SSE events on %s', (platform) => {
     expect(errors.map((e) => e.index)).toEqual([3, 7]);
     expect(errors[0].message).toMatch(/^cannot map t3/);
     expect(JSON.stringify(errors)).not.toContain('sk-abcdefghijklmnopqrstuv');
-    const expected = twenty.chunks.filter((_, i) => i !== 3 && i !== 7).join('').toUpperCase();
+    const expected = twenty.chunks
+      .filter((_, i) => i !== 3 && i !== 7)
+      .join('')
+      .toUpperCase();
     expect(textOf(result.events)).toBe(expected);
     expect(result.events.at(-1)!.event).toBe('complete');
   });

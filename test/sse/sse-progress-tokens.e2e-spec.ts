@@ -49,7 +49,9 @@ describe('progress in tokens', () => {
 
   beforeAll(async () => {
     ({ app, base } = await startApp('express', {
-      imports: [BuppleEngineModule.forRoot({ engine: { drivers: { withUsage: new ChunkyDriver('withUsage', 23), noUsage: new ChunkyDriver('noUsage', undefined) } } })],
+      imports: [
+        BuppleEngineModule.forRoot({ engine: { drivers: { withUsage: new ChunkyDriver('withUsage', 23), noUsage: new ChunkyDriver('noUsage', undefined) } } }),
+      ],
       controllers: [ProgressController],
     }));
   });

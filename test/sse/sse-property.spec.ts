@@ -15,10 +15,7 @@ interface Generated {
   retry?: number;
 }
 
-const eventArb: fc.Arbitrary<Generated> = fc.record(
-  { id: text, event: text, data: text, retry: fc.nat({ max: 100_000 }) },
-  { requiredKeys: ['data'] },
-);
+const eventArb: fc.Arbitrary<Generated> = fc.record({ id: text, event: text, data: text, retry: fc.nat({ max: 100_000 }) }, { requiredKeys: ['data'] });
 
 /** A list of events and the byte offsets to cut their encoding at. */
 const streamArb = fc.record({ events: fc.array(eventArb, { minLength: 1, maxLength: 8 }), cuts: fc.array(fc.nat({ max: 1_000_000 }), { maxLength: 12 }) });
@@ -73,9 +70,7 @@ describe('SSE encoding round trip (property-based)', () => {
       fc.property(streamArb, ({ events, cuts }) => {
         const { events: parsed, retries } = throughEventsourceParser(split(encode(events), cuts));
         const want = expected(events);
-        expect(parsed.map((e) => ({ id: e.id, event: e.event ?? 'message', data: e.data }))).toEqual(
-          want.map(({ id, event, data }) => ({ id, event, data })),
-        );
+        expect(parsed.map((e) => ({ id: e.id, event: e.event ?? 'message', data: e.data }))).toEqual(want.map(({ id, event, data }) => ({ id, event, data })));
         expect(retries).toEqual(events.filter((e) => e.retry !== undefined).map((e) => e.retry));
       }),
       RUNS,

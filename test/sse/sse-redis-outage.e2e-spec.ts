@@ -186,7 +186,10 @@ describe('the Redis replay store through an outage (a private redis-server, kill
       outageLines.filter((l) => l.startsWith('warn ')).map((l) => l.slice('warn '.length)),
     );
     // A, which kept writing its stream, counted what it dropped
-    const failed = lines.map((l) => /back after [0-9.]+ s; (\d+) operation/.exec(l.message)).filter(Boolean).map((m) => Number(m![1]));
+    const failed = lines
+      .map((l) => /back after [0-9.]+ s; (\d+) operation/.exec(l.message))
+      .filter(Boolean)
+      .map((m) => Number(m![1]));
     expect(Math.max(...failed)).toBeGreaterThan(0);
   }, 30_000);
 

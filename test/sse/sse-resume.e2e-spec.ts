@@ -77,7 +77,10 @@ describe.each(PLATFORMS)('SSE disconnect policy and resumption on %s', (platform
   afterAll(() => app.close());
 
   /** The events after `first`, on a second connection, with no gap and no duplicate. */
-  function expectContinuation(first: { events: { id?: string; event: string; data: string }[] }, rest: { events: { id?: string; event: string; data: string }[] }) {
+  function expectContinuation(
+    first: { events: { id?: string; event: string; data: string }[] },
+    rest: { events: { id?: string; event: string; data: string }[] },
+  ) {
     const a = seqsOf(first.events as never);
     const b = seqsOf(rest.events as never);
     expect(b.streamId).toBe(a.streamId);
@@ -87,7 +90,7 @@ describe.each(PLATFORMS)('SSE disconnect policy and resumption on %s', (platform
     expect(rest.events.at(-1)!.event).toBe('complete');
   }
 
-  it("abort: the provider request is aborted within 1 s of the client leaving at event 5", async () => {
+  it('abort: the provider request is aborted within 1 s of the client leaving at event 5', async () => {
     const before = slow.requests.length;
     const first = await read(`${base}/r/abort`, { stopAfter: 5 });
     expect(first.events).toHaveLength(5);

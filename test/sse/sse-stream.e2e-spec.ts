@@ -48,7 +48,11 @@ describe('@SseStream() over EngineService.stream()', () => {
     expect(result.events.map((e) => e.event)).toEqual(['start', 'content', 'content', 'content', 'complete']);
     const [start] = dataOf(result, 'start');
     expect(start).toEqual({ streamId: expect.any(String), engine: 'scripted', model: 'offline-1' });
-    expect(dataOf(result, 'content').map((c) => c.content).join('')).toBe('Hello wörld 🙂');
+    expect(
+      dataOf(result, 'content')
+        .map((c) => c.content)
+        .join(''),
+    ).toBe('Hello wörld 🙂');
     expect(dataOf(result, 'complete')).toEqual([{ finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 3, totalTokens: 4 } }]);
     result.events.forEach((event, i) => expect(event.id).toBe(`${start.streamId}-${i + 1}`));
     expect(result.raw.startsWith('retry: 3000\n\n')).toBe(true);

@@ -18,8 +18,7 @@ export async function startApp(
   // fetch keeps idle connections (and opens spare ones) that a plain close() would wait ~4 s
   // for; the cleanup spec turns this off to see what the library itself leaves open
   const options = { forceCloseConnections };
-  const app =
-    platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter(), options) : moduleRef.createNestApplication(options);
+  const app = platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter(), options) : moduleRef.createNestApplication(options);
   await configure?.(app);
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();

@@ -85,7 +85,11 @@ describe.each(PLATFORMS)('tools over SSE (%s)', (platform) => {
     expect(deltas.map((d) => d.argsTextDelta).join('')).toBe('{"a":2,"b":40}');
     expect(dataOf(result, 'tool_call')).toEqual([{ id: 'call_0_0', name: 'add', args: { a: 2, b: 40 } }]);
     expect(dataOf(result, 'tool_result')).toEqual([{ id: 'call_0_0', name: 'add', result: { sum: 42 } }]);
-    expect(dataOf(result, 'content').map((d) => d.content).join('')).toBe('add returned {"sum":42}.');
+    expect(
+      dataOf(result, 'content')
+        .map((d) => d.content)
+        .join(''),
+    ).toBe('add returned {"sum":42}.');
     const [complete] = dataOf(result, 'complete');
     expect(complete.finishReason).toBe('stop');
     expect(complete.steps.map((s: { finishReason: string }) => s.finishReason)).toEqual(['tool_calls', 'stop']);
@@ -127,7 +131,9 @@ describe('@Tool() at boot', () => {
   it('registered tools can be named in calls', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [BuppleEngineModule.forRoot(scriptedEngine({ tokenDelayMs: 0 }).options)] }).compile();
     await moduleRef.init();
-    moduleRef.get(ToolRegistry).register('double', { parameters: { type: 'object', properties: { n: { type: 'number' } } }, execute: ({ n }: { n: number }) => n * 2 });
+    moduleRef
+      .get(ToolRegistry)
+      .register('double', { parameters: { type: 'object', properties: { n: { type: 'number' } } }, execute: ({ n }: { n: number }) => n * 2 });
     const response = await lastValueFrom(moduleRef.get(EngineService).send([{ role: 'user', content: 'double 21' }], { tools: ['double'], maxSteps: 2 }));
     expect(response.toolResults).toEqual([{ id: 'call_0_0', name: 'double', result: 42 }]);
     await moduleRef.close();
@@ -139,9 +145,16 @@ describe('the browser client over a tool loop', () => {
     const { streamChat } = await import('../../lib/client/index.js');
     const { options } = scriptedEngine({
       tokenDelayMs: 0,
-      steps: [{ reasoning: 'Adding.', toolCalls: [{ id: 'c1', name: 'add', args: { a: 1, b: 2 } }] }, { text: 'three', sources: [{ url: 'https://example.com/sum', title: 'Sums' }] }],
+      steps: [
+        { reasoning: 'Adding.', toolCalls: [{ id: 'c1', name: 'add', args: { a: 1, b: 2 } }] },
+        { text: 'three', sources: [{ url: 'https://example.com/sum', title: 'Sums' }] },
+      ],
     });
-    const { app, base } = await startApp('express', { imports: [BuppleEngineModule.forRoot(options)], controllers: [ToolChatController], providers: [Calculator, MathTools] });
+    const { app, base } = await startApp('express', {
+      imports: [BuppleEngineModule.forRoot(options)],
+      controllers: [ToolChatController],
+      providers: [Calculator, MathTools],
+    });
     try {
       const seen: string[] = [];
       const stream = streamChat({

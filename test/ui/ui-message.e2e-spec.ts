@@ -148,7 +148,8 @@ describe('the AI SDK UI message protocol (useChat), with the ai package as the c
     try {
       const errors: unknown[] = [];
       let last: UIMessage | undefined;
-      for await (const message of readUIMessageStream({ stream: await send('chat-err', [userMessage('u1', 'Hi')]), onError: (error) => errors.push(error) })) last = message;
+      for await (const message of readUIMessageStream({ stream: await send('chat-err', [userMessage('u1', 'Hi')]), onError: (error) => errors.push(error) }))
+        last = message;
       expect(textOf(last!)).toBe('partial ');
       expect(errors).toHaveLength(1);
       expect(String((errors[0] as Error).message ?? errors[0])).not.toMatch(/secret|sk-abc/);

@@ -120,7 +120,8 @@ export function buildClaudeRequest(request: DriverRequest, config: Pick<ClaudeEn
       warnings.push({
         type: 'other',
         option: 'reasoning',
-        message: 'claude cannot think while a tool call is forced (toolChoice required, a tool name, or structured output through a tool); reasoning was not sent.',
+        message:
+          'claude cannot think while a tool call is forced (toolChoice required, a tool name, or structured output through a tool); reasoning was not sent.',
       });
     } else {
       const budget = thinkingBudget(options.reasoning, warnings);

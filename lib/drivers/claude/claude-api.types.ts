@@ -25,9 +25,7 @@ export interface ClaudeImageBlock {
 export interface ClaudeDocumentBlock {
   type: 'document';
   source:
-    | { type: 'base64'; media_type: 'application/pdf'; data: string }
-    | { type: 'url'; url: string }
-    | { type: 'text'; media_type: 'text/plain'; data: string };
+    { type: 'base64'; media_type: 'application/pdf'; data: string } | { type: 'url'; url: string } | { type: 'text'; media_type: 'text/plain'; data: string };
   title?: string;
   cache_control?: ClaudeCacheControl;
 }
@@ -61,13 +59,7 @@ export interface ClaudeToolResultBlock {
 }
 
 export type ClaudeContentBlock =
-  | ClaudeTextBlock
-  | ClaudeImageBlock
-  | ClaudeDocumentBlock
-  | ClaudeThinkingBlock
-  | ClaudeRedactedThinkingBlock
-  | ClaudeToolUseBlock
-  | ClaudeToolResultBlock;
+  ClaudeTextBlock | ClaudeImageBlock | ClaudeDocumentBlock | ClaudeThinkingBlock | ClaudeRedactedThinkingBlock | ClaudeToolUseBlock | ClaudeToolResultBlock;
 
 /** One turn. A lone text is sent as a string, anything else as blocks. */
 export interface ClaudeMessageParam {
@@ -84,9 +76,7 @@ export interface ClaudeTool {
 }
 
 export type ClaudeToolChoice =
-  | { type: 'auto' | 'any'; disable_parallel_tool_use?: boolean }
-  | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean }
-  | { type: 'none' };
+  { type: 'auto' | 'any'; disable_parallel_tool_use?: boolean } | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean } | { type: 'none' };
 
 /** The body of `POST /v1/messages` (before `stream: true` is added). `providerOptions` add any other field. */
 export interface ClaudeRequestBody {

@@ -78,7 +78,8 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
     answer = (res) => void res.end(toolAnswer);
   });
 
-  const call = (messages: EngineMessage[] = hello, options: Partial<DriverCallOptions> = {}) => driver.stream({ messages, options: { model: MODEL, ...options } });
+  const call = (messages: EngineMessage[] = hello, options: Partial<DriverCallOptions> = {}) =>
+    driver.stream({ messages, options: { model: MODEL, ...options } });
   const warningsOf = (parts: DriverStreamPart[]) => (parts[0] as Extract<DriverStreamPart, { type: 'response-start' }>).warnings;
 
   describe('the stream', () => {
@@ -108,14 +109,22 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
 
     it.each([
       ['in one piece', (res: ServerResponse) => void res.end(toolAnswer)],
-      ['in 3-byte pieces', async (res: ServerResponse) => {
-        await writeSplit(res, toolAnswer, 3, 0);
-        res.end();
-      }],
-      ['cut inside the signature, the JSON pieces, the multi-byte characters and the event lines', async (res: ServerResponse) => {
-        await writeCuts(res, toolAnswer, [...cutsInside(toolAnswer, [SIGNATURE, '{\\"a\\": 2', '—', '“', 'event: content_block_delta', 'data: {', '\n\n'], 5)]);
-        res.end();
-      }],
+      [
+        'in 3-byte pieces',
+        async (res: ServerResponse) => {
+          await writeSplit(res, toolAnswer, 3, 0);
+          res.end();
+        },
+      ],
+      [
+        'cut inside the signature, the JSON pieces, the multi-byte characters and the event lines',
+        async (res: ServerResponse) => {
+          await writeCuts(res, toolAnswer, [
+            ...cutsInside(toolAnswer, [SIGNATURE, '{\\"a\\": 2', '—', '“', 'event: content_block_delta', 'data: {', '\n\n'], 5),
+          ]);
+          res.end();
+        },
+      ],
     ])('gives thinking with its signature, text, and parallel tool calls %s', async (_how, write) => {
       answer = write;
       const { parts, error, completed } = await collect(call(hello, { tools: [add, now] }));
@@ -136,12 +145,20 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
             end('end_turn', 40),
         );
       const { parts } = await collect(call());
-      expect(parts.filter((p) => p.type.startsWith('reasoning'))).toEqual([{ type: 'reasoning-end', redactedData: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP' }]);
+      expect(parts.filter((p) => p.type.startsWith('reasoning'))).toEqual([
+        { type: 'reasoning-end', redactedData: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP' },
+      ]);
       expect(texts(parts)).toEqual(['5']);
     });
 
     it('an `event: error` of a type it does not know, mid-stream → ProviderServerException carrying the body', async () => {
-      answer = (res) => void res.end(start() + blockStart(0, { type: 'text', text: '' }) + delta(0, { type: 'text_delta', text: 'Hal' }) + sseFrame({ type: 'error', error: { type: 'brand_new_error', message: 'Something new' } }, 'error'));
+      answer = (res) =>
+        void res.end(
+          start() +
+            blockStart(0, { type: 'text', text: '' }) +
+            delta(0, { type: 'text_delta', text: 'Hal' }) +
+            sseFrame({ type: 'error', error: { type: 'brand_new_error', message: 'Something new' } }, 'error'),
+        );
       const { parts, error } = await collect(call());
       expect(texts(parts)).toEqual(['Hal']);
       expect(error).toBeInstanceOf(ProviderServerException);
@@ -184,15 +201,27 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
         const { parts } = await collect(call(hello, options));
         return { thinking: server.lastRequest.body.thinking, maxTokens: server.lastRequest.body.max_tokens, warnings: warningsOf(parts).map((w) => w.option) };
       };
-      expect(await sent({ reasoning: { budgetTokens: 2000 }, maxTokens: 8000 })).toEqual({ thinking: { type: 'enabled', budget_tokens: 2000 }, maxTokens: 8000, warnings: [] });
+      expect(await sent({ reasoning: { budgetTokens: 2000 }, maxTokens: 8000 })).toEqual({
+        thinking: { type: 'enabled', budget_tokens: 2000 },
+        maxTokens: 8000,
+        warnings: [],
+      });
       expect(await sent({ reasoning: { effort: 'low' } })).toEqual({ thinking: { type: 'enabled', budget_tokens: 1024 }, maxTokens: 4096, warnings: [] });
       expect(await sent({ reasoning: {} })).toEqual({ thinking: { type: 'enabled', budget_tokens: 4096 }, maxTokens: 8192, warnings: [] });
       // high effort is above the default max_tokens: the answer keeps its 4096
       expect(await sent({ reasoning: { effort: 'high' } })).toEqual({ thinking: { type: 'enabled', budget_tokens: 16384 }, maxTokens: 20480, warnings: [] });
       // an explicit max_tokens under the budget is raised, with a warning
-      expect(await sent({ reasoning: { budgetTokens: 3000 }, maxTokens: 500 })).toEqual({ thinking: { type: 'enabled', budget_tokens: 3000 }, maxTokens: 3500, warnings: ['maxTokens'] });
+      expect(await sent({ reasoning: { budgetTokens: 3000 }, maxTokens: 500 })).toEqual({
+        thinking: { type: 'enabled', budget_tokens: 3000 },
+        maxTokens: 3500,
+        warnings: ['maxTokens'],
+      });
       // under Claude's minimum budget: raised, with a warning
-      expect(await sent({ reasoning: { budgetTokens: 100 } })).toEqual({ thinking: { type: 'enabled', budget_tokens: 1024 }, maxTokens: 4096, warnings: ['reasoning'] });
+      expect(await sent({ reasoning: { budgetTokens: 100 } })).toEqual({
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        maxTokens: 4096,
+        warnings: ['reasoning'],
+      });
       // Claude cannot think while a tool is forced: no thinking, a warning, the tool choice kept
       const forced = await sent({ reasoning: { effort: 'low' }, tools: [add], toolChoice: 'required' });
       expect(forced).toEqual({ thinking: undefined, maxTokens: 4096, warnings: ['reasoning'] });
@@ -226,7 +255,10 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
           ],
         },
       ];
-      answer = (res) => void res.end(start() + blockStart(0, { type: 'text', text: '' }) + delta(0, { type: 'text_delta', text: '2 + 3 = 5' }) + blockStop(0) + end('end_turn', 12));
+      answer = (res) =>
+        void res.end(
+          start() + blockStart(0, { type: 'text', text: '' }) + delta(0, { type: 'text_delta', text: '2 + 3 = 5' }) + blockStop(0) + end('end_turn', 12),
+        );
       const second = await collect(call(history, { tools: [add, now], reasoning: { budgetTokens: 2048 } }));
       expect(texts(second.parts)).toEqual(['2 + 3 = 5']);
       expect(server.requests).toHaveLength(2);
@@ -259,8 +291,23 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
     it('sends redacted thinking back unchanged, PDFs and text files as documents, and tool results before a following user text', async () => {
       await collect(
         call([
-          { role: 'user', content: [{ type: 'text', text: 'Summarise' }, { type: 'file', data: 'JVBERi0xLjQK', mimeType: 'application/pdf', filename: 'report.pdf' }, { type: 'file', url: 'https://example.com/a.pdf', mimeType: 'application/pdf' }, { type: 'file', data: Buffer.from('Grüße').toString('base64'), mimeType: 'text/plain' }] },
-          { role: 'assistant', content: [{ type: 'reasoning', text: '', redactedData: 'RedactedBlob==' }, { type: 'reasoning', text: 'no signature: another provider’s' }, { type: 'tool-call', id: 'toolu_9', name: 'now', args: {} }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Summarise' },
+              { type: 'file', data: 'JVBERi0xLjQK', mimeType: 'application/pdf', filename: 'report.pdf' },
+              { type: 'file', url: 'https://example.com/a.pdf', mimeType: 'application/pdf' },
+              { type: 'file', data: Buffer.from('Grüße').toString('base64'), mimeType: 'text/plain' },
+            ],
+          },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'reasoning', text: '', redactedData: 'RedactedBlob==' },
+              { type: 'reasoning', text: 'no signature: another provider’s' },
+              { type: 'tool-call', id: 'toolu_9', name: 'now', args: {} },
+            ],
+          },
           { role: 'tool', content: [{ type: 'tool-result', id: 'toolu_9', name: 'now', result: '2026-12-01T20:00:00Z' }] },
           { role: 'user', content: 'And now?' },
         ]),
@@ -275,15 +322,42 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
             { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Grüße' } },
           ],
         },
-        { role: 'assistant', content: [{ type: 'redacted_thinking', data: 'RedactedBlob==' }, { type: 'tool_use', id: 'toolu_9', name: 'now', input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: '2026-12-01T20:00:00Z' }, { type: 'text', text: 'And now?' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'redacted_thinking', data: 'RedactedBlob==' },
+            { type: 'tool_use', id: 'toolu_9', name: 'now', input: {} },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_9', content: '2026-12-01T20:00:00Z' },
+            { type: 'text', text: 'And now?' },
+          ],
+        },
       ]);
     });
 
     it.each([
-      ['a file type Claude cannot take', [{ role: 'user', content: [{ type: 'file', data: 'AAAA', mimeType: 'application/zip' }] }], /^messages\[0\]\.content\[0\]: claude takes files of type application\/pdf, text\/plain, not "application\/zip"\.$/],
-      ['a tool call in a user message', [{ role: 'user', content: [{ type: 'tool-call', id: 't', name: 'x', args: {} }] }], /^messages\[0\]\.content\[0\]: claude does not take a "tool-call" part in user messages\.$/],
-      ['a tool message without results', [{ role: 'user', content: 'Hi' }, { role: 'tool', content: 'done' }], /^messages\[1\]\.content: claude needs a tool message to hold tool-result parts\.$/],
+      [
+        'a file type Claude cannot take',
+        [{ role: 'user', content: [{ type: 'file', data: 'AAAA', mimeType: 'application/zip' }] }],
+        /^messages\[0\]\.content\[0\]: claude takes files of type application\/pdf, text\/plain, not "application\/zip"\.$/,
+      ],
+      [
+        'a tool call in a user message',
+        [{ role: 'user', content: [{ type: 'tool-call', id: 't', name: 'x', args: {} }] }],
+        /^messages\[0\]\.content\[0\]: claude does not take a "tool-call" part in user messages\.$/,
+      ],
+      [
+        'a tool message without results',
+        [
+          { role: 'user', content: 'Hi' },
+          { role: 'tool', content: 'done' },
+        ],
+        /^messages\[1\]\.content: claude needs a tool message to hold tool-result parts\.$/,
+      ],
     ] as [string, EngineMessage[], RegExp][])('rejects %s with a ValidationException naming the part, before any request', async (_what, messages, message) => {
       const { error } = await collect(call(messages));
       expect(error).toBeInstanceOf(ValidationException);
@@ -319,9 +393,16 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
 
     it('reports cache reads and writes apart, counted in the prompt tokens', async () => {
       answer = (res) =>
-        void res.end(start({ input_tokens: 20, cache_creation_input_tokens: 1500, cache_read_input_tokens: 3000, output_tokens: 1 }) + blockStart(0, { type: 'text', text: 'ok' }) + blockStop(0) + end('end_turn', 3));
+        void res.end(
+          start({ input_tokens: 20, cache_creation_input_tokens: 1500, cache_read_input_tokens: 3000, output_tokens: 1 }) +
+            blockStart(0, { type: 'text', text: 'ok' }) +
+            blockStop(0) +
+            end('end_turn', 3),
+        );
       const { parts } = await collect(call());
-      expect(parts[parts.length - 1]).toMatchObject({ usage: { promptTokens: 4520, completionTokens: 3, totalTokens: 4523, cachedInputTokens: 3000, cacheWriteTokens: 1500 } });
+      expect(parts[parts.length - 1]).toMatchObject({
+        usage: { promptTokens: 4520, completionTokens: 3, totalTokens: 4523, cachedInputTokens: 3000, cacheWriteTokens: 1500 },
+      });
     });
   });
 
@@ -330,7 +411,15 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
     const jsonText = '{"name":"Ada Lovelace — “Countess”"}';
 
     it('with a schema: native output_config.format, the JSON streamed as text, mode native', async () => {
-      answer = (res) => void res.end(start() + blockStart(0, { type: 'text', text: '' }) + delta(0, { type: 'text_delta', text: jsonText.slice(0, 9) }) + delta(0, { type: 'text_delta', text: jsonText.slice(9) }) + blockStop(0) + end('end_turn', 9));
+      answer = (res) =>
+        void res.end(
+          start() +
+            blockStart(0, { type: 'text', text: '' }) +
+            delta(0, { type: 'text_delta', text: jsonText.slice(0, 9) }) +
+            delta(0, { type: 'text_delta', text: jsonText.slice(9) }) +
+            blockStop(0) +
+            end('end_turn', 9),
+        );
       const { parts } = await collect(call(hello, { responseFormat: { type: 'json', schema } }));
       expect(server.lastRequest.body.output_config).toEqual({ format: { type: 'json_schema', schema } });
       expect(server.lastRequest.body.tools).toBeUndefined();
@@ -351,7 +440,9 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
         await writeSplit(res, payload, 5, 0);
         res.end();
       };
-      const { parts } = await collect(call(hello, { responseFormat: { type: 'json', schema, description: 'The person named' }, providerOptions: { structuredOutput: 'tool' } }));
+      const { parts } = await collect(
+        call(hello, { responseFormat: { type: 'json', schema, description: 'The person named' }, providerOptions: { structuredOutput: 'tool' } }),
+      );
       const body = server.lastRequest.body;
       expect(body.tools).toEqual([{ name: CLAUDE_JSON_TOOL, description: 'The person named', input_schema: schema }]);
       expect(body.tool_choice).toEqual({ type: 'tool', name: CLAUDE_JSON_TOOL });

@@ -85,8 +85,15 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
     const expected = 'Grüße aus Köln! 日本語のテキスト 🎉 und ein Astronaut 👩‍🚀 — fertig.';
 
     it.each([
-      ['cut inside every multi-byte character and inside the event and data lines', (res: Parameters<typeof writeCuts>[0]) =>
-        writeCuts(res, payload, [...cutsInside(payload, ['ü', 'ö', '日', '語', '🎉', '👩', '🚀', '—'], 1), ...cutsInside(payload, ['🎉', '🚀'], 3), ...cutsInside(payload, ['event: ', 'data: {', '\n\n'], 3)])],
+      [
+        'cut inside every multi-byte character and inside the event and data lines',
+        (res: Parameters<typeof writeCuts>[0]) =>
+          writeCuts(res, payload, [
+            ...cutsInside(payload, ['ü', 'ö', '日', '語', '🎉', '👩', '🚀', '—'], 1),
+            ...cutsInside(payload, ['🎉', '🚀'], 3),
+            ...cutsInside(payload, ['event: ', 'data: {', '\n\n'], 3),
+          ]),
+      ],
       ['in 7-byte pieces', (res: Parameters<typeof writeCuts>[0]) => writeSplit(res, payload, 7, 0)],
     ])('is assembled exactly when the bytes arrive %s', async (_how, write) => {
       expect(textOf(events)).toBe(expected); // the fixture holds what the test claims
@@ -243,11 +250,24 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
       [
         { role: 'user', content: 'Hi' },
         { role: 'assistant', content: 'Hello' },
-        { role: 'user', content: [{ type: 'text', text: 'Listen' }, { type: 'audio', data: 'UklGRg==', mimeType: 'audio/wav' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Listen' },
+            { type: 'audio', data: 'UklGRg==', mimeType: 'audio/wav' },
+          ],
+        },
       ],
       /^messages\[2\]\.content\[1\]: claude cannot take a message part of type "audio"\.$/,
     ],
-    ['a conversation that starts with the assistant', [{ role: 'assistant', content: 'Hi, how can I help?' }, { role: 'user', content: 'Hi' }], /start with a user message/],
+    [
+      'a conversation that starts with the assistant',
+      [
+        { role: 'assistant', content: 'Hi, how can I help?' },
+        { role: 'user', content: 'Hi' },
+      ],
+      /start with a user message/,
+    ],
     ['only system messages', [{ role: 'system', content: 'Be nice.' }], /at least one user or assistant message/],
     ['an image type Claude cannot take', [{ role: 'user', content: [{ type: 'image', data: 'AAAA', mimeType: 'image/bmp' }] }], /image\/bmp/],
   ] as [string, EngineMessage[], RegExp][])('rejects %s with a ValidationException before any request', async (_what, messages, message) => {
@@ -392,7 +412,10 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
       const capped = await createClaudeDriver('claude', { apiKey: KEY, baseURL: server.url, maxEventLength: 400, headers: { 'x-gateway-key': 'gw-1' } });
       server.respond(async (_req, res) => {
         startEventStream(res);
-        res.end(wire(fixture('text-stream.jsonl').slice(0, 3)) + sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x'.repeat(1000) } }, 'content_block_delta'));
+        res.end(
+          wire(fixture('text-stream.jsonl').slice(0, 3)) +
+            sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x'.repeat(1000) } }, 'content_block_delta'),
+        );
       });
       const { error } = await collect(call(hello, {}, capped));
       capped.close();
@@ -444,9 +467,7 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
     });
 
     it('never puts the API key in a message, the JSON or an inspection of the error', async () => {
-      server.respond((_req, res) =>
-        sendJsonError(res, 400, errorBody('invalid_request_error', `Key ${KEY} cannot use model x; also saw Bearer ${KEY}`)),
-      );
+      server.respond((_req, res) => sendJsonError(res, 400, errorBody('invalid_request_error', `Key ${KEY} cannot use model x; also saw Bearer ${KEY}`)));
       const { error } = await collect(call());
       expect(error).toBeInstanceOf(ValidationException);
       expect((error as Error).message).toMatch(/^claude rejected the request: Key \[redacted\] cannot use model x/);

@@ -12,7 +12,13 @@ describe('convertToClaudeMessages', () => {
     const prompt = convertToClaudeMessages([
       { role: 'system', content: 'One.' },
       { role: 'user', content: 'Hi' },
-      { role: 'system', content: [{ type: 'text', text: 'Two' }, { type: 'text', text: 'Three' }] },
+      {
+        role: 'system',
+        content: [
+          { type: 'text', text: 'Two' },
+          { type: 'text', text: 'Three' },
+        ],
+      },
       { role: 'assistant', content: 'Hello' },
     ]);
     expect(prompt.system).toBe('One.\n\nTwo\n\nThree');
@@ -29,14 +35,34 @@ describe('convertToClaudeMessages', () => {
       { role: 'user', content: 'e' },
     ]);
     expect(prompt.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'c' }, { type: 'text', text: 'd' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'c' },
+          { type: 'text', text: 'd' },
+        ],
+      },
       { role: 'user', content: 'e' },
     ]);
   });
 
   it('drops empty text parts (Anthropic rejects empty text blocks) but keeps the rest of the turn', () => {
-    const prompt = convertToClaudeMessages([{ role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: 'x' }] }]);
+    const prompt = convertToClaudeMessages([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: '' },
+          { type: 'text', text: 'x' },
+        ],
+      },
+    ]);
     expect(prompt.messages).toEqual([{ role: 'user', content: 'x' }]);
   });
 
@@ -55,7 +81,10 @@ describe('convertToClaudeMessages', () => {
       ],
       /messages\[0\]\.content\[0\]: claude takes only text in system messages, not a part of type "image"/,
     ],
-    [[{ role: 'user', content: [{ type: 'video', url: 'https://x/y.mp4' }] }], /messages\[0\]\.content\[0\]: claude cannot take a message part of type "video"/],
+    [
+      [{ role: 'user', content: [{ type: 'video', url: 'https://x/y.mp4' }] }],
+      /messages\[0\]\.content\[0\]: claude cannot take a message part of type "video"/,
+    ],
     [[{ role: 'assistant', content: 'Hi' }], /start with a user message/],
   ] as [EngineMessage[], RegExp][])('rejects %j with a ValidationException', (messages, message) => {
     let thrown: unknown;

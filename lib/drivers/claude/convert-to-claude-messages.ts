@@ -61,7 +61,8 @@ function imageBlock(part: ImagePart, index: number, where: string): ClaudeImageB
 
 /** A PDF (base64, data URL or URL) or a plain-text file → a document block. */
 function documentBlock(part: FilePart, index: number, where: string): ClaudeDocumentBlock {
-  const inline = part.data !== undefined ? (parseDataUrl(part.data) ?? { data: part.data }) : part.url?.startsWith('data:') ? parseDataUrl(part.url) : undefined;
+  const inline =
+    part.data !== undefined ? (parseDataUrl(part.data) ?? { data: part.data }) : part.url?.startsWith('data:') ? parseDataUrl(part.url) : undefined;
   const title = part.filename ? { title: part.filename } : {};
   if (!CLAUDE_DOCUMENT_TYPES.includes(part.mimeType)) {
     throw invalid(index, `${where}: claude takes files of type ${CLAUDE_DOCUMENT_TYPES.join(', ')}, not "${part.mimeType}".`);
@@ -209,7 +210,9 @@ export function convertToClaudeMessages(messages: EngineMessage[], options: Clau
   let systemField: ClaudePrompt['system'];
   if (system.length > 0) {
     if (options.cacheSystem || system.some((s) => s.cache)) {
-      const blocks: ClaudeTextBlock[] = system.map((s) => (s.cache ? { type: 'text', text: s.text, cache_control: EPHEMERAL } : { type: 'text', text: s.text }));
+      const blocks: ClaudeTextBlock[] = system.map((s) =>
+        s.cache ? { type: 'text', text: s.text, cache_control: EPHEMERAL } : { type: 'text', text: s.text },
+      );
       if (options.cacheSystem) blocks[blocks.length - 1].cache_control = EPHEMERAL;
       systemField = blocks;
     } else {

@@ -57,8 +57,7 @@ export function readClaudeErrorBody(body: unknown, status: number | undefined): 
     // an Anthropic error object of a type this mapping does not know: the provider failing
     const isErrorObject = typeof (body as { error?: unknown } | undefined)?.error === 'object';
     if (typed !== undefined || isErrorObject) facts.kind = typed ?? 500;
-  }
-  else if (typed === 529 || typed === 402) facts.kind = typed;
+  } else if (typed === 529 || typed === 402) facts.kind = typed;
   // a 5xx: Anthropic's type tells overload (`overloaded_error`, 529) from a server error (`api_error`)
   else if (status >= 500 && typed !== undefined && typed >= 500) facts.kind = typed;
   return facts;

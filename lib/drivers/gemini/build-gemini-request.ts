@@ -162,7 +162,9 @@ export function buildGeminiRequest(request: DriverRequest, config: Pick<GeminiEn
     else if (field === 'tools' && Array.isArray(value)) body.tools = [...(body.tools ?? []), ...(value as Record<string, unknown>[])];
     else if (field === 'systemInstruction' && typeof value === 'string') body.systemInstruction = { parts: [{ text: value }] };
     else if (TOP_LEVEL.has(field)) body[field] = value;
-    else generationConfig[field] = field === 'thinkingConfig' && isRecord(value) && isRecord(generationConfig.thinkingConfig) ? { ...generationConfig.thinkingConfig, ...value } : value;
+    else
+      generationConfig[field] =
+        field === 'thinkingConfig' && isRecord(value) && isRecord(generationConfig.thinkingConfig) ? { ...generationConfig.thinkingConfig, ...value } : value;
   }
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
 

@@ -51,7 +51,17 @@ function served(fixture: Fixture): { status: number; headers: Record<string, str
   const sse = { 'content-type': 'text/event-stream' };
   switch (fixture.format) {
     case 'chunks':
-      return { status: 200, headers: sse, body: frame(raw.toString('utf8').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line))) };
+      return {
+        status: 200,
+        headers: sse,
+        body: frame(
+          raw
+            .toString('utf8')
+            .split('\n')
+            .filter((line) => line.trim())
+            .map((line) => JSON.parse(line)),
+        ),
+      };
     case 'json-array':
       return { status: 200, headers: sse, body: frame(JSON.parse(raw.toString('utf8')) as unknown[]) };
     case 'sse': {
@@ -119,7 +129,9 @@ async function replay(driver: GeminiDriver): Promise<Outcome> {
   return {
     text: chunks.map((c) => c.content).join(''),
     reasoning: chunks.map((c) => c.reasoning ?? '').join(''),
-    toolCalls: chunks.flatMap((c) => (c.toolCall ? [{ name: c.toolCall.name, args: c.toolCall.args, signed: typeof c.toolCall.providerMetadata?.thoughtSignature === 'string' }] : [])),
+    toolCalls: chunks.flatMap((c) =>
+      c.toolCall ? [{ name: c.toolCall.name, args: c.toolCall.args, signed: typeof c.toolCall.providerMetadata?.thoughtSignature === 'string' }] : [],
+    ),
     sources: chunks.flatMap((c) => (c.source ? [c.source] : [])),
     ...(last?.finishReason && { finishReason: last.finishReason, rawFinishReason: last.rawFinishReason, usage: last.usage }),
     ...(error !== undefined && {
@@ -191,7 +203,9 @@ if (!available) {
       it('streams the reasoning apart from the answer, and the tool calls with their arguments', () => {
         expect(whole.reasoning.length).toBe(want.dropped.reasoningChars);
         if (want.dropped.reasoningChars > 0) expect(whole.text).not.toContain(whole.reasoning.slice(0, 40));
-        expect(whole.toolCalls.map(({ name, args }) => ({ name, args }))).toEqual(want.dropped.toolCalls.map((call) => ({ name: call.name, args: JSON.parse(call.arguments) })));
+        expect(whole.toolCalls.map(({ name, args }) => ({ name, args }))).toEqual(
+          want.dropped.toolCalls.map((call) => ({ name: call.name, args: JSON.parse(call.arguments) })),
+        );
         if (whole.toolCalls.length > 0) {
           expect(whole.finishReason).toBe('tool_calls');
           expect(whole.toolCalls.every((call) => call.signed)).toBe(true); // the thoughtSignature travels with the call
@@ -201,7 +215,11 @@ if (!available) {
 
       it.each([1, 2, 3, 4, 5, 6, 7])('gives the same outcome when the body arrives in %i-byte pieces', async (size) => {
         serve();
-        const driver = await createGeminiDriver('gemini', { apiKey: 'AIzaSyREPLAYnotAkey_0123456789abcdef', baseURL: server.url, model: 'gemini-replay' }, recutting(size));
+        const driver = await createGeminiDriver(
+          'gemini',
+          { apiKey: 'AIzaSyREPLAYnotAkey_0123456789abcdef', baseURL: server.url, model: 'gemini-replay' },
+          recutting(size),
+        );
         const split = await replay(driver);
         driver.close();
         expect(split).toEqual(whole);

@@ -19,7 +19,14 @@ describe('GeminiStreamMapper', () => {
     expect(
       run([
         candidate({ content: { parts: [{ thought: true, text: '', thoughtSignature: 'sig-alone' }] } }),
-        candidate({ content: { parts: [{ thought: true, text: 'Hmm.' }, { thought: true, text: '', thoughtSignature: 'sig-2' }] } }),
+        candidate({
+          content: {
+            parts: [
+              { thought: true, text: 'Hmm.' },
+              { thought: true, text: '', thoughtSignature: 'sig-2' },
+            ],
+          },
+        }),
         candidate({ content: { parts: [{ text: 'Answer' }] }, finishReason: 'STOP' }),
       ]),
     ).toEqual([
@@ -34,8 +41,18 @@ describe('GeminiStreamMapper', () => {
   it('closes reasoning that never reached an answer at the end, and picks the candidate with index 0 wherever it is', () => {
     expect(
       run([
-        { candidates: [{ index: 1, content: { parts: [{ text: 'other' }] } }, { index: 0, content: { parts: [{ thought: true, text: 'thinking' }] } }] },
-        { candidates: [{ index: 1, finishReason: 'STOP' }, { index: 0, finishReason: 'MAX_TOKENS' }] },
+        {
+          candidates: [
+            { index: 1, content: { parts: [{ text: 'other' }] } },
+            { index: 0, content: { parts: [{ thought: true, text: 'thinking' }] } },
+          ],
+        },
+        {
+          candidates: [
+            { index: 1, finishReason: 'STOP' },
+            { index: 0, finishReason: 'MAX_TOKENS' },
+          ],
+        },
       ]),
     ).toEqual([
       { type: 'reasoning-delta', text: 'thinking' },

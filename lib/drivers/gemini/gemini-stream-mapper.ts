@@ -145,7 +145,11 @@ export class GeminiStreamMapper {
     const raw = this.rawFinishReason;
     if (raw === undefined) throw new ConnectionException(ErrorMessages.streamEndedEarly(PROVIDER), { provider: PROVIDER });
     if (this.metadata) {
-      const metadata = { ...this.metadata, ...(this.modelVersion && { modelVersion: this.modelVersion }), ...(this.responseId && { responseId: this.responseId }) };
+      const metadata = {
+        ...this.metadata,
+        ...(this.modelVersion && { modelVersion: this.modelVersion }),
+        ...(this.responseId && { responseId: this.responseId }),
+      };
       this.emit({ type: 'provider-metadata', metadata });
     }
     const finishReason = raw === 'STOP' && this.toolCalls > 0 ? 'tool_calls' : mapGeminiFinishReason(raw);

@@ -179,9 +179,7 @@ describe('GeminiDriver against a local Gemini Developer API', () => {
       },
     });
     const start = parts[0] as Extract<DriverStreamPart, { type: 'response-start' }>;
-    expect(start.warnings).toEqual([
-      { type: 'unsupported-option', option: 'user', message: 'gemini does not support user; it was not sent.' },
-    ]);
+    expect(start.warnings).toEqual([{ type: 'unsupported-option', option: 'user', message: 'gemini does not support user; it was not sent.' }]);
   });
 
   it('applies the engine configuration under the call options, and reports its defaults', async () => {
@@ -231,11 +229,23 @@ describe('GeminiDriver against a local Gemini Developer API', () => {
   it.each([
     [
       'an image URL without mimeType, naming the part',
-      [{ role: 'user', content: [{ type: 'text', text: 'Look' }, { type: 'image', url: 'https://example.com/cat' }] }],
+      [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Look' },
+            { type: 'image', url: 'https://example.com/cat' },
+          ],
+        },
+      ],
       /^messages\[0\]\.content\[1\]: gemini needs the mimeType of an image given by URL/,
     ],
     ['only system messages', [{ role: 'system', content: 'Be nice.' }], /at least one user or assistant message/],
-    ['an image in a system message', [{ role: 'system', content: [{ type: 'image', data: 'AA', mimeType: 'image/png' }] }], /takes only text in system messages/],
+    [
+      'an image in a system message',
+      [{ role: 'system', content: [{ type: 'image', data: 'AA', mimeType: 'image/png' }] }],
+      /takes only text in system messages/,
+    ],
   ] as [string, EngineMessage[], RegExp][])('rejects %s with a ValidationException before any request', async (_what, messages, message) => {
     const { error, parts } = await collect(call(messages));
     expect(error).toBeInstanceOf(ValidationException);

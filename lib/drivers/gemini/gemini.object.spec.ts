@@ -44,7 +44,8 @@ describe('EngineService.object() on the Gemini engine, against a local Gemini AP
   });
 
   it('sends the DTO as responseSchema (Gemini’s subset), and returns a validated instance, mode native', async () => {
-    const json = '{"name": "Ada Lovelace", "email": "ada@example.com", "kind": "person", "age": 36, "tags": ["math", "engines"], "address": {"city": "London"}}';
+    const json =
+      '{"name": "Ada Lovelace", "email": "ada@example.com", "kind": "person", "age": 36, "tags": ["math", "engines"], "address": {"city": "London"}}';
     const pieces = json.match(/.{1,9}/gs)!;
     server.respond(async (_req, res) => {
       startEventStream(res);
@@ -54,10 +55,19 @@ describe('EngineService.object() on the Gemini engine, against a local Gemini AP
       await writeSplit(res, frames.map((f) => `data: ${f}\r\n\r\n`).join(''), 5, 0);
       res.end();
     });
-    const result = await lastValueFrom(engine.object([{ role: 'user', content: 'Ada Lovelace, 36, ada@example.com, London. Tags: math, engines.' }], { engine: 'gemini', schema: ContactDto }));
+    const result = await lastValueFrom(
+      engine.object([{ role: 'user', content: 'Ada Lovelace, 36, ada@example.com, London. Tags: math, engines.' }], { engine: 'gemini', schema: ContactDto }),
+    );
     expect(result.object).toBeInstanceOf(ContactDto);
     expect(result.object.address).toBeInstanceOf(AddressDto);
-    expect(result.object).toMatchObject({ name: 'Ada Lovelace', email: 'ada@example.com', kind: 'person', age: 36, tags: ['math', 'engines'], address: { city: 'London' } });
+    expect(result.object).toMatchObject({
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      kind: 'person',
+      age: 36,
+      tags: ['math', 'engines'],
+      address: { city: 'London' },
+    });
     expect(result.mode).toBe('native');
     expect(result.warnings).toEqual([]);
 

@@ -33,7 +33,10 @@ const nowTool: DriverToolDefinition = { name: 'now', description: 'The current t
 
 /** A Gemini 2.5 answer that thinks, then calls two functions (the first carrying the thought signature). */
 const toolCallAnswer = [
-  { candidates: [{ content: { role: 'model', parts: [{ text: '**Adding**\nI need the add tool and the clock.', thought: true }] }, index: 0 }], modelVersion: MODEL },
+  {
+    candidates: [{ content: { role: 'model', parts: [{ text: '**Adding**\nI need the add tool and the clock.', thought: true }] }, index: 0 }],
+    modelVersion: MODEL,
+  },
   {
     candidates: [
       {
@@ -66,7 +69,8 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
     server.requests.length = 0;
   });
 
-  const call = (options: Partial<DriverCallOptions> = {}, messages: EngineMessage[] = hello) => driver.stream({ messages, options: { model: MODEL, ...options } });
+  const call = (options: Partial<DriverCallOptions> = {}, messages: EngineMessage[] = hello) =>
+    driver.stream({ messages, options: { model: MODEL, ...options } });
   const answer = (chunks: unknown[]) =>
     server.respond((_req, res) => {
       startEventStream(res);
@@ -106,15 +110,21 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
   it.each([
     [{ effort: 'medium' }, { thinkingBudget: 8192, includeThoughts: true }],
     [{ effort: 'high' }, { thinkingBudget: 24576, includeThoughts: true }],
-    [{ effort: 'high', budgetTokens: 2048 }, { thinkingBudget: 2048, includeThoughts: true }],
+    [
+      { effort: 'high', budgetTokens: 2048 },
+      { thinkingBudget: 2048, includeThoughts: true },
+    ],
     [{}, { includeThoughts: true }],
-  ] as [ReasoningOptions, Record<string, unknown>][])('maps reasoning %j to thinkingConfig %j; providerOptions.thinkingConfig wins field by field', async (reasoning, expected) => {
-    answer(toolCallAnswer);
-    await collect(call({ reasoning }));
-    expect(server.lastRequest.body.generationConfig.thinkingConfig).toEqual(expected);
-    await collect(call({ reasoning, providerOptions: { thinkingConfig: { thinkingBudget: 0 } } }));
-    expect(server.lastRequest.body.generationConfig.thinkingConfig).toEqual({ ...expected, thinkingBudget: 0 });
-  });
+  ] as [ReasoningOptions, Record<string, unknown>][])(
+    'maps reasoning %j to thinkingConfig %j; providerOptions.thinkingConfig wins field by field',
+    async (reasoning, expected) => {
+      answer(toolCallAnswer);
+      await collect(call({ reasoning }));
+      expect(server.lastRequest.body.generationConfig.thinkingConfig).toEqual(expected);
+      await collect(call({ reasoning, providerOptions: { thinkingConfig: { thinkingBudget: 0 } } }));
+      expect(server.lastRequest.body.generationConfig.thinkingConfig).toEqual({ ...expected, thinkingBudget: 0 });
+    },
+  );
 
   it('adds providerOptions tools (e.g. Google Search grounding) after the declared functions', async () => {
     answer(toolCallAnswer);
@@ -164,7 +174,10 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
     answer(toolCallAnswer);
     const first = await collect(call({ tools: [addTool, nowTool] }));
     const calls = first.parts.filter((p): p is Extract<DriverStreamPart, { type: 'tool-call-end' }> => p.type === 'tool-call-end');
-    const reasoning = first.parts.filter((p) => p.type === 'reasoning-delta').map((p) => (p as { text: string }).text).join('');
+    const reasoning = first.parts
+      .filter((p) => p.type === 'reasoning-delta')
+      .map((p) => (p as { text: string }).text)
+      .join('');
 
     answer([{ candidates: [{ content: { role: 'model', parts: [{ text: '2 + 3 = 5; it is noon.' }] }, finishReason: 'STOP', index: 0 }] }]);
     const followUp: EngineMessage[] = [
@@ -173,7 +186,13 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
         role: 'assistant',
         content: [
           { type: 'reasoning', text: reasoning },
-          ...calls.map((c) => ({ type: 'tool-call' as const, id: c.id, name: c.name, args: JSON.parse(c.argsText), ...(c.providerMetadata && { providerMetadata: c.providerMetadata }) })),
+          ...calls.map((c) => ({
+            type: 'tool-call' as const,
+            id: c.id,
+            name: c.name,
+            args: JSON.parse(c.argsText),
+            ...(c.providerMetadata && { providerMetadata: c.providerMetadata }),
+          })),
         ],
       },
       {
@@ -221,7 +240,13 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
             { type: 'file', url: 'data:text/plain;base64,aGVsbG8=', mimeType: 'text/plain' },
           ],
         },
-        { role: 'assistant', content: [{ type: 'text', text: 'Read.' }, { type: 'reasoning', text: '', signature: SIGNATURE }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Read.' },
+            { type: 'reasoning', text: '', signature: SIGNATURE },
+          ],
+        },
         { role: 'user', content: 'Summarise' },
       ]),
     );
@@ -277,44 +302,63 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
       'gemini cannot take the JSON Schema of responseFormat: properties.level.enum: Gemini takes only string values in "enum".',
       hello,
     ],
-    ['a toolChoice naming no given tool', { tools: [nowTool], toolChoice: { name: 'add' } }, 'toolChoice names the tool "add", which is not among the tools given to gemini.', hello],
+    [
+      'a toolChoice naming no given tool',
+      { tools: [nowTool], toolChoice: { name: 'add' } },
+      'toolChoice names the tool "add", which is not among the tools given to gemini.',
+      hello,
+    ],
     [
       'tool-call arguments that are not an object',
       {},
       'messages[1].content[0]: gemini takes the arguments of a tool call as a JSON object.',
       [...hello, { role: 'assistant', content: [{ type: 'tool-call', id: 'x', name: 'now', args: [1] }] }],
     ],
-  ] as [string, Partial<DriverCallOptions>, string, EngineMessage[]][])('rejects %s with a ValidationException before any request', async (_what, options, message, messages) => {
-    const { error, parts } = await collect(call(options, messages));
-    expect(error).toBeInstanceOf(ValidationException);
-    expect((error as Error).message).toBe(message);
-    expect(error).toMatchObject({ provider: 'gemini', engine: 'gemini' });
-    expect(parts).toEqual([]);
-    expect(server.requests).toHaveLength(0);
-  });
+  ] as [string, Partial<DriverCallOptions>, string, EngineMessage[]][])(
+    'rejects %s with a ValidationException before any request',
+    async (_what, options, message, messages) => {
+      const { error, parts } = await collect(call(options, messages));
+      expect(error).toBeInstanceOf(ValidationException);
+      expect((error as Error).message).toBe(message);
+      expect(error).toMatchObject({ provider: 'gemini', engine: 'gemini' });
+      expect(parts).toEqual([]);
+      expect(server.requests).toHaveLength(0);
+    },
+  );
 
   it('warns that parallelToolCalls: false cannot be honoured', async () => {
     answer(toolCallAnswer);
     const { parts } = await collect(call({ tools: [nowTool], parallelToolCalls: false }));
     expect((parts[0] as Extract<DriverStreamPart, { type: 'response-start' }>).warnings).toEqual([
-      { type: 'unsupported-option', option: 'parallelToolCalls', message: 'gemini does not support parallelToolCalls (the model may call several functions at once); it was not sent.' },
+      {
+        type: 'unsupported-option',
+        option: 'parallelToolCalls',
+        message: 'gemini does not support parallelToolCalls (the model may call several functions at once); it was not sent.',
+      },
     ]);
   });
 
   it('sends grounding sources once per URL, and the safety ratings and grounding metadata as provider-metadata before the finish', async () => {
     const grounding = {
-      groundingChunks: [
-        { web: { uri: 'https://a.example/x', title: 'A' } },
-        { web: { uri: 'https://b.example/y', title: 'B' } },
-      ],
+      groundingChunks: [{ web: { uri: 'https://a.example/x', title: 'A' } }, { web: { uri: 'https://b.example/y', title: 'B' } }],
       webSearchQueries: ['q'],
     };
     const ratings = [{ category: 'HARM_CATEGORY_HARASSMENT', probability: 'NEGLIGIBLE' }];
     answer([
-      { candidates: [{ content: { role: 'model', parts: [{ text: 'Found it.' }] }, index: 0, groundingMetadata: grounding }], responseId: 'r-1', modelVersion: MODEL },
+      {
+        candidates: [{ content: { role: 'model', parts: [{ text: 'Found it.' }] }, index: 0, groundingMetadata: grounding }],
+        responseId: 'r-1',
+        modelVersion: MODEL,
+      },
       {
         candidates: [
-          { content: { role: 'model', parts: [{ text: '' }] }, index: 0, finishReason: 'STOP', safetyRatings: ratings, citationMetadata: { citationSources: [{ uri: 'https://a.example/x' }, { uri: 'https://c.example/z' }] } },
+          {
+            content: { role: 'model', parts: [{ text: '' }] },
+            index: 0,
+            finishReason: 'STOP',
+            safetyRatings: ratings,
+            citationMetadata: { citationSources: [{ uri: 'https://a.example/x' }, { uri: 'https://c.example/z' }] },
+          },
         ],
         responseId: 'r-1',
         modelVersion: MODEL,
@@ -371,11 +415,18 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
       });
       const { error } = await collect(call());
       expect(error).toBeInstanceOf(ValidationException);
-      expect(error).toMatchObject({ status: 404, body: { error: { status: 'NOT_FOUND' } }, message: 'gemini rejected the request: models/x is not found for API version v1beta' });
+      expect(error).toMatchObject({
+        status: 404,
+        body: { error: { status: 'NOT_FOUND' } },
+        message: 'gemini rejected the request: models/x is not found for API version v1beta',
+      });
     });
 
     it('an error event framed as data: → mapped from its own code (CANCELLED on Google’s side → ProviderServerException, retryable)', async () => {
-      answer([{ candidates: [{ content: { parts: [{ text: 'x' }] }, index: 0 }] }, { error: { code: 499, message: 'The operation was cancelled.', status: 'CANCELLED' } }]);
+      answer([
+        { candidates: [{ content: { parts: [{ text: 'x' }] }, index: 0 }] },
+        { error: { code: 499, message: 'The operation was cancelled.', status: 'CANCELLED' } },
+      ]);
       const { error } = await collect(call());
       expect(error).toBeInstanceOf(ProviderServerException);
       expect(error).toMatchObject({ status: 499, retryable: true });
@@ -392,7 +443,13 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
     });
 
     it('a line longer than the engine’s maxEventLength → ProviderStreamLimitException, not the process', async () => {
-      const capped = await createGeminiDriver('gemini', { apiKey: KEY, baseURL: server.url, model: MODEL, maxEventLength: 1000, headers: { 'x-gateway-key': 'gw-1' } });
+      const capped = await createGeminiDriver('gemini', {
+        apiKey: KEY,
+        baseURL: server.url,
+        model: MODEL,
+        maxEventLength: 1000,
+        headers: { 'x-gateway-key': 'gw-1' },
+      });
       answer([{ candidates: [{ content: { parts: [{ text: 'y'.repeat(2000) }] }, index: 0, finishReason: 'STOP' }] }]);
       const { error } = await collect(capped.stream({ messages: hello, options: { model: MODEL } }));
       capped.close();
@@ -423,7 +480,11 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
           engine: 'gemini',
           maxSteps: 3,
           tools: {
-            add: { description: addTool.description, parameters: addTool.parameters, execute: (args: { a: number; b: number }) => (ran.push(args), { sum: args.a + args.b }) },
+            add: {
+              description: addTool.description,
+              parameters: addTool.parameters,
+              execute: (args: { a: number; b: number }) => (ran.push(args), { sum: args.a + args.b }),
+            },
             now: { description: 'The current time', parameters: { type: 'object', properties: {} }, execute: () => ({ iso: '2026-12-01T12:00:00Z' }) },
           },
         })
@@ -447,10 +508,7 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
       },
       {
         role: 'user',
-        parts: [
-          { functionResponse: { name: 'add', response: { sum: 5 } } },
-          { functionResponse: { name: 'now', response: { iso: '2026-12-01T12:00:00Z' } } },
-        ],
+        parts: [{ functionResponse: { name: 'add', response: { sum: 5 } } }, { functionResponse: { name: 'now', response: { iso: '2026-12-01T12:00:00Z' } } }],
       },
     ]);
   });
@@ -460,13 +518,19 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
     const engine = new EngineService({ engine: { drivers: { gemini: driver }, retry: { maxRetries: 0 } } }, new Map([['gemini', driver]]));
     const chunks = await new Promise<EngineChunk[]>((resolve, reject) => {
       const seen: EngineChunk[] = [];
-      engine.stream(hello, { engine: 'gemini', reasoning: { effort: 'low' } }).subscribe({ next: (c) => seen.push(c), error: reject, complete: () => resolve(seen) });
+      engine
+        .stream(hello, { engine: 'gemini', reasoning: { effort: 'low' } })
+        .subscribe({ next: (c) => seen.push(c), error: reject, complete: () => resolve(seen) });
     });
     expect(chunks.flatMap((c) => (c.toolCall ? [{ name: c.toolCall.name, args: c.toolCall.args }] : []))).toEqual([
       { name: 'add', args: { a: 2, b: 3 } },
       { name: 'now', args: {} },
     ]);
     expect(chunks.map((c) => c.reasoning ?? '').join('')).toBe('**Adding**\nI need the add tool and the clock.');
-    expect(chunks[chunks.length - 1]).toMatchObject({ finishReason: 'tool_calls', rawFinishReason: 'STOP', usage: { reasoningTokens: 40, cachedInputTokens: 16 } });
+    expect(chunks[chunks.length - 1]).toMatchObject({
+      finishReason: 'tool_calls',
+      rawFinishReason: 'STOP',
+      usage: { reasoningTokens: 40, cachedInputTokens: 16 },
+    });
   });
 });

@@ -102,7 +102,10 @@ export function geminiErrorContext(engine: string, apiKey: string | undefined): 
 /** An error object Gemini sent inside a 200 stream (`data: {"error":…}`, or bare on Vertex AI). */
 export function mapGeminiStreamError(body: unknown, headers: Headers | undefined, context: ProviderErrorContext): EngineException {
   const code = googleErrorOf(body)?.code;
-  return exceptionFromFacts({ kind: 500, ...readGeminiErrorBody(body, undefined), status: typeof code === 'number' ? code : undefined, headers, body }, context);
+  return exceptionFromFacts(
+    { kind: 500, ...readGeminiErrorBody(body, undefined), status: typeof code === 'number' ? code : undefined, headers, body },
+    context,
+  );
 }
 
 /**
@@ -113,6 +116,9 @@ export function mapGeminiStreamError(body: unknown, headers: Headers | undefined
 export function mapGeminiError(error: unknown, context: ProviderErrorContext): EngineException {
   return (
     mapProviderFailure(error, context, readGeminiErrorBody) ??
-    new ConnectionException(ErrorMessages.connection(PROVIDER, redactSecrets(rootCauseMessage(error), context.secrets)), { provider: PROVIDER, engine: context.engine })
+    new ConnectionException(ErrorMessages.connection(PROVIDER, redactSecrets(rootCauseMessage(error), context.secrets)), {
+      provider: PROVIDER,
+      engine: context.engine,
+    })
   );
 }

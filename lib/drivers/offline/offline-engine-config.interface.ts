@@ -2,14 +2,7 @@ import type { JsonSchema } from '../../interfaces/tool.interface.js';
 import type { EngineMessage } from '../../interfaces/engine-message.interface.js';
 
 /** Which typed error the offline engine raises when scripted to fail. */
-export type OfflineFailureKind =
-  | 'authentication'
-  | 'rate_limit'
-  | 'invalid_request'
-  | 'connection'
-  | 'overloaded'
-  | 'provider_error'
-  | 'content_filter';
+export type OfflineFailureKind = 'authentication' | 'rate_limit' | 'invalid_request' | 'connection' | 'overloaded' | 'provider_error' | 'content_filter';
 
 /** A scripted failure. */
 export interface OfflineFailure {

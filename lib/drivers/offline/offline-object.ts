@@ -25,7 +25,27 @@ const PHONE = /\+?\d[\d ().-]{6,}\d/;
 const URL_PATTERN = /https?:\/\/[^\s"'<>]+/;
 const COMPANY = /\b(?:at|from|with|for|of)\s+((?:[A-Z][\w&.'-]*)(?:\s+(?:[A-Z][\w&.'-]*|&))*)/;
 const COMPANY_SUFFIX = /\b((?:[A-Z][\w&'-]*\s+)+(?:Inc|Ltd|LLC|GmbH|SA|AG|Corp|Co)\b\.?)/;
-const NOT_NAMES = new Set(['Contact', 'Please', 'Hi', 'Hello', 'Dear', 'Call', 'Email', 'Meet', 'The', 'This', 'Our', 'My', 'Extract', 'From', 'Text', 'Reach', 'Write', 'Thanks', 'Regards']);
+const NOT_NAMES = new Set([
+  'Contact',
+  'Please',
+  'Hi',
+  'Hello',
+  'Dear',
+  'Call',
+  'Email',
+  'Meet',
+  'The',
+  'This',
+  'Our',
+  'My',
+  'Extract',
+  'From',
+  'Text',
+  'Reach',
+  'Write',
+  'Thanks',
+  'Regards',
+]);
 
 function company(text: string): string | undefined {
   return (COMPANY_SUFFIX.exec(text)?.[1] ?? COMPANY.exec(text)?.[1])?.trim();
@@ -38,7 +58,8 @@ function personName(text: string): string | undefined {
   // the first run of capitalised words next to each other
   for (let i = 0; i < words.length; i++) {
     const run = [words[i]];
-    while (i + 1 < words.length && rest.slice(run[run.length - 1].index! + run[run.length - 1][0].length, words[i + 1].index).trim() === '') run.push(words[++i]);
+    while (i + 1 < words.length && rest.slice(run[run.length - 1].index! + run[run.length - 1][0].length, words[i + 1].index).trim() === '')
+      run.push(words[++i]);
     if (run.length >= 2) return run.map((m) => m[0]).join(' ');
   }
   return words[0]?.[0];

@@ -44,7 +44,9 @@ function textOf(message: EngineMessage | undefined): string {
 }
 
 function defaultReply(messages: EngineMessage[]): string {
-  const question = textOf([...messages].reverse().find((m) => m.role === 'user')).trim().slice(0, 200);
+  const question = textOf([...messages].reverse().find((m) => m.role === 'user'))
+    .trim()
+    .slice(0, 200);
   const turns = messages.filter((m) => m.role !== 'system').length;
   return (
     `This is the offline engine answering "${question}". ` +

@@ -59,7 +59,13 @@ describe('convertToOpenAIMessages', () => {
     expect(
       convertToOpenAIMessages(
         [
-          { role: 'system', content: [{ type: 'text', text: 'One. ' }, { type: 'text', text: 'Two.' }] },
+          {
+            role: 'system',
+            content: [
+              { type: 'text', text: 'One. ' },
+              { type: 'text', text: 'Two.' },
+            ],
+          },
           { role: 'assistant', content: [{ type: 'text', text: 'Yes' }] },
         ],
         context,
@@ -71,7 +77,15 @@ describe('convertToOpenAIMessages', () => {
   });
 
   it('rejects base64 image data without a mimeType', () => {
-    const error = failure([{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image', data: 'AAAA' }] }]);
+    const error = failure([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'x' },
+          { type: 'image', data: 'AAAA' },
+        ],
+      },
+    ]);
     expect(error.message).toBe('messages[0].content[1]: an image part with base64 data needs its mimeType (e.g. image/png).');
     expect(error.provider).toBe('openai');
     expect(error.retryable).toBe(false);
@@ -149,7 +163,9 @@ describe('convertToOpenAIMessages', () => {
   });
 
   it('sends a file given as base64 data as a file part, and refuses one given by URL', () => {
-    const [message] = convertToOpenAIMessages([{ role: 'user', content: [{ type: 'file', data: 'JVBERi0=', mimeType: 'application/pdf', filename: 'a.pdf' }] }]);
+    const [message] = convertToOpenAIMessages([
+      { role: 'user', content: [{ type: 'file', data: 'JVBERi0=', mimeType: 'application/pdf', filename: 'a.pdf' }] },
+    ]);
     expect(message).toEqual({ role: 'user', content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } }] });
     expect(failure([{ role: 'user', content: [{ type: 'file', url: 'https://x/a.pdf', mimeType: 'application/pdf' }] }]).message).toContain('file (by URL');
   });

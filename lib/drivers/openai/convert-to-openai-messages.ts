@@ -80,7 +80,8 @@ function assistantMessage(message: EngineMessage, index: number, context: Conver
   const calls: OpenAIToolCall[] = [];
   message.content.forEach((part, partIndex) => {
     if (part.type === 'text') text += part.text;
-    else if (part.type === 'tool-call') calls.push({ id: part.id, type: 'function', function: { name: part.name, arguments: JSON.stringify(part.args ?? {}) } });
+    else if (part.type === 'tool-call')
+      calls.push({ id: part.id, type: 'function', function: { name: part.name, arguments: JSON.stringify(part.args ?? {}) } });
     else if (part.type !== 'reasoning') {
       throw invalid(context, index, `.content[${partIndex}]: ` + ErrorMessages.partNotAllowedForRole(context.label, message.role, String(part.type)));
     }
@@ -123,9 +124,7 @@ export function convertToOpenAIMessages(
         return {
           role: 'user',
           content:
-            typeof message.content === 'string'
-              ? message.content
-              : message.content.map((part, partIndex) => convertUserPart(part, index, partIndex, context)),
+            typeof message.content === 'string' ? message.content : message.content.map((part, partIndex) => convertUserPart(part, index, partIndex, context)),
         };
       default:
         throw invalid(context, index, '.role must be one of system, user, assistant, tool.');

@@ -1,11 +1,5 @@
 import { APIConnectionTimeoutError, APIError, APIUserAbortError, RateLimitError } from 'openai';
-import {
-  ConnectionException,
-  EngineException,
-  ProviderServerException,
-  RateLimitException,
-  ValidationException,
-} from '../../errors/engine.exception.js';
+import { ConnectionException, EngineException, ProviderServerException, RateLimitException, ValidationException } from '../../errors/engine.exception.js';
 import { mapOpenAIError } from './map-openai-error.js';
 import { ProviderResponseError, expectEventStream } from '../transport/provider-transport.js';
 
@@ -27,7 +21,12 @@ describe('mapOpenAIError', () => {
   });
 
   it('reads the retry delay of an SDK RateLimitError from its headers', () => {
-    const sdkError = new RateLimitError(429, { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' }, undefined, new Headers({ 'retry-after-ms': '250' }));
+    const sdkError = new RateLimitError(
+      429,
+      { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' },
+      undefined,
+      new Headers({ 'retry-after-ms': '250' }),
+    );
     const error = mapOpenAIError(sdkError, context);
     expect(error).toBeInstanceOf(RateLimitException);
     expect((error as RateLimitException).retryAfter).toBe(250);
@@ -86,7 +85,9 @@ describe('expectEventStream (what replaced capturing error bodies for the SDK)',
   });
 
   it('keeps the status, headers and body of an error response for the mapper', async () => {
-    const error = (await check(new Response('{"message":"nope"}', { status: 422, headers: { 'x-request-id': 'req_1' } })).catch((e: unknown) => e)) as ProviderResponseError;
+    const error = (await check(new Response('{"message":"nope"}', { status: 422, headers: { 'x-request-id': 'req_1' } })).catch(
+      (e: unknown) => e,
+    )) as ProviderResponseError;
     expect(error.status).toBe(422);
     expect(error.headers.get('x-request-id')).toBe('req_1');
     expect(error.bodyText).toBe('{"message":"nope"}');

@@ -37,8 +37,7 @@ export type OpenAIToolChoice = 'auto' | 'none' | 'required' | { type: 'function'
 
 /** `response_format`. */
 export type OpenAIResponseFormat =
-  | { type: 'json_object' }
-  | { type: 'json_schema'; json_schema: { name: string; description?: string; schema: Record<string, unknown>; strict: boolean } };
+  { type: 'json_object' } | { type: 'json_schema'; json_schema: { name: string; description?: string; schema: Record<string, unknown>; strict: boolean } };
 
 /** The request body sent to `POST {baseURL}/chat/completions`. */
 export interface OpenAIChatRequestBody {
@@ -108,10 +107,7 @@ export interface OpenAIChatChunk {
 export interface OpenAIChatClient {
   chat: {
     completions: {
-      create(
-        body: OpenAIChatRequestBody,
-        options: { signal: AbortSignal },
-      ): { asResponse(): Promise<Response> };
+      create(body: OpenAIChatRequestBody, options: { signal: AbortSignal }): { asResponse(): Promise<Response> };
     };
   };
 }

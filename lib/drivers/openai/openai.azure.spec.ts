@@ -19,7 +19,14 @@ beforeEach(() => {
   server.respond((_req, res) => {
     startEventStream(res, { 'apim-request-id': 'req-azure-1' });
     res.write(sseFrame({ id: '', object: '', created: 0, model: '', choices: [], prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] }));
-    res.write(sseFrame({ id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'Hej' }, finish_reason: null, content_filter_results: {} }] }));
+    res.write(
+      sseFrame({
+        id: 'c1',
+        object: 'chat.completion.chunk',
+        model: 'gpt-4o-mini',
+        choices: [{ index: 0, delta: { content: 'Hej' }, finish_reason: null, content_filter_results: {} }],
+      }),
+    );
     res.write(sseFrame({ id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4o-mini', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }));
     res.end('data: [DONE]\n\n');
   });
@@ -27,7 +34,12 @@ beforeEach(() => {
 
 describe('Azure OpenAI (engine option azure)', () => {
   it('posts to the deployment URL with api-version and the key in api-key, and streams the answer', async () => {
-    const driver = await createOpenAIDriver('azure', { apiKey: KEY, baseURL: server.url, azure: { apiVersion: '2024-10-21', deployment: 'chat-prod' }, headers: { 'x-ms-client-request-id': 'bupple-1' } });
+    const driver = await createOpenAIDriver('azure', {
+      apiKey: KEY,
+      baseURL: server.url,
+      azure: { apiVersion: '2024-10-21', deployment: 'chat-prod' },
+      headers: { 'x-ms-client-request-id': 'bupple-1' },
+    });
     try {
       const outcome = await collect(driver.stream({ messages: [{ role: 'user', content: 'hi' }], options: { model: 'gpt-4o-mini' } }));
       expect(outcome.error).toBeUndefined();
@@ -55,7 +67,9 @@ describe('Azure OpenAI (engine option azure)', () => {
   });
 
   it("maps Azure's 401 body like OpenAI's, without the key", async () => {
-    server.respond((_req, res) => sendJsonError(res, 401, { error: { code: '401', message: 'Access denied due to invalid subscription key or wrong API endpoint.' } }));
+    server.respond((_req, res) =>
+      sendJsonError(res, 401, { error: { code: '401', message: 'Access denied due to invalid subscription key or wrong API endpoint.' } }),
+    );
     const driver = await createOpenAIDriver('azure', { apiKey: KEY, baseURL: server.url, azure: { apiVersion: '2024-10-21', deployment: 'd' } });
     try {
       const outcome = await collect(driver.stream({ messages: [{ role: 'user', content: 'hi' }], options: { model: 'm' } }));

@@ -442,7 +442,13 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
                 { type: 'audio', data: 'SUQzBAAAAAAA', mimeType: 'audio/mpeg' },
               ],
             },
-            { role: 'assistant', content: [{ type: 'text', text: 'A cat, ' }, { type: 'text', text: 'and a sound.' }] },
+            {
+              role: 'assistant',
+              content: [
+                { type: 'text', text: 'A cat, ' },
+                { type: 'text', text: 'and a sound.' },
+              ],
+            },
             { role: 'user', content: 'Thanks' },
           ],
           options: OPTIONS,
@@ -524,7 +530,14 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
     it('429 with retry-after-ms → RateLimitException with that delay', async () => {
       const error = await failWith(
         429,
-        { error: { message: 'Rate limit reached for gpt-4o-mini on requests per min (RPM): Limit 3, Used 3, Requested 1.', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+        {
+          error: {
+            message: 'Rate limit reached for gpt-4o-mini on requests per min (RPM): Limit 3, Used 3, Requested 1.',
+            type: 'requests',
+            param: null,
+            code: 'rate_limit_exceeded',
+          },
+        },
         { 'retry-after-ms': '1500', 'retry-after': '2', 'x-ratelimit-remaining-requests': '0' },
       );
       expect(error).toBeInstanceOf(RateLimitException);
@@ -534,7 +547,11 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
     });
 
     it('429 with retry-after seconds → RateLimitException with the delay in ms', async () => {
-      const error = await failWith(429, { error: { message: 'Too many requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, { 'retry-after': '7' });
+      const error = await failWith(
+        429,
+        { error: { message: 'Too many requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+        { 'retry-after': '7' },
+      );
       expect(error).toBeInstanceOf(RateLimitException);
       expect((error as RateLimitException).retryAfter).toBe(7000);
       expect(error.message).toBe('openai is rate limiting requests; retry after 7 s.');
@@ -542,7 +559,11 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
 
     it('429 with retry-after as an HTTP date → RateLimitException with the delay until then', async () => {
       const at = new Date(Date.now() + 5000).toUTCString();
-      const error = await failWith(429, { error: { message: 'Too many requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, { 'retry-after': at });
+      const error = await failWith(
+        429,
+        { error: { message: 'Too many requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+        { 'retry-after': at },
+      );
       const retryAfter = (error as RateLimitException).retryAfter!;
       // the date has whole seconds, and a little time passes on the way
       expect(retryAfter).toBeGreaterThan(2500);
@@ -551,7 +572,12 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
 
     it('429 insufficient_quota → RateLimitException that is not worth retrying', async () => {
       const error = await failWith(429, {
-        error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' },
+        error: {
+          message: 'You exceeded your current quota, please check your plan and billing details.',
+          type: 'insufficient_quota',
+          param: null,
+          code: 'insufficient_quota',
+        },
       });
       expect(error).toBeInstanceOf(RateLimitException);
       expect(error.retryable).toBe(false);
@@ -560,7 +586,12 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
 
     it("400 → ValidationException quoting the provider's message, with the body", async () => {
       const body = {
-        error: { message: "Invalid value for 'temperature': must be between 0 and 2.", type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' },
+        error: {
+          message: "Invalid value for 'temperature': must be between 0 and 2.",
+          type: 'invalid_request_error',
+          param: 'temperature',
+          code: 'invalid_value',
+        },
       };
       const error = await failWith(400, body);
       expect(error).toBeInstanceOf(ValidationException);
@@ -581,7 +612,12 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
 
     it('404 (unknown model) → ValidationException', async () => {
       const error = await failWith(404, {
-        error: { message: 'The model `gpt-9` does not exist or you do not have access to it.', type: 'invalid_request_error', param: null, code: 'model_not_found' },
+        error: {
+          message: 'The model `gpt-9` does not exist or you do not have access to it.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'model_not_found',
+        },
       });
       expect(error).toBeInstanceOf(ValidationException);
       expect(error.message).toContain('The model `gpt-9` does not exist');
@@ -592,7 +628,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       const error = await failWith(422, body);
       expect(error).toBeInstanceOf(ValidationException);
       expect(error.body).toEqual(body);
-      expect(error.message).toContain("maximum context length is 4096 tokens");
+      expect(error.message).toContain('maximum context length is 4096 tokens');
     });
 
     it('408 → ConnectionException, retryable', async () => {
@@ -645,7 +681,9 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.parts).toEqual([]); // no response-start: the SSE layer can still answer 502
       expect(outcome.error).toBeInstanceOf(ProviderServerException);
-      expect((outcome.error as EngineException).message).toBe('openai answered HTTP 200 with content type "text/html; charset=utf-8" instead of an event stream.');
+      expect((outcome.error as EngineException).message).toBe(
+        'openai answered HTTP 200 with content type "text/html; charset=utf-8" instead of an event stream.',
+      );
       expect((outcome.error as EngineException).retryable).toBe(false);
       expect((outcome.error as EngineException).body).toBe('<html><body>Please sign in</body></html>');
     });
@@ -679,7 +717,11 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
     });
 
     it('503 → ProviderOverloadedException with retry-after', async () => {
-      const error = await failWith(503, { error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', param: null, code: null } }, { 'retry-after': '3' });
+      const error = await failWith(
+        503,
+        { error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', param: null, code: null } },
+        { 'retry-after': '3' },
+      );
       expect(error).toBeInstanceOf(ProviderOverloadedException);
       expect(error.status).toBe(503);
       expect(error.retryable).toBe(true);
@@ -821,7 +863,9 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       expect(outcome.parts.at(-1)).toEqual({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop', usage: expected.usage });
       expect(server.lastRequest.headers['openai-organization']).toBeUndefined();
 
-      server.respond((_req, res) => sendJsonError(res, 404, { error: { message: 'model "llama9" not found, try pulling it first', type: 'api_error', param: null, code: null } }));
+      server.respond((_req, res) =>
+        sendJsonError(res, 404, { error: { message: 'model "llama9" not found, try pulling it first', type: 'api_error', param: null, code: null } }),
+      );
       const failed = await collect(ollama.stream({ messages: HELLO, options: { model: 'llama9' } }));
       expect(failed.error).toBeInstanceOf(ValidationException);
       expect((failed.error as EngineException).engine).toBe('ollama');

@@ -239,7 +239,6 @@ export class OpenAIDriver implements EngineDriver {
   close(): void {
     this.onClose?.();
   }
-
 }
 
 /**
@@ -275,4 +274,3 @@ export async function createOpenAIDriver(name: string, config: OpenAIEngineConfi
   }
   return new OpenAIDriver(name, config, client, () => transport.close());
 }
-

@@ -59,7 +59,11 @@ async function bodyFor(options: Partial<DriverCallOptions>, messages: EngineMess
 }
 
 describe('the request', () => {
-  const weather = { name: 'weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+  const weather = {
+    name: 'weather',
+    description: 'Weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  };
 
   it('sends tools as functions, and parallelToolCalls', async () => {
     const { body } = await bodyFor({ tools: [weather, { name: 'now', parameters: { type: 'object', properties: {} } }], parallelToolCalls: false });
@@ -86,7 +90,11 @@ describe('the request', () => {
     expect(body.reasoning_effort).toBe('high');
     expect(body).not.toHaveProperty('budget_tokens');
     expect(start.warnings).toEqual([
-      { type: 'unsupported-option', option: 'reasoning.budgetTokens', message: 'openai does not support reasoning.budgetTokens (it takes reasoning.effort); it was not sent.' },
+      {
+        type: 'unsupported-option',
+        option: 'reasoning.budgetTokens',
+        message: 'openai does not support reasoning.budgetTokens (it takes reasoning.effort); it was not sent.',
+      },
     ]);
   });
 
@@ -99,7 +107,12 @@ describe('the request', () => {
         name: 'Contact_DTO',
         description: 'A contact',
         strict: true,
-        schema: { type: 'object', properties: { name: { type: 'string' }, email: { type: ['string', 'null'] } }, required: ['name', 'email'], additionalProperties: false },
+        schema: {
+          type: 'object',
+          properties: { name: { type: 'string' }, email: { type: ['string', 'null'] } },
+          required: ['name', 'email'],
+          additionalProperties: false,
+        },
       },
     });
     expect(body.messages).toEqual([{ role: 'user', content: 'hi' }]);
@@ -109,7 +122,10 @@ describe('the request', () => {
 
   it('sends a schema whose root is no object without strict mode, with a warning', async () => {
     const { body, start } = await bodyFor({ responseFormat: { type: 'json', schema: { type: 'array', items: { type: 'string' } } } });
-    expect(body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'response', strict: false, schema: { type: 'array', items: { type: 'string' } } } });
+    expect(body.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'response', strict: false, schema: { type: 'array', items: { type: 'string' } } },
+    });
     expect(start.warnings.map((w) => w.option)).toEqual(['responseFormat']);
   });
 
@@ -123,7 +139,9 @@ describe('the request', () => {
       expect(body.messages[0].content).toContain(JSON.stringify(schema));
       expect(body.messages[1]).toEqual({ role: 'user', content: 'hi' });
       expect(start.structuredOutputMode).toBe('json_object');
-      expect(start.warnings).toEqual([expect.objectContaining({ type: 'other', option: 'responseFormat', message: expect.stringContaining("structuredOutput: 'json_object'") })]);
+      expect(start.warnings).toEqual([
+        expect.objectContaining({ type: 'other', option: 'responseFormat', message: expect.stringContaining("structuredOutput: 'json_object'") }),
+      ]);
     } finally {
       compat.close();
     }
@@ -187,7 +205,17 @@ describe('the answer parts (each in 1-, 3- and 7-byte pieces)', () => {
       chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'now', arguments: '{}' } }] }),
       chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
       chunk({}, 'tool_calls'),
-      { id: 'chatcmpl-1', choices: [], usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70, prompt_tokens_details: { cached_tokens: 32 }, completion_tokens_details: { reasoning_tokens: 0 } } },
+      {
+        id: 'chatcmpl-1',
+        choices: [],
+        usage: {
+          prompt_tokens: 50,
+          completion_tokens: 20,
+          total_tokens: 70,
+          prompt_tokens_details: { cached_tokens: 32 },
+          completion_tokens_details: { reasoning_tokens: 0 },
+        },
+      },
     ]);
     expect(parts).toEqual([
       { type: 'tool-call-start', id: 'call_a', name: 'weather' },
@@ -232,7 +260,12 @@ describe('the answer parts (each in 1-, 3- and 7-byte pieces)', () => {
   });
 
   it('streams a refusal as text and finishes content_filter, keeping the raw finish reason', async () => {
-    const parts = await partsOf([chunk({ role: 'assistant', content: null, refusal: '' }), chunk({ refusal: "I can't" }), chunk({ refusal: ' help.' }), chunk({}, 'stop')]);
+    const parts = await partsOf([
+      chunk({ role: 'assistant', content: null, refusal: '' }),
+      chunk({ refusal: "I can't" }),
+      chunk({ refusal: ' help.' }),
+      chunk({}, 'stop'),
+    ]);
     expect(parts).toEqual([
       { type: 'text-delta', text: "I can't" },
       { type: 'text-delta', text: ' help.' },

@@ -140,7 +140,12 @@ export class OpenAIStreamReader {
       if (part.text !== '') this.text(part.text, out);
     } else if (part.type === 'thinking') {
       const thinking = part.thinking;
-      const pieces = typeof thinking === 'string' ? [thinking] : Array.isArray(thinking) ? thinking.map((t) => (isRecord(t) && typeof t.text === 'string' ? t.text : typeof t === 'string' ? t : '')) : [];
+      const pieces =
+        typeof thinking === 'string'
+          ? [thinking]
+          : Array.isArray(thinking)
+            ? thinking.map((t) => (isRecord(t) && typeof t.text === 'string' ? t.text : typeof t === 'string' ? t : ''))
+            : [];
       for (const piece of pieces) if (piece !== '') this.reasoning(piece, out);
     }
   }
@@ -193,6 +198,7 @@ export class OpenAIStreamReader {
       out(typeof title === 'string' && title !== '' ? { type: 'source', url, title } : { type: 'source', url });
     };
     if (Array.isArray(chunk.search_results)) for (const result of chunk.search_results) if (isRecord(result)) add(result.url, result.title);
-    if (Array.isArray(chunk.citations)) for (const citation of chunk.citations) add(typeof citation === 'string' ? citation : isRecord(citation) ? citation.url : undefined);
+    if (Array.isArray(chunk.citations))
+      for (const citation of chunk.citations) add(typeof citation === 'string' ? citation : isRecord(citation) ? citation.url : undefined);
   }
 }

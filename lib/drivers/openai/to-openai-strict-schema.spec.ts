@@ -37,10 +37,20 @@ describe('toOpenAIStrictSchema', () => {
       required: ['city', 'zip'],
       additionalProperties: false,
     });
-    expect(properties.tags.items).toEqual({ type: 'object', properties: { label: { type: ['string', 'null'] } }, required: ['label'], additionalProperties: false });
+    expect(properties.tags.items).toEqual({
+      type: 'object',
+      properties: { label: { type: ['string', 'null'] } },
+      required: ['label'],
+      additionalProperties: false,
+    });
     // an optional $ref cannot take a type: it is wrapped
     expect(properties.owner).toEqual({ anyOf: [{ $ref: '#/$defs/person' }, { type: 'null' }] });
-    expect((out.$defs as Record<string, unknown>).person).toEqual({ type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false });
+    expect((out.$defs as Record<string, unknown>).person).toEqual({
+      type: 'object',
+      properties: { id: { type: 'string' } },
+      required: ['id'],
+      additionalProperties: false,
+    });
   });
 
   it('adds null to an optional enum, leaves an already nullable type, and turns oneOf into anyOf', () => {
@@ -62,14 +72,22 @@ describe('toOpenAIStrictSchema', () => {
   });
 
   it('makes an optional anyOf nullable by adding a null branch, once', () => {
-    const out = toOpenAIStrictSchema({ type: 'object', properties: { x: { anyOf: [{ type: 'string' }, { type: 'null' }] }, y: { anyOf: [{ type: 'string' }] } } });
+    const out = toOpenAIStrictSchema({
+      type: 'object',
+      properties: { x: { anyOf: [{ type: 'string' }, { type: 'null' }] }, y: { anyOf: [{ type: 'string' }] } },
+    });
     const properties = out.properties as Record<string, unknown>;
     expect(properties.x).toEqual({ anyOf: [{ type: 'string' }, { type: 'null' }] });
     expect(properties.y).toEqual({ anyOf: [{ type: 'string' }, { type: 'null' }] });
   });
 
   it('closes a free-form object and one that allowed extra properties', () => {
-    expect(toOpenAIStrictSchema({ type: 'object', additionalProperties: true })).toEqual({ type: 'object', properties: {}, required: [], additionalProperties: false });
+    expect(toOpenAIStrictSchema({ type: 'object', additionalProperties: true })).toEqual({
+      type: 'object',
+      properties: {},
+      required: [],
+      additionalProperties: false,
+    });
   });
 
   it('says which roots strict mode takes', () => {

@@ -39,7 +39,13 @@ class TestServer {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), remotePort: req.socket.remotePort ?? 0 });
+        this.requests.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          remotePort: req.socket.remotePort ?? 0,
+        });
         this.handler(req, res);
       });
     });
@@ -101,7 +107,11 @@ describe('createNodeHttpFetch()', () => {
       expect(await response.text()).toBe('ok');
       const [seen] = server.requests;
       expect(seen).toMatchObject({ method: 'POST', url: '/v1/chat?x=1', body: '{"text":"héllo"}' });
-      expect(seen.headers).toMatchObject({ authorization: 'Bearer k', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength('{"text":"héllo"}')) });
+      expect(seen.headers).toMatchObject({
+        authorization: 'Bearer k',
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength('{"text":"héllo"}')),
+      });
       expect(seen.headers['accept-encoding']).toBeUndefined();
     });
 
@@ -255,16 +265,18 @@ describe('createNodeHttpFetch()', () => {
 
   describe('readResponseBody()', () => {
     /** A body written in pieces, `ms` apart. */
-    const pieces = (parts: string[], ms = 5): Handler => (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      let i = 0;
-      const next = () => {
-        if (i === parts.length) return void res.end();
-        res.write(parts[i++]);
-        setTimeout(next, ms);
+    const pieces =
+      (parts: string[], ms = 5): Handler =>
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        let i = 0;
+        const next = () => {
+          if (i === parts.length) return void res.end();
+          res.write(parts[i++]);
+          setTimeout(next, ms);
+        };
+        next();
       };
-      next();
-    };
 
     it('feeds every chunk of the Node stream, leaving response.body unread', async () => {
       server.handler = pieces(['a', 'b', 'c']);
@@ -324,7 +336,10 @@ describe('createNodeHttpFetch()', () => {
     });
 
     it('rejects, and the server sees the connection close, when the signal aborts mid-body', async () => {
-      server.handler = pieces(Array.from({ length: 50 }, (_, i) => `${i},`), 20);
+      server.handler = pieces(
+        Array.from({ length: 50 }, (_, i) => `${i},`),
+        20,
+      );
       const controller = new AbortController();
       const response = await transport.fetch(server.url, { signal: controller.signal });
       let seen = 0;

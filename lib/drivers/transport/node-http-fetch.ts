@@ -60,52 +60,55 @@ function responseHeaders(rawHeaders: readonly string[]): Headers {
 function webBody(body: NodeBody): ReadableStream<Uint8Array> {
   const { message } = body;
   let attached = false;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (!attached) {
-        attached = true;
-        if (body.reader === 'node') {
-          controller.error(new TypeError('Body is unusable: it is read as a Node stream'));
-          return;
-        }
-        body.reader = 'web';
-        let closed = false;
-        // No throw may leave a socket callback (it would be uncaught): a controller that was
-        // cancelled or errored meanwhile refuses enqueue/close, and the request is then closed.
-        message.on('data', (chunk: Buffer) => {
-          try {
-            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-            if ((controller.desiredSize ?? 1) <= 0) message.pause();
-          } catch {
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (!attached) {
+          attached = true;
+          if (body.reader === 'node') {
+            controller.error(new TypeError('Body is unusable: it is read as a Node stream'));
+            return;
+          }
+          body.reader = 'web';
+          let closed = false;
+          // No throw may leave a socket callback (it would be uncaught): a controller that was
+          // cancelled or errored meanwhile refuses enqueue/close, and the request is then closed.
+          message.on('data', (chunk: Buffer) => {
+            try {
+              controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+              if ((controller.desiredSize ?? 1) <= 0) message.pause();
+            } catch {
+              closed = true;
+              body.request.destroy();
+            }
+          });
+          message.once('end', () => {
+            if (closed) return;
             closed = true;
-            body.request.destroy();
-          }
-        });
-        message.once('end', () => {
-          if (closed) return;
-          closed = true;
-          try {
-            controller.close();
-          } catch {
-            // already cancelled by the reader
-          }
-        });
-        message.once('close', () => {
-          if (closed) return;
-          closed = true;
-          try {
-            controller.error(terminated());
-          } catch {
-            // already cancelled by the reader
-          }
-        });
-      }
-      message.resume();
+            try {
+              controller.close();
+            } catch {
+              // already cancelled by the reader
+            }
+          });
+          message.once('close', () => {
+            if (closed) return;
+            closed = true;
+            try {
+              controller.error(terminated());
+            } catch {
+              // already cancelled by the reader
+            }
+          });
+        }
+        message.resume();
+      },
+      cancel() {
+        body.request.destroy();
+      },
     },
-    cancel() {
-      body.request.destroy();
-    },
-  }, { highWaterMark: 0 }); // no read ahead: nothing is pulled until someone reads
+    { highWaterMark: 0 },
+  ); // no read ahead: nothing is pulled until someone reads
 }
 
 /**

@@ -163,7 +163,11 @@ export function networkException(error: unknown, context: ProviderErrorContext):
   const code = networkErrorCode(error);
   const fetchFailure = error instanceof TypeError && (error.message === 'fetch failed' || error.message === 'terminated');
   if (code || fetchFailure || hasName(error, ['APIConnectionError'])) {
-    const detail = code ? `${NETWORK_CODES[code]} (${code})` : error instanceof TypeError && error.message === 'terminated' ? 'the connection closed mid-response' : 'the connection failed';
+    const detail = code
+      ? `${NETWORK_CODES[code]} (${code})`
+      : error instanceof TypeError && error.message === 'terminated'
+        ? 'the connection closed mid-response'
+        : 'the connection failed';
     return new ConnectionException(ErrorMessages.connection(label, detail), base);
   }
   return undefined;

@@ -121,15 +121,24 @@ describe('readEventStream()', () => {
 
 describe('fault injection: no throw escapes a socket or body callback', () => {
   const faults: [string, (index: number) => void][] = [
-    ['a throwing onEvent on the first event', (i) => {
-      if (i === 0) throw new RangeError('injected');
-    }],
-    ['a throwing onEvent mid-stream', (i) => {
-      if (i === 7) throw new RangeError('injected');
-    }],
-    ['a throwing onEvent on the last event, in the packet that ends the body', (i) => {
-      if (i === 19) throw new RangeError('injected');
-    }],
+    [
+      'a throwing onEvent on the first event',
+      (i) => {
+        if (i === 0) throw new RangeError('injected');
+      },
+    ],
+    [
+      'a throwing onEvent mid-stream',
+      (i) => {
+        if (i === 7) throw new RangeError('injected');
+      },
+    ],
+    [
+      'a throwing onEvent on the last event, in the packet that ends the body',
+      (i) => {
+        if (i === 19) throw new RangeError('injected');
+      },
+    ],
   ];
 
   for (const [name, fault] of faults) {

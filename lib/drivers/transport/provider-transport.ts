@@ -207,7 +207,8 @@ export function mapProviderFailure(error: unknown, context: ProviderErrorContext
   const answer = findProviderResponseError(error);
   if (answer) {
     const body = parseErrorBody(answer.bodyText);
-    if (answer.problem === 'status') return exceptionFromFacts({ ...readBody(body, answer.status), status: answer.status, headers: answer.headers, body }, context);
+    if (answer.problem === 'status')
+      return exceptionFromFacts({ ...readBody(body, answer.status), status: answer.status, headers: answer.headers, body }, context);
     // a 2xx that is no event stream: an error body the provider sent that way, or a page from a proxy
     const facts = body === undefined ? {} : readBody(body, undefined);
     if (facts.kind !== undefined) return exceptionFromFacts({ ...facts, headers: answer.headers, body }, context);

@@ -5,12 +5,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorMessages } from '../../errors/error-messages.js';
-import type {
-  ConversationKey,
-  ConversationMessage,
-  ListMessagesOptions,
-  NewConversationMessage,
-} from '../conversation-message.interface.js';
+import type { ConversationKey, ConversationMessage, ListMessagesOptions, NewConversationMessage } from '../conversation-message.interface.js';
 import { ConversationStore } from '../conversation-store.js';
 import { MemoryException, MemoryStorageException } from '../errors/memory.exception.js';
 import type { FileStoreOptions } from '../memory-options.interface.js';

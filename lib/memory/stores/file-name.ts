@@ -13,8 +13,7 @@ const MAX_ENCODED_LENGTH = 150;
 export function encodeFileName(id: string): string {
   let out = '';
   for (const byte of Buffer.from(id, 'utf8')) {
-    const safe =
-      (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === 0x5f;
+    const safe = (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === 0x5f;
     out += safe ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   if (out.length > MAX_ENCODED_LENGTH) {

@@ -1,9 +1,4 @@
-import type {
-  ConversationKey,
-  ConversationMessage,
-  ListMessagesOptions,
-  NewConversationMessage,
-} from '../conversation-message.interface.js';
+import type { ConversationKey, ConversationMessage, ListMessagesOptions, NewConversationMessage } from '../conversation-message.interface.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { ConversationStore } from '../conversation-store.js';
 import { MemoryStorageException } from '../errors/memory.exception.js';

@@ -2,12 +2,7 @@ import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import { loadPackage } from '../../utils/load-package.js';
-import type {
-  ConversationKey,
-  ConversationMessage,
-  ListMessagesOptions,
-  NewConversationMessage,
-} from '../conversation-message.interface.js';
+import type { ConversationKey, ConversationMessage, ListMessagesOptions, NewConversationMessage } from '../conversation-message.interface.js';
 import { ConversationStore } from '../conversation-store.js';
 import { MemoryConnectionException, MemoryException, MemoryStorageException } from '../errors/memory.exception.js';
 import type { DatabaseStoreOptions } from '../memory-options.interface.js';
@@ -282,9 +277,7 @@ export class PostgresConversationStore extends ConversationStore {
     const code = typeof e?.code === 'string' ? e.code : '';
     const isSqlState = /^[0-9A-Z]{5}$/.test(code);
     const connection =
-      (isSqlState && isConnectionSqlState(code)) ||
-      (!isSqlState && code.startsWith('E')) ||
-      CONNECTION_MESSAGES.some((m) => (e?.message ?? '').includes(m));
+      (isSqlState && isConnectionSqlState(code)) || (!isSqlState && code.startsWith('E')) || CONNECTION_MESSAGES.some((m) => (e?.message ?? '').includes(m));
     if (connection) {
       return new MemoryConnectionException(ErrorMessages.memoryConnectionLost(this.name, `${action} at ${this.target}: ${detail}`), {
         store: this.name,

@@ -4,19 +4,9 @@ import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import { loadPackage } from '../../utils/load-package.js';
 import { reconnectDelay, redisPolicy, RedisOutageLog, type RedisConnectionPolicy } from '../../utils/redis-policy.js';
-import type {
-  ConversationKey,
-  ConversationMessage,
-  ListMessagesOptions,
-  NewConversationMessage,
-} from '../conversation-message.interface.js';
+import type { ConversationKey, ConversationMessage, ListMessagesOptions, NewConversationMessage } from '../conversation-message.interface.js';
 import { ConversationStore } from '../conversation-store.js';
-import {
-  MemoryConnectionException,
-  MemoryException,
-  MemoryStorageException,
-  MemoryValidationException,
-} from '../errors/memory.exception.js';
+import { MemoryConnectionException, MemoryException, MemoryStorageException, MemoryValidationException } from '../errors/memory.exception.js';
 import type { RedisStoreOptions } from '../memory-options.interface.js';
 import { assertValidKey, assertValidLimit, ownerOfKey, prepareMessage } from '../validate-message.js';
 import { describeUrl } from './describe-url.js';
@@ -131,9 +121,7 @@ export class RedisConversationStore extends ConversationStore {
     const client = await this.ready();
     const createdAt = new Date().toISOString();
     const bodies = prepared.map((message) => recordBody(message, createdAt));
-    const lastSeq = await this.run('append to the conversation', () =>
-      client.bupple_memory_append(redisKey, String(this.ttlMs), ...bodies),
-    );
+    const lastSeq = await this.run('append to the conversation', () => client.bupple_memory_append(redisKey, String(this.ttlMs), ...bodies));
     const first = Number(lastSeq) - prepared.length + 1;
     return prepared.map((message, i) => ({ ...message, seq: first + i, createdAt }));
   }
@@ -224,22 +212,14 @@ export class RedisConversationStore extends ConversationStore {
       await Promise.race([
         client.connect(),
         new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer within ${this.policy.connectTimeoutMs} ms`)),
-            this.policy.connectTimeoutMs,
-          );
+          timer = setTimeout(() => reject(new Error(`no answer within ${this.policy.connectTimeoutMs} ms`)), this.policy.connectTimeoutMs);
         }),
       ]);
     } catch (error) {
       disconnect(client);
       const detail = this.detailOf(this.lastError ?? error);
       throw new MemoryConnectionException(
-        ErrorMessages.memoryUnreachable(
-          this.name,
-          this.target,
-          detail,
-          'Is Redis running? Check memory.redis.url (BUPPLE_MEMORY_REDIS_URL).',
-        ),
+        ErrorMessages.memoryUnreachable(this.name, this.target, detail, 'Is Redis running? Check memory.redis.url (BUPPLE_MEMORY_REDIS_URL).'),
         { store: this.name, cause: error },
       );
     } finally {
@@ -272,10 +252,10 @@ export class RedisConversationStore extends ConversationStore {
     if ((error as Error)?.name === 'ReplyError') {
       return new MemoryStorageException(ErrorMessages.memoryStorage(this.name, action, detail), { store: this.name, cause: error });
     }
-    return new MemoryConnectionException(
-      ErrorMessages.memoryConnectionLost(this.name, `${action} at ${this.target}: ${detail}`),
-      { store: this.name, cause: error },
-    );
+    return new MemoryConnectionException(ErrorMessages.memoryConnectionLost(this.name, `${action} at ${this.target}: ${detail}`), {
+      store: this.name,
+      cause: error,
+    });
   }
 
   private detailOf(error: unknown): string {

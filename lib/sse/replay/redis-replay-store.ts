@@ -106,8 +106,7 @@ export class RedisReplayStore {
         autoResendUnfulfilledCommands: false,
         connectionName: name,
         // reconnect a connection that worked, forever (capped backoff); one that never did fails at once
-        retryStrategy: (times: number) =>
-          this.closed || !everReady || times > policy.maxReconnectAttempts ? null : reconnectDelay(times, policy),
+        retryStrategy: (times: number) => (this.closed || !everReady || times > policy.maxReconnectAttempts ? null : reconnectDelay(times, policy)),
       });
       client.on('ready', () => {
         everReady = true;
