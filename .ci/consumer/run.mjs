@@ -29,7 +29,7 @@ const APPS = {
   'nest12-esm-vitest': { nest: 12, format: 'ESM', runner: 'Vitest (SWC)', config: 'vitest.config.ts' },
   'nest12-esm-jest-offline': { nest: 12, format: 'ESM', runner: 'Jest (ts-jest ESM preset)', config: 'jest.config.js', offlineOnly: true },
 };
-const OPTIONAL_PACKAGES = ['openai', '@anthropic-ai/sdk', '@google/genai', 'ioredis', 'pg'];
+const OPTIONAL_PACKAGES = ['openai', '@anthropic-ai/sdk', 'ioredis', 'pg'];
 
 function block(text, needle, what) {
   const blocks = [...text.matchAll(/```(?:ts|js)(?: fragment)?\n([\s\S]*?)```/g)].map((match) => match[1]);
