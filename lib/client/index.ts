@@ -1,7 +1,7 @@
 // Public API of @bupple/nestjs-ai-engine/client: runs in browsers and Node 20 (fetch,
 // ReadableStream, TextDecoder, AbortController), with no NestJS and no dependency.
 export { streamChat, ChatStream } from './chat-stream.js';
-export type { ChatStreamOptions, ChatStreamHandlers, StreamStatus, StreamCloseReason, StreamOutcome, KeepaliveInfo } from './chat-stream.js';
+export type { ChatStreamOptions, ChatStreamHandlers, StreamStatus, StreamCloseReason, StreamOutcome, KeepaliveInfo } from './chat-stream-options.js';
 export { StreamClientError, StreamHttpError, StreamConnectionError, StreamProtocolError, parseRetryAfter } from './stream-errors.js';
 export { isStreamEvent, isKnownEventName, parseEventId } from './stream-events.js';
 export type {
