@@ -12,9 +12,16 @@ import { summarize, wallMs } from './lib/stats.mjs';
 
 const LOOPBACK = '127.0.0.1';
 
-/** Events that carry answer text: the default `message` type, or this library's `content`. */
-function isContent(event) {
-  return event === undefined || event === 'message' || event === 'content';
+/**
+ * Events that carry answer text: the default `message` type, or this library's `content`. A UI
+ * message stream (the AI SDK's protocol: every chunk a `message` of `{"type":…}` JSON, then
+ * `[DONE]`) carries it in its `text-delta` chunks only.
+ */
+function isContent(event, data) {
+  if (event === 'content') return true;
+  if (event !== undefined && event !== 'message') return false;
+  if (data.startsWith('{"type":"')) return data.startsWith('text-delta"', 9);
+  return data !== '[DONE]';
 }
 
 /** Events that report a failure in the stream. */
@@ -159,7 +166,7 @@ export function runLoad(options) {
             addError('stream_error', event.data);
             return;
           }
-          if (!isContent(event.event)) return;
+          if (!isContent(event.event, event.data)) return;
           contentEvents++;
           if (conn.count === 0) conn.ttft = now - t0;
           else gaps[gapCount++] = now - last;

@@ -6,7 +6,7 @@
 // Environment:
 //   BENCH_RUNS=3          runs per relay (the table shows medians)
 //   BENCH_SCALE=1         multiplies stream and token counts (0.2 for a quick check)
-//   BENCH_RELAYS=a,b      only these relays (library, library-features, gemini, claude, nest-sdk, node-http)
+//   BENCH_RELAYS=a,b      only these relays (library, library-features, gemini, claude, ui-message, ai-sdk, nest-sdk, node-http)
 //   BENCH_SCENARIOS=S1,S3 only these scenarios
 //   BENCH_TIMEOUT_MS=60000 hard limit of one scenario's load
 //   BENCH_OUT=dir         where to write results (default bench/results; raw JSON always under it)
@@ -130,6 +130,21 @@ const RELAYS = [
     env: { BENCH_PROVIDER: 'claude' },
     provider: 'claude',
     skip: build.ok ? null : build.why,
+  },
+  {
+    id: 'ui-message',
+    label: 'this library, UI message protocol',
+    detail: "the `library` relay with `@SseStream({ protocol: 'ui-message' })`: the AI SDK's UI message stream (what `useChat` reads)",
+    file: 'relays/library.mjs',
+    env: { BENCH_PROTOCOL: 'ui-message' },
+    skip: build.ok ? null : build.why,
+  },
+  {
+    id: 'ai-sdk',
+    label: 'AI SDK streamText + pipeUIMessageStreamToResponse',
+    detail: "the AI SDK's own server side: `streamText({ model: createOpenAI({ baseURL }).chat(m) }).pipeUIMessageStreamToResponse(res)` on node:http",
+    file: 'relays/ai-sdk.mjs',
+    env: {},
   },
   {
     id: 'nest-sdk',

@@ -100,6 +100,43 @@ function renderProviderTargets(report) {
   return lines;
 }
 
+/**
+ * Issue 14: the UI message protocol's relay (`ui-message`) against our own event protocol's
+ * (`library`, ≤ 1.1×) and the AI SDK's own `streamText().pipeUIMessageStreamToResponse()`
+ * (`ai-sdk`, ≤ 0.5×), CPU per token in S1–S3 of the same run.
+ */
+export const UI_CPU_TARGETS = [
+  ['library', 1.1, 'our event protocol'],
+  ['ai-sdk', 0.5, 'the AI SDK'],
+];
+
+export function checkUiTargets(report) {
+  const mine = report.medians['ui-message'];
+  const checks = [];
+  if (!mine) return checks;
+  for (const [baseId, limit, name] of UI_CPU_TARGETS) {
+    const base = report.medians[baseId];
+    for (const key of ['S1.cpuPer10k', 'S2.cpuPer10k', 'S3.cpuPer10k']) {
+      if (!base || !(key in mine) || !(key in base)) continue;
+      const r = mine[key] / base[key];
+      checks.push({
+        target: `ui-message ${key.split('.')[0]} CPU per token ≤ ${limit}× ${name}'s`,
+        ok: r <= limit,
+        value: `${r.toFixed(2)}× (${fmt(mine[key], 3)} vs ${fmt(base[key], 3)} s per 10k tokens)`,
+      });
+    }
+  }
+  return checks;
+}
+
+function renderUiTargets(report) {
+  const checks = checkUiTargets(report);
+  if (!checks.length) return [];
+  const lines = ['', 'The UI message protocol (issue 14), the same run:', '', '| Target | Result | Met |', '| --- | --- | :---: |'];
+  for (const c of checks) lines.push(`| ${c.target} | ${c.value} | ${c.ok ? 'yes' : '**no**'} |`);
+  return lines;
+}
+
 /** The main table: one row per metric, one column per relay, then the library's ratios. */
 function renderTable(report) {
   const { medians } = report;
@@ -171,6 +208,7 @@ export function renderReadmeSection(report, { chartPath = 'bench/results/chart.s
   );
   lines.push(...renderTargets(report));
   lines.push(...renderProviderTargets(report));
+  lines.push(...renderUiTargets(report));
   lines.push('');
   lines.push(`![Relay CPU per 10 000 tokens and p99 added gap](${chartPath})`);
   lines.push('');
@@ -218,6 +256,7 @@ export function renderMarkdown(report) {
   }
   lines.push(...renderTargets(report));
   lines.push(...renderProviderTargets(report));
+  lines.push(...renderUiTargets(report));
   const failures = report.runs.flatMap((r) => r.failures.map((f) => `${r.relay}, run ${r.run + 1}: ${f.split('\n')[0]}`));
   if (failures.length) {
     lines.push('');

@@ -4,7 +4,8 @@
 // the `bench-N-D` model, default throttling) and `keepaliveMs: 15000`. Express platform.
 // BENCH_PROVIDER=gemini points the Gemini driver at the mock upstream's Gemini route instead
 // (the same answers in Gemini's wire format); BENCH_PROVIDER=claude the Claude driver at its
-// Messages API route.
+// Messages API route. BENCH_PROTOCOL=ui-message answers in the AI SDK's UI message stream
+// protocol (`@SseStream({ protocol: 'ui-message' })`, what `useChat` reads).
 //
 // Imports the built package (dist/, through the package's own "exports"), so run
 // `npm run build` first (`npm run bench` does). Plain ESM without a build step: the
@@ -27,7 +28,10 @@ const engines = {
 };
 const engine = engines[process.env.BENCH_PROVIDER ?? 'openai'];
 if (!engine) fail(new Error(`BENCH_PROVIDER=${process.env.BENCH_PROVIDER}: no such engine in this relay`));
-const sseOptions = process.env.BENCH_FEATURES === '1' ? { progress: { total: expectedTokens }, keepaliveMs: 15_000 } : {};
+const sseOptions = {
+  ...(process.env.BENCH_FEATURES === '1' ? { progress: { total: expectedTokens }, keepaliveMs: 15_000 } : {}),
+  ...(process.env.BENCH_PROTOCOL ? { protocol: process.env.BENCH_PROTOCOL } : {}),
+};
 
 class StreamController {
   constructor(engine) {
