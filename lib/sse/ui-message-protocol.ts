@@ -27,6 +27,27 @@ export const UI_DONE = '[DONE]';
 
 type Chunk = Record<string, unknown> & { type: string };
 
+/**
+ * The longest text a `text-delta`, `reasoning-delta` or `tool-input-delta` chunk carries: a
+ * larger delta goes out as several chunks of the same part, like the event protocol's
+ * `content` events (CONTENT_PIECE_CHARS), each small enough to replay.
+ */
+export const UI_DELTA_PIECE_CHARS = 16 * 1024;
+
+/** `text` in pieces of at most `size` characters, never splitting a surrogate pair. */
+export function deltaPieces(text: string, size = UI_DELTA_PIECE_CHARS): string[] {
+  if (text.length <= size) return [text];
+  const out: string[] = [];
+  for (let at = 0; at < text.length;) {
+    let end = Math.min(text.length, at + size);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    out.push(text.slice(at, end));
+    at = end;
+  }
+  return out;
+}
+
 /** Our finish reasons, as the AI SDK spells them. */
 const FINISH_REASONS: Record<string, string> = {
   stop: 'stop',
@@ -64,12 +85,13 @@ export class UiMessageTranslator {
           this.reasoning = `reasoning-${this.parts++}`;
           out.push({ type: 'reasoning-start', id: this.reasoning });
         }
-        out.push({ type: 'reasoning-delta', id: this.reasoning, delta: String(d.content ?? '') });
+        for (const delta of deltaPieces(String(d.content ?? ''))) out.push({ type: 'reasoning-delta', id: this.reasoning, delta });
         return out;
       }
       case 'tool_call_delta': {
         const out = [...this.nextStep(), ...this.closeOpen(), ...this.startTool(String(d.id), String(d.name))];
-        out.push({ type: 'tool-input-delta', toolCallId: String(d.id), inputTextDelta: String(d.argsTextDelta ?? '') });
+        for (const inputTextDelta of deltaPieces(String(d.argsTextDelta ?? '')))
+          out.push({ type: 'tool-input-delta', toolCallId: String(d.id), inputTextDelta });
         return out;
       }
       case 'tool_call':
@@ -120,7 +142,8 @@ export class UiMessageTranslator {
       this.text = `text-${this.parts++}`;
       out.push({ type: 'text-start', id: this.text });
     }
-    out.push({ type: 'text-delta', id: this.text, delta: text });
+    if (text.length <= UI_DELTA_PIECE_CHARS) out.push({ type: 'text-delta', id: this.text, delta: text });
+    else for (const delta of deltaPieces(text)) out.push({ type: 'text-delta', id: this.text, delta });
     return out;
   }
 
