@@ -5,8 +5,9 @@
 // library's driver parses them, EngineService.stream() turns them into chunks, and each chunk
 // is encoded as the SSE event @SseStream() writes (`content`, or `tool_call_delta`). The
 // figure is relay CPU per delta (process.cpuUsage: user + system), median of the runs, and
-// the ratio tool/text. Gemini streams a call's arguments whole (one functionCall part), so
-// for Gemini one "delta" is one whole small call (start, delta, end and the parsed call).
+// the ratio tool/text. The last column takes out what JSON.parse of the provider's frames costs
+// alone (measured in the same run): a tool delta's frame is longer than a text delta's in OpenAI's
+// format (`tool_calls[0].function.arguments` against `content`), which no relay can avoid.
 //
 //   npm run build && node bench/tool-delta.bench.mjs           (BENCH_DELTAS=20000 BENCH_RUNS=5)
 import { fork } from 'node:child_process';
@@ -16,12 +17,41 @@ import { fileURLToPath } from 'node:url';
 const DELTAS = Number(process.env.BENCH_DELTAS ?? 20000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PIECE = 'abcdefgh';
+// for profiling one path: BENCH_PROVIDERS=openai BENCH_KINDS=tool node --cpu-prof bench/tool-delta.bench.mjs
+const PROVIDERS = (process.env.BENCH_PROVIDERS ?? 'openai,claude,gemini').split(',');
+const KINDS = (process.env.BENCH_KINDS ?? 'text,tool').split(',');
+
+// Gemini sends a call whole (one functionCall part, its args already JSON), so a Gemini "tool
+// delta" is one whole call: the fair comparison is per upstream event of the same payload size,
+// GEMINI_BYTES characters of text against a call whose args JSON is GEMINI_BYTES characters.
+// Relaying a call writes two events (`tool_call_delta` with the whole argument text, then
+// `tool_call` with the parsed args), a text event one `content` event.
+const GEMINI_BYTES = Number(process.env.BENCH_GEMINI_BYTES ?? 64);
+// Envelopes as the recordings in ../shared/real-streams/fixtures/ have them (the same fields and
+// value lengths on every chunk: ids, model, fingerprint, usage...), or the bare minimum
+// (BENCH_ENVELOPE=minimal), which weighs the provider's own JSON less against ours.
+const RECORDED = (process.env.BENCH_ENVELOPE ?? 'recorded') !== 'minimal';
 
 function frames(provider, kind, n) {
   const out = [];
   if (provider === 'openai') {
+    // openai/openai-text.chunks.txt
     const chunk = (delta, finish = null) =>
-      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      `data: ${JSON.stringify(
+        RECORDED
+          ? {
+              id: 'chatcmpl-D8Z5oo6uDh67AD85p73ksdT1KxhE0',
+              object: 'chat.completion.chunk',
+              created: 1770933892,
+              model: 'gpt-4.1-nano-2025-04-14',
+              service_tier: 'default',
+              system_fingerprint: 'fp_de604bd877',
+              choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+              usage: null,
+              obfuscation: 'HqIZSrV',
+            }
+          : { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] },
+      )}\n\n`;
     if (kind === 'tool')
       out.push(chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'search', arguments: '' } }] }));
     if (kind === 'tool') out.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":"' } }] }));
@@ -29,6 +59,7 @@ function frames(provider, kind, n) {
     if (kind === 'tool') out.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '"}' } }] }));
     out.push(chunk({}, kind === 'text' ? 'stop' : 'tool_calls'), 'data: [DONE]\n\n');
   } else if (provider === 'claude') {
+    // claude/anthropic-tool-use.chunks.txt: the deltas carry no envelope
     const event = (type, data) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
     out.push(
       event('message_start', {
@@ -54,9 +85,19 @@ function frames(provider, kind, n) {
     out.push(event('message_delta', { delta: { stop_reason: kind === 'text' ? 'end_turn' : 'tool_use', stop_sequence: null }, usage: { output_tokens: n } }));
     out.push(event('message_stop', {}));
   } else {
+    // gemini/google-tool-call.chunks.txt
+    const envelope = RECORDED
+      ? {
+          usageMetadata: { promptTokenCount: 29, candidatesTokenCount: 15, totalTokenCount: 89, promptTokensDetails: [{ modality: 'TEXT', tokenCount: 29 }] },
+          modelVersion: 'gemini-3-pro-preview',
+          responseId: 'b36LacjwM668nsEP2tbsgQQ',
+        }
+      : { modelVersion: 'm' };
     const data = (parts, finishReason) =>
-      `data: ${JSON.stringify({ candidates: [{ content: { parts, role: 'model' }, index: 0, ...(finishReason && { finishReason }) }], modelVersion: 'm' })}\r\n\r\n`;
-    for (let i = 0; i < n; i++) out.push(kind === 'text' ? data([{ text: PIECE }]) : data([{ functionCall: { name: 'search', args: { q: PIECE } } }]));
+      `data: ${JSON.stringify({ candidates: [{ content: { parts, role: 'model' }, ...(finishReason && { finishReason }), index: 0 }], ...envelope })}\r\n\r\n`;
+    const text = 'abcdefgh'.repeat(Math.ceil(GEMINI_BYTES / 8)).slice(0, GEMINI_BYTES);
+    const q = text.slice(0, Math.max(0, GEMINI_BYTES - '{"q":""}'.length));
+    for (let i = 0; i < n; i++) out.push(kind === 'text' ? data([{ text }]) : data([{ functionCall: { name: 'search', args: { q } } }]));
     out.push(data([{ text: '' }], 'STOP'));
   }
   return out.join('');
@@ -123,9 +164,26 @@ if (process.argv[2] === '--upstream') {
     return [used.user + used.system, deltas, bytes];
   }
 
+  /** CPU of JSON.parse alone over the frames' data lines, per delta: the provider's format, not the library's work. */
+  const parseCost = (provider, kind) => {
+    const lines = frames(provider, kind, DELTAS)
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => line.slice(6));
+    const start = process.cpuUsage();
+    for (const line of lines) JSON.parse(line);
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / DELTAS;
+  };
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const rows = [];
-  for (const provider of ['openai', 'claude', 'gemini']) {
+  if (KINDS.length === 1) {
+    for (const provider of PROVIDERS) for (let run = 0; run < RUNS * 2; run++) await relay(`${provider}:${KINDS[0]}`, KINDS[0]);
+    await engine.onApplicationShutdown();
+    child.disconnect();
+    process.exit(0);
+  }
+  for (const provider of PROVIDERS) {
     await relay(`${provider}:text`, 'text');
     const [, warm] = await relay(`${provider}:tool`, 'tool'); // warm-up
     if (warm < DELTAS) {
@@ -133,23 +191,34 @@ if (process.argv[2] === '--upstream') {
       continue;
     }
     const per = { text: [], tool: [] };
+    const parse = { text: [], tool: [] };
     for (let run = 0; run < RUNS; run++) {
       for (const kind of run % 2 === 0 ? ['text', 'tool'] : ['tool', 'text']) {
         const [us, deltas] = await relay(`${provider}:${kind}`, kind);
         if (deltas < DELTAS) throw new Error(`${provider} ${kind}: relayed ${deltas} of ${DELTAS} deltas`);
         per[kind].push(us / deltas);
+        parse[kind].push(parseCost(provider, kind));
       }
     }
     const text = median(per.text);
     const tool = median(per.tool);
-    rows.push({ provider, textUs: text, toolUs: tool, ratio: tool / text });
+    const textParse = median(parse.text);
+    const toolParse = median(parse.tool);
+    rows.push({ provider, textUs: text, toolUs: tool, ratio: tool / text, textParse, toolParse, own: (tool - toolParse) / (text - textParse) });
   }
-  console.log(`Relay CPU per delta (${DELTAS} deltas of ${PIECE.length} characters, median of ${RUNS} runs; target: tool <= 1.2x text)\n`);
-  console.log('| provider | text delta (µs) | tool-call argument delta (µs) | ratio | <= 1.2x |');
-  console.log('|---|---|---|---|---|');
-  for (const row of rows) if (row.missing) console.log(`| ${row.provider} | – | – | – | not measured: ${row.missing} |`);
+  console.log(
+    `Relay CPU per delta (${DELTAS} deltas, median of ${RUNS} runs, ${RECORDED ? 'recorded' : 'minimal'} envelopes; target: tool <= 1.2x text)\n` +
+      `OpenAI, Claude: ${PIECE.length} characters a delta. Gemini: one upstream event of ${GEMINI_BYTES} payload characters, text or a whole call's args JSON.\n`,
+  );
+  console.log(
+    '| provider | text delta (µs) | tool-call argument delta (µs) | ratio | <= 1.2x | of which the provider JSON.parse, text / tool (µs) | ratio without it |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of rows) if (row.missing) console.log(`| ${row.provider} | – | – | – | not measured: ${row.missing} | – | – |`);
   for (const row of rows.filter((r) => !r.missing))
-    console.log(`| ${row.provider} | ${row.textUs.toFixed(2)} | ${row.toolUs.toFixed(2)} | ${row.ratio.toFixed(2)} | ${row.ratio <= 1.2 ? 'yes' : 'no'} |`);
+    console.log(
+      `| ${row.provider} | ${row.textUs.toFixed(2)} | ${row.toolUs.toFixed(2)} | ${row.ratio.toFixed(2)} | ${row.ratio <= 1.2 ? 'yes' : 'no'} | ${row.textParse.toFixed(2)} / ${row.toolParse.toFixed(2)} | ${row.own.toFixed(2)} |`,
+    );
   await engine.onApplicationShutdown();
   child.disconnect();
 }

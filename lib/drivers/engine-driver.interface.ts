@@ -43,7 +43,15 @@ export type DriverStreamPart =
   | { type: 'reasoning-end'; signature?: string; redactedData?: string }
   | { type: 'tool-call-start'; id: string; name: string }
   | { type: 'tool-call-delta'; id: string; argsTextDelta: string }
-  | { type: 'tool-call-end'; id: string; name: string; argsText: string; providerMetadata?: Record<string, unknown> }
+  | {
+      type: 'tool-call-end';
+      id: string;
+      name: string;
+      argsText: string;
+      /** The arguments already parsed, when the provider sent them as JSON (Gemini): `argsText` is then not parsed again. */
+      args?: unknown;
+      providerMetadata?: Record<string, unknown>;
+    }
   | { type: 'source'; url: string; title?: string }
   /** Provider-specific data about the answer (e.g. Gemini safety ratings), for logs and callers. */
   | { type: 'provider-metadata'; metadata: Record<string, unknown> }

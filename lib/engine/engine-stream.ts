@@ -298,10 +298,12 @@ class EngineStreamRun {
         if (part.argsTextDelta) this.emit({ toolCallDelta: { id: part.id, name: this.toolNames.get(part.id) ?? '', argsTextDelta: part.argsTextDelta } }, true);
         return;
       case 'tool-call-end': {
-        const { args, argsJson } = parseToolArgs(part.argsText);
+        // arguments the driver already parsed (Gemini) are not parsed again
+        const { args, argsJson } = part.args === undefined ? parseToolArgs(part.argsText) : { args: part.args, argsJson: true };
         const toolCall: ToolCall = { id: part.id, name: part.name, args };
-        if (part.providerMetadata) toolCall.providerMetadata = part.providerMetadata;
-        this.step.toolCalls.push({ ...toolCall, argsJson });
+        const received: ReceivedToolCall = { id: part.id, name: part.name, args, argsJson };
+        if (part.providerMetadata) toolCall.providerMetadata = received.providerMetadata = part.providerMetadata;
+        this.step.toolCalls.push(received);
         this.emit({ toolCall }, true);
         return;
       }

@@ -101,16 +101,13 @@ export class GeminiStreamMapper {
           this.closeReasoning(undefined);
           const call = part.functionCall;
           const id = call.id || `gemini-call-${randomUUID()}`;
-          const argsText = JSON.stringify(call.args ?? {});
+          const args = call.args ?? {};
+          const argsText = JSON.stringify(args);
           this.emit({ type: 'tool-call-start', id, name: call.name });
           this.emit({ type: 'tool-call-delta', id, argsTextDelta: argsText });
-          this.emit({
-            type: 'tool-call-end',
-            id,
-            name: call.name,
-            argsText,
-            ...(part.thoughtSignature && { providerMetadata: { thoughtSignature: part.thoughtSignature } }),
-          });
+          const end: DriverStreamPart = { type: 'tool-call-end', id, name: call.name, argsText, args };
+          if (part.thoughtSignature) end.providerMetadata = { thoughtSignature: part.thoughtSignature };
+          this.emit(end);
           this.toolCalls++;
           emitted = true;
           continue;

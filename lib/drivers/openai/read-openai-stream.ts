@@ -65,16 +65,21 @@ export class OpenAIStreamReader {
 
   constructor(private readonly emit: (part: DriverStreamPart) => void) {}
 
+  /** Whether the chunk being read emitted a part (set by `out`). */
+  private emitted = false;
+  /** Emits a part of the chunk being read (one bound function, not a closure per chunk: this is the per-token path). */
+  private readonly out = (part: DriverStreamPart): void => {
+    this.emitted = true;
+    this.emit(part);
+  };
+
   /** One parsed chunk. */
   read(chunk: OpenAIChatChunk): void {
-    let emitted = false;
-    const out = (part: DriverStreamPart) => {
-      emitted = true;
-      this.emit(part);
-    };
+    this.emitted = false;
+    const out = this.out;
     if (isRecord(chunk.usage)) this.usage = chunk.usage;
     else if (isRecord(chunk.x_groq) && isRecord(chunk.x_groq.usage)) this.usage = chunk.x_groq.usage as OpenAIUsage;
-    this.readSources(chunk, out);
+    if (chunk.search_results !== undefined || chunk.citations !== undefined) this.readSources(chunk, out);
 
     const choices = chunk.choices;
     const choice = Array.isArray(choices) ? ((choices[0]?.index ?? 0) === 0 ? choices[0] : choices.find((c) => (c?.index ?? 0) === 0)) : undefined;
@@ -92,14 +97,15 @@ export class OpenAIStreamReader {
         this.refused = true;
         this.text(delta.refusal, out);
       }
-      if (Array.isArray(delta.tool_calls)) delta.tool_calls.forEach((call, position) => this.toolCall(call, position, out));
+      const toolCalls = delta.tool_calls;
+      if (Array.isArray(toolCalls)) for (let position = 0; position < toolCalls.length; position++) this.toolCall(toolCalls[position], position, out);
     }
     if (choice?.finish_reason) {
       this.rawFinishReason = choice.finish_reason;
       this.endToolCalls(out);
     }
     // e.g. metadata in the delta: alive, but an empty delta is no sign of work (timeout.idleMs)
-    if (!emitted && carriesData(delta)) this.emit({ type: 'activity' });
+    if (!this.emitted && carriesData(delta)) this.emit({ type: 'activity' });
   }
 
   /** The stream ended with a finish reason: what is still open, then the `finish` part. */
