@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 import type { EngineDriver } from '../drivers/engine-driver.interface.js';
 import type { OfflineEngineConfig } from '../drivers/offline/offline-engine-config.interface.js';
 import type { RetryOptions, TimeoutOptions } from './engine-call-options.interface.js';
@@ -29,10 +30,44 @@ export interface ProviderEngineConfig {
   /** Extra headers sent with every request to the provider (e.g. a gateway's own key). */
   headers?: Record<string, string>;
   /**
+   * Send the requests through an HTTP proxy: `'http://[user:password@]host:port'` (a `CONNECT`
+   * tunnel for https endpoints, absolute-form requests for http ones), or `'env'`: the proxy
+   * named by `HTTPS_PROXY` (https endpoints) / `HTTP_PROXY` (http endpoints), lower-case names
+   * first, with `NO_PROXY`, read once when the engine starts. Default: direct (the environment
+   * is not read). The proxy's credentials never appear in a log or an error.
+   */
+  proxy?: string | false;
+  /**
+   * Hosts reached without the proxy, in `NO_PROXY` syntax: `api.internal,.corp.example,10.0.0.5:8080,*`
+   * (a name matches its subdomains too; no IP ranges). With `proxy: 'env'`, default `NO_PROXY`.
+   */
+  noProxy?: string;
+  /**
+   * Your own `http.Agent` (for an `http://` endpoint) or `https.Agent` (`https://`) for every
+   * request: its pooling, sockets and TLS settings. Not with `proxy`. Closing it is yours.
+   */
+  agent?: Agent;
+  /** Per-attempt transport timeouts of this engine (see `ProviderTimeoutOptions`). */
+  timeout?: ProviderTimeoutOptions;
+  /**
    * The models a call may ask for (`options.model`), besides `model`: a call naming another is
    * a `ValidationException` (400) before any provider call. `[]`: only `model`. Default: any.
    */
   models?: string[];
+}
+
+/**
+ * Transport timeouts of one engine, per HTTP attempt, in ms. They fail the attempt with a
+ * retryable `ConnectionException`, which the engine retries and falls back from as usual. The
+ * engine-wide `engine.timeout` (`firstByteMs` until the response headers, `idleMs` between
+ * chunks, `totalMs` for the whole answer) still applies on top: these only bound an attempt
+ * sooner and name the cause. Default: none.
+ */
+export interface ProviderTimeoutOptions {
+  /** Until the connection is up (TCP, TLS, the proxy's tunnel); a kept-alive connection is already up. */
+  connectMs?: number;
+  /** From sending the request until the response headers, connecting included. */
+  responseMs?: number;
 }
 
 /** OpenAI, or any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter, Groq…) through `baseURL`. */

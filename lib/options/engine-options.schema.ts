@@ -18,6 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { proxyUrlProblem } from '../drivers/transport/proxy.js';
 
 /*
  * class-validator schemas of the module options, used once at startup. Messages say what is
@@ -26,6 +27,25 @@ import {
  */
 
 const optional = IsOptional();
+
+class ProviderTimeoutSchema {
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) connectMs?: number;
+  @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) responseMs?: number;
+}
+
+/** `false`, `'env'` or an `http://[user:password@]host[:port]` URL; the message never quotes the value (it may hold a password). */
+function IsProxySetting(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isProxySetting',
+    validator: {
+      validate: (value: unknown) => value === false || value === 'env' || (typeof value === 'string' && proxyUrlProblem(value) === undefined),
+      defaultMessage: (args) => {
+        const problem = typeof args?.value === 'string' ? proxyUrlProblem(args.value) : undefined;
+        return `must be 'env', false or 'http://[user:password@]host:port'${problem ? ` (the value given ${problem})` : ''}`;
+      },
+    },
+  });
+}
 
 class ProviderEngineConfigSchema {
   @IsString({ message: 'is required (a non-empty string)' })
@@ -71,6 +91,21 @@ class ProviderEngineConfigSchema {
     },
   })
   headers?: Record<string, string>;
+
+  @optional @IsProxySetting() proxy?: string | false;
+
+  @optional
+  @IsString({ message: "must be a NO_PROXY list, e.g. 'localhost,.internal.example,10.0.0.5:8080'" })
+  noProxy?: string;
+
+  /** An http.Agent instance: checked in validate-engine-options.ts (instances are not copied for class-transformer). */
+  @Allow() agent?: unknown;
+
+  @optional
+  @IsObject({ message: 'must be an object { connectMs?, responseMs? }' })
+  @ValidateNested()
+  @Type(() => ProviderTimeoutSchema)
+  timeout?: ProviderTimeoutSchema;
 
   @optional
   @IsArray({ message: 'must be an array of model names' })

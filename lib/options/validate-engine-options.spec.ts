@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import http from 'node:http';
+import https from 'node:https';
 import { OfflineDriver } from '../drivers/offline/offline.driver.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
 import { EngineConfigurationException, validateEngineOptions } from './validate-engine-options.js';
@@ -95,6 +97,53 @@ describe('validateEngineOptions', () => {
       ]),
     );
     expect(problemsOf({ engine: { openai: { apiKey: SECRET, baseURL: 'https://r.openai.azure.com', azure: { apiVersion: '2024-10-21' } } } })).toEqual([]);
+  });
+
+  it('checks proxy, noProxy, agent and the per-engine timeout, naming the option and never the proxy password', () => {
+    const proxyPassword = 'pr0xy-pa55word';
+    expect(
+      problemsOf({
+        engine: {
+          openai: { apiKey: SECRET, proxy: `socks5://bob:${proxyPassword}@proxy.example:1080`, timeout: { connectMs: 0, responseMs: 1.5 } },
+          claude: { apiKey: SECRET, proxy: true, noProxy: 42, agent: { keepAlive: true } },
+          gemini: { apiKey: SECRET, agent: new http.Agent(), proxy: 'http://proxy.example:3128' },
+        },
+      }),
+    ).toEqual([
+      "engine.openai.proxy: must be 'env', false or 'http://[user:password@]host:port' (the value given must be an http:// proxy URL (https:// and socks proxies are not supported))",
+      'engine.openai.timeout.connectMs: must be an integer ≥ 1 (ms)',
+      'engine.openai.timeout.responseMs: must be an integer ≥ 1 (ms)',
+      "engine.claude.proxy: must be 'env', false or 'http://[user:password@]host:port'",
+      "engine.claude.noProxy: must be a NO_PROXY list, e.g. 'localhost,.internal.example,10.0.0.5:8080'",
+      'engine.claude.agent: must be an http.Agent or an https.Agent instance',
+      'engine.gemini.agent: set proxy or agent, not both (an agent of yours makes its own connections)',
+      'engine.gemini.agent: is an http.Agent but the endpoint is https: (give an https.Agent)',
+    ]);
+    expect(
+      problemsOf({
+        engine: {
+          openai: {
+            apiKey: SECRET,
+            proxy: `http://bob:${proxyPassword}@proxy.example:3128`,
+            noProxy: 'localhost,.internal',
+            timeout: { connectMs: 5000, responseMs: 30000 },
+          },
+          claude: { apiKey: SECRET, agent: new https.Agent({ keepAlive: true }) },
+          gemini: { apiKey: SECRET, baseURL: 'http://127.0.0.1:8080', agent: new http.Agent(), proxy: false },
+        },
+      }),
+    ).toEqual([]);
+    // proxy: 'env' reads the environment at startup, and names the variable it could not use
+    const saved = process.env.HTTPS_PROXY;
+    process.env.HTTPS_PROXY = `https://bob:${proxyPassword}@proxy.example:3128`;
+    try {
+      const problems = problemsOf({ engine: { openai: { apiKey: SECRET, proxy: 'env' } } });
+      expect(problems).toEqual(["engine.openai.proxy: 'env', but HTTPS_PROXY must be an http:// proxy URL (https:// and socks proxies are not supported)"]);
+      expect(problems.join('')).not.toContain(proxyPassword);
+    } finally {
+      if (saved === undefined) delete process.env.HTTPS_PROXY;
+      else process.env.HTTPS_PROXY = saved;
+    }
   });
 
   it('requires at least one engine, and the engine section itself', () => {

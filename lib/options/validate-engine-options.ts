@@ -7,6 +7,40 @@ import { validateMemoryOptions } from '../memory/create-conversation-store.js';
 import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
 import { ModuleOptionsSchema, OfflineEngineConfigSchema } from './engine-options.schema.js';
 import { sizeCapProblems } from '../engine/size-caps.js';
+import { Agent } from 'node:http';
+import { proxyEnvProblems } from '../drivers/transport/proxy.js';
+
+/** The endpoint each built-in provider engine talks to when `baseURL` is not set. */
+const DEFAULT_PROTOCOL = 'https:';
+
+/**
+ * The transport settings class-validator cannot see: `agent` is an instance (not copied for
+ * it), `proxy: 'env'` reads the environment. Messages name the option (and the variable), never a value.
+ */
+function transportProblems(name: string, config: unknown): string[] {
+  if (typeof config !== 'object' || config === null) return [];
+  const { agent, proxy, baseURL } = config as { agent?: unknown; proxy?: unknown; baseURL?: unknown };
+  const problems: string[] = [];
+  if (agent !== undefined) {
+    if (!(agent instanceof Agent)) problems.push(`engine.${name}.agent: must be an http.Agent or an https.Agent instance`);
+    else {
+      if (proxy) problems.push(`engine.${name}.agent: set proxy or agent, not both (an agent of yours makes its own connections)`);
+      let protocol = DEFAULT_PROTOCOL;
+      try {
+        if (typeof baseURL === 'string' && baseURL) protocol = new URL(baseURL).protocol;
+      } catch {
+        // baseURL's own message says what is wrong
+      }
+      const agentProtocol = (agent as Agent & { protocol?: string }).protocol ?? 'http:';
+      if (agentProtocol !== protocol)
+        problems.push(
+          `engine.${name}.agent: is an ${agentProtocol === 'https:' ? 'https' : 'http'}.Agent but the endpoint is ${protocol} (give an ${protocol === 'https:' ? 'https' : 'http'}.Agent)`,
+        );
+    }
+  }
+  if (proxy === 'env') problems.push(...proxyEnvProblems().map((problem) => `engine.${name}.proxy: 'env', but ${problem}`));
+  return problems;
+}
 
 /** The module options are invalid; `problems` lists each as `path: message`. */
 export class EngineConfigurationException extends EngineException {
@@ -63,6 +97,7 @@ export function validateEngineOptions(options: BuppleEngineModuleOptions): void 
       const offline = plainToInstance(OfflineEngineConfigSchema, plainCopy(engine.offline));
       problems.push(...flatten(validateSync(offline, { whitelist: true, forbidNonWhitelisted: true }), 'engine.offline'));
     }
+    for (const name of ['openai', 'claude', 'gemini'] as const) problems.push(...transportProblems(name, engine[name]));
     for (const [name, driver] of Object.entries(engine.drivers ?? {})) {
       if (typeof (driver as { stream?: unknown })?.stream !== 'function')
         problems.push(`engine.drivers.${name}: must implement EngineDriver (a stream() method)`);

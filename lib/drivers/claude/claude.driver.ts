@@ -8,7 +8,7 @@ import { loadPackage } from '../../utils/load-package.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import { engineDefaults } from '../engine-defaults.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
-import { createProviderTransport, readEventStream } from '../transport/provider-transport.js';
+import { createProviderTransport, readEventStream, transportOptionsOf } from '../transport/provider-transport.js';
 import { sdkLogger } from '../sdk-logger.js';
 import { buildClaudeRequest, CLAUDE_DEFAULT_MAX_TOKENS } from './build-claude-request.js';
 import type { ClaudeStreamOpener } from './claude-api.types.js';
@@ -114,7 +114,7 @@ export class ClaudeDriver implements EngineDriver {
 export async function createClaudeDriver(name: string, config: ClaudeEngineConfig): Promise<ClaudeDriver> {
   const { default: Anthropic } = await loadPackage('@anthropic-ai/sdk', 'the Claude engine', () => import('@anthropic-ai/sdk'));
   let client: InstanceType<typeof Anthropic>;
-  const transport = createProviderTransport({ headers: config.headers });
+  const transport = createProviderTransport(transportOptionsOf(config));
   try {
     client = new Anthropic({
       apiKey: config.apiKey,

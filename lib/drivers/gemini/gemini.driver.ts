@@ -6,7 +6,14 @@ import type { GeminiEngineConfig } from '../../interfaces/engine-module-options.
 import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
-import { createProviderTransport, MAX_ERROR_BODY_BYTES, readResponseBody, type ProviderErrorContext, type ProviderTransport } from '../transport/index.js';
+import {
+  createProviderTransport,
+  MAX_ERROR_BODY_BYTES,
+  readResponseBody,
+  transportOptionsOf,
+  type ProviderErrorContext,
+  type ProviderTransport,
+} from '../transport/index.js';
 import { buildGeminiRequest, GEMINI_DEFAULT_BASE_URL } from './build-gemini-request.js';
 import type { GeminiChunk } from './gemini-api.types.js';
 import { GeminiStreamMapper } from './gemini-stream-mapper.js';
@@ -263,7 +270,7 @@ export class GeminiDriver implements EngineDriver {
 export async function createGeminiDriver(
   name: string,
   config: GeminiEngineConfig,
-  transport: GeminiTransport = createProviderTransport({ headers: config.headers }),
+  transport: GeminiTransport = createProviderTransport(transportOptionsOf(config)),
 ): Promise<GeminiDriver> {
   const problems: string[] = [];
   if (typeof config.apiKey !== 'string' || config.apiKey.trim() === '') problems.push(`engine.${name}.apiKey: an API key is needed`);

@@ -11,7 +11,7 @@ import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';
 import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
-import { createProviderTransport, readEventStream } from '../transport/provider-transport.js';
+import { createProviderTransport, readEventStream, transportOptionsOf } from '../transport/provider-transport.js';
 import { mapOpenAIError, mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
 import type { OpenAIChatChunk, OpenAIChatClient, OpenAIChatRequestBody, OpenAIMessage } from './openai-api.types.js';
 import { OpenAIStreamReader } from './read-openai-stream.js';
@@ -251,7 +251,7 @@ export class OpenAIDriver implements EngineDriver {
 export async function createOpenAIDriver(name: string, config: OpenAIEngineConfig): Promise<OpenAIDriver> {
   const { OpenAI, AzureOpenAI } = await loadPackage('openai', 'the OpenAI engine', () => import('openai'));
   let client: InstanceType<typeof OpenAI>;
-  const transport = createProviderTransport({ headers: config.headers });
+  const transport = createProviderTransport(transportOptionsOf(config));
   try {
     const common = {
       apiKey: config.apiKey,

@@ -1,6 +1,7 @@
 // The provider transport and the shared error table (see provider-transport.ts for how a driver uses them).
 export {
   createProviderTransport,
+  transportOptionsOf,
   readEventStream,
   expectEventStream,
   isEventStream,
@@ -25,4 +26,21 @@ export {
   type ProviderErrorContext,
   type ProviderErrorFacts,
 } from './provider-errors.js';
-export { createNodeHttpFetch, readResponseBody, NULL_BODY_STATUSES, type NodeHttpFetch } from './node-http-fetch.js';
+export {
+  createNodeHttpFetch,
+  readResponseBody,
+  NULL_BODY_STATUSES,
+  type NodeHttpFetch,
+  type NodeHttpFetchOptions,
+  type NodeHttpTimeout,
+} from './node-http-fetch.js';
+export {
+  createProxyPlan,
+  parseNoProxy,
+  proxyUrlProblem,
+  proxyEnvProblems,
+  TunnelAgent,
+  type ProxyEndpoint,
+  type ProxyPlan,
+  type ProxySetting,
+} from './proxy.js';

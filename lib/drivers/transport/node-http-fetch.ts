@@ -1,5 +1,7 @@
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
+import { TunnelAgent, createProxyPlan, transportError, type ProxyEndpoint, type ProxySetting } from './proxy.js';
 
 /** A `fetch` over node:http / node:https, with the keep-alive agents it owns. */
 export interface NodeHttpFetch {
@@ -111,6 +113,23 @@ function webBody(body: NodeBody): ReadableStream<Uint8Array> {
   ); // no read ahead: nothing is pulled until someone reads
 }
 
+/** Per-attempt transport timeouts, in ms (see `ProviderTransportTimeout`). */
+export interface NodeHttpTimeout {
+  /** Until the connection is up: TCP, TLS, and the proxy's tunnel. */
+  connectMs?: number;
+  /** From sending the request until the response headers (connecting included). */
+  responseMs?: number;
+}
+
+/** Options of `createNodeHttpFetch()`. */
+export interface NodeHttpFetchOptions extends ProxySetting {
+  /** Extra trusted certificates (tests; in production `NODE_EXTRA_CA_CERTS` does it). */
+  tls?: Pick<https.AgentOptions, 'ca'>;
+  /** The caller's own agent for every request (its protocol must match the URLs'); no proxy then. */
+  agent?: http.Agent;
+  timeout?: NodeHttpTimeout;
+}
+
 /**
  * Creates a `fetch` for a provider SDK that makes its requests with node:http / node:https
  * over keep-alive agents of its own. It returns standard `Response`s and fails like fetch
@@ -122,11 +141,30 @@ function webBody(body: NodeBody): ReadableStream<Uint8Array> {
  * `accept-encoding` is sent). `tls.ca` adds trusted certificates (tests; in production
  * `NODE_EXTRA_CA_CERTS` does it). A request it does not handle (a `Request` object, a streamed
  * or form body, a URL that is not http or https) goes to the global `fetch`.
+ *
+ * `proxy` sends requests through an HTTP proxy (a `CONNECT` tunnel for https URLs, an
+ * absolute-form request for http ones), `'env'` takes it from `HTTPS_PROXY` / `HTTP_PROXY` /
+ * `NO_PROXY` (read once, here); `agent` replaces the pools with the caller's agent;
+ * `timeout.connectMs` / `responseMs` fail an attempt that connects or answers too slowly
+ * (`ERR_CONNECT_TIMEOUT` / `ERR_RESPONSE_TIMEOUT`, a `ConnectionException` for the drivers).
  */
-export function createNodeHttpFetch(options: { tls?: Pick<https.AgentOptions, 'ca'> } = {}): NodeHttpFetch {
+export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): NodeHttpFetch {
+  const plan = options.agent ? undefined : createProxyPlan(options);
+  const connectMs = options.timeout?.connectMs;
+  const responseMs = options.timeout?.responseMs;
   const agents = {
     'http:': new http.Agent({ keepAlive: true }),
     'https:': new https.Agent({ ...options.tls, keepAlive: true }),
+  };
+  /** Per proxy: a keep-alive agent to it (absolute-form http requests) and a tunnelling one (https). */
+  const proxyAgents = new Map<ProxyEndpoint, { plain: http.Agent; tunnel: TunnelAgent }>();
+  const agentsOf = (proxy: ProxyEndpoint) => {
+    let found = proxyAgents.get(proxy);
+    if (!found) {
+      found = { plain: new http.Agent({ keepAlive: true }), tunnel: new TunnelAgent(proxy, { ...options.tls, keepAlive: true, connectMs }) };
+      proxyAgents.set(proxy, found);
+    }
+    return found;
   };
 
   const nodeFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
@@ -143,16 +181,55 @@ export function createNodeHttpFetch(options: { tls?: Pick<https.AgentOptions, 'c
     });
     if (bytes) headers['content-length'] = String(bytes.byteLength);
     const method = (init.method ?? 'GET').toUpperCase();
-    const agent = agents[url.protocol as keyof typeof agents];
+    const proxy = plan?.forUrl(url);
+    // through a proxy, an http URL goes to the proxy in absolute form; an https one through a tunnel
+    const absoluteForm = proxy !== undefined && url.protocol === 'http:';
+    const agent = options.agent ?? (proxy ? (absoluteForm ? agentsOf(proxy).plain : agentsOf(proxy).tunnel) : agents[url.protocol as keyof typeof agents]);
+    const target: http.RequestOptions = absoluteForm
+      ? {
+          host: proxy.hostname,
+          port: proxy.port,
+          path: url.href,
+          method,
+          headers: { ...headers, host: url.host, ...(proxy.authorization ? { 'proxy-authorization': proxy.authorization } : {}) },
+          agent,
+        }
+      : { method, headers, agent };
 
     const attempt = (resolve: (response: Response) => void, reject: (error: unknown) => void, retried: boolean) => {
-      const request = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent });
+      const request = absoluteForm ? http.request(target) : (url.protocol === 'https:' ? https : http).request(url, target);
 
       const onAbort = () => {
         reject(signal?.reason);
         request.destroy(signal?.reason);
       };
-      const cleanUp = () => signal?.removeEventListener('abort', onAbort);
+      let connectTimer: NodeJS.Timeout | undefined;
+      let responseTimer: NodeJS.Timeout | undefined;
+      const stopTimers = () => {
+        clearTimeout(connectTimer);
+        clearTimeout(responseTimer);
+      };
+      if (responseMs !== undefined) {
+        responseTimer = setTimeout(
+          () => request.destroy(transportError('ERR_RESPONSE_TIMEOUT', `no response headers within ${responseMs} ms (timeout.responseMs)`)),
+          responseMs,
+        );
+      }
+      if (connectMs !== undefined) {
+        connectTimer = setTimeout(
+          () => request.destroy(transportError('ERR_CONNECT_TIMEOUT', `no connection within ${connectMs} ms (timeout.connectMs)`)),
+          connectMs,
+        );
+        request.once('socket', (socket: Socket) => {
+          // a kept-alive socket (or a tunnel, handed over ready) is up; a new one is still connecting
+          if (!socket.connecting) clearTimeout(connectTimer);
+          else socket.once((socket as { encrypted?: boolean }).encrypted ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+        });
+      }
+      const cleanUp = () => {
+        stopTimers();
+        signal?.removeEventListener('abort', onAbort);
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       request.once('close', cleanUp);
       let answered = false;
@@ -170,7 +247,15 @@ export function createNodeHttpFetch(options: { tls?: Pick<https.AgentOptions, 'c
       });
       request.once('response', (message) => {
         answered = true;
+        stopTimers();
         message.once('close', cleanUp);
+        if (absoluteForm && message.statusCode === 407) {
+          // the proxy, not the provider, refused: never passed off as the provider's answer
+          message.resume();
+          request.destroy();
+          reject(fetchFailed(transportError('ERR_PROXY_AUTH', `the proxy ${proxy.label} refused the credentials (HTTP 407)`)));
+          return;
+        }
         message.on('error', () => undefined); // a cut-off body is reported by its reader, through 'close'
         const status = message.statusCode ?? 0;
         const entry: NodeBody = { request, message };
@@ -202,6 +287,11 @@ export function createNodeHttpFetch(options: { tls?: Pick<https.AgentOptions, 'c
     close() {
       agents['http:'].destroy();
       agents['https:'].destroy();
+      for (const { plain, tunnel } of proxyAgents.values()) {
+        plain.destroy();
+        tunnel.destroy();
+      }
+      // the caller's own agent is the caller's to close
     },
   };
 }

@@ -112,7 +112,26 @@ const NETWORK_CODES: Record<string, string> = {
   UND_ERR_BODY_TIMEOUT: 'the response body stalled',
   UND_ERR_SOCKET: 'the connection closed mid-response',
   UND_ERR_CLOSED: 'the connection closed',
+  ERR_CONNECT_TIMEOUT: 'no connection within the engine timeout.connectMs',
+  ERR_RESPONSE_TIMEOUT: 'no response headers within the engine timeout.responseMs',
+  ERR_PROXY_TUNNEL: 'the proxy refused to open a tunnel',
+  ERR_PROXY_AUTH: 'the proxy refused its credentials (HTTP 407)',
 };
+
+/** Network failures that waiting does not fix. */
+const NOT_RETRYABLE_CODES = new Set(['ERR_PROXY_AUTH']);
+
+/** The transport's own codes, whose messages (written to name no secret: a proxy by host:port) say more than the table. */
+const OWN_MESSAGE_CODES = new Set(['ERR_CONNECT_TIMEOUT', 'ERR_RESPONSE_TIMEOUT', 'ERR_PROXY_TUNNEL', 'ERR_PROXY_AUTH']);
+
+/** The message of the error carrying `code` in the cause chain. */
+function messageOf(error: unknown, code: string): string | undefined {
+  for (let current = error, depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    if ((current as { code?: unknown }).code === code) return (current as { message?: string }).message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 
 /** The first network error code in the cause chain, e.g. `ECONNREFUSED`. */
 export function networkErrorCode(error: unknown): string | undefined {
@@ -164,11 +183,11 @@ export function networkException(error: unknown, context: ProviderErrorContext):
   const fetchFailure = error instanceof TypeError && (error.message === 'fetch failed' || error.message === 'terminated');
   if (code || fetchFailure || hasName(error, ['APIConnectionError'])) {
     const detail = code
-      ? `${NETWORK_CODES[code]} (${code})`
+      ? `${(OWN_MESSAGE_CODES.has(code) && messageOf(error, code)) || NETWORK_CODES[code]} (${code})`
       : error instanceof TypeError && error.message === 'terminated'
         ? 'the connection closed mid-response'
         : 'the connection failed';
-    return new ConnectionException(ErrorMessages.connection(label, detail), base);
+    return new ConnectionException(ErrorMessages.connection(label, detail), code && NOT_RETRYABLE_CODES.has(code) ? { ...base, retryable: false } : base);
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
  *
  * Usage in a driver (the SDK may keep building and authenticating the request):
  *
- *   const transport = createProviderTransport({ tls, headers, timeoutMs });
+ *   const transport = createProviderTransport(transportOptionsOf(config)); // headers, proxy, agent, timeout
  *   // a) through an SDK: give it `transport.eventStreamFetch` as its fetch (and maxRetries: 0).
  *   //    An error status, or a 2xx that is not `text/event-stream`, never reaches the SDK: the
  *   //    fetch rejects with a `ProviderResponseError` (status, headers, body text, bounded),
@@ -27,11 +27,12 @@
  * stream with a `ProviderStreamLimitException`, never the process; no throw ever escapes
  * into a socket callback.
  */
+import type http from 'node:http';
 import type https from 'node:https';
 import { EngineException, ProviderServerException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { DEFAULT_SSE_MAX_LENGTH, SseLimitError, SseParser, type SseMessage } from '../../protocol/sse-parser.js';
-import { NULL_BODY_STATUSES, createNodeHttpFetch, readResponseBody } from './node-http-fetch.js';
+import { NULL_BODY_STATUSES, createNodeHttpFetch, readResponseBody, type NodeHttpTimeout } from './node-http-fetch.js';
 import {
   exceptionFromFacts,
   networkException,
@@ -87,6 +88,20 @@ export interface ProviderTransportOptions {
   tls?: Pick<https.AgentOptions, 'ca'>;
   /** Headers added to every request (a request's own headers win). */
   headers?: Record<string, string>;
+  /** An HTTP proxy URL, `'env'` (`HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`), or false: direct. */
+  proxy?: string | false;
+  /** Hosts reached without the proxy (`NO_PROXY` syntax). */
+  noProxy?: string;
+  /** The caller's own agent for every request, instead of the transport's pools. */
+  agent?: http.Agent;
+  /** Per-attempt connect and response-headers timeouts. */
+  timeout?: NodeHttpTimeout;
+}
+
+/** The transport settings of a provider engine's config (`headers`, `proxy`, `noProxy`, `agent`, `timeout`). */
+export function transportOptionsOf(config: Pick<ProviderTransportOptions, 'headers' | 'proxy' | 'noProxy' | 'agent' | 'timeout'>): ProviderTransportOptions {
+  const { headers, proxy, noProxy, agent, timeout } = config;
+  return { headers, proxy, noProxy, agent, timeout };
 }
 
 /** What `createProviderTransport()` returns. */
@@ -137,7 +152,7 @@ export async function expectEventStream(response: Response): Promise<Response> {
 }
 
 export function createProviderTransport(options: ProviderTransportOptions = {}): ProviderTransport {
-  const node = createNodeHttpFetch({ tls: options.tls });
+  const node = createNodeHttpFetch({ tls: options.tls, proxy: options.proxy, noProxy: options.noProxy, agent: options.agent, timeout: options.timeout });
   const extra = options.headers;
   const plain = ((input: string | URL | Request, init: RequestInit = {}) => {
     if (!extra) return node.fetch(input, init);
