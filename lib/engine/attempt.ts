@@ -1,4 +1,4 @@
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, Subscription } from 'rxjs';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../drivers/engine-driver.interface.js';
 import { ConnectionException, DeltaTooLargeException, EngineException, ProviderServerException } from '../errors/engine.exception.js';
 import { ErrorMessages } from '../errors/error-messages.js';
@@ -70,7 +70,8 @@ export function attempt(driver: EngineDriver, request: DriverRequest, limits: At
     let started = false;
     let lastActivity = Date.now();
     let timer: NodeJS.Timeout | undefined;
-    let inner: Subscription | undefined;
+    /** The driver's request; closed before it is added when the driver fails at once (then `add` aborts it). */
+    const inner = new Subscription();
     let done = false;
     const clear = () => {
       if (timer) clearTimeout(timer);
@@ -80,7 +81,7 @@ export function attempt(driver: EngineDriver, request: DriverRequest, limits: At
     const failWith = (error: EngineException) => {
       done = true;
       clear();
-      inner?.unsubscribe();
+      inner.unsubscribe();
       subscriber.error(error);
     };
     const check = () => {
@@ -100,40 +101,41 @@ export function attempt(driver: EngineDriver, request: DriverRequest, limits: At
       timer = setTimeout(check, limitMs);
     };
     arm(limits.firstByteMs);
-    inner = driver.stream(request).subscribe({
-      next: (part) => {
-        if (done) return;
-        if (isActivity(part)) lastActivity = Date.now();
-        const size = deltaText(part).length;
-        if (size > limits.maxDeltaChars) {
-          const provider = driver.provider;
-          failWith(new DeltaTooLargeException(ErrorMessages.deltaTooLarge(provider, size, limits.maxDeltaChars), { provider, engine: driver.name }));
-          return;
-        }
-        if (!started && startsAnswer(part)) {
-          started = true;
-          arm(limits.idleMs);
-        }
-        subscriber.next(part);
-      },
-      error: (error: unknown) => {
-        if (done) return;
-        done = true;
-        clear();
-        subscriber.error(asEngineException(error, driver));
-      },
-      complete: () => {
-        if (done) return;
-        done = true;
-        clear();
-        subscriber.complete();
-      },
-    });
-    if (done) inner.unsubscribe();
+    inner.add(
+      driver.stream(request).subscribe({
+        next: (part) => {
+          if (done) return;
+          if (isActivity(part)) lastActivity = Date.now();
+          const size = deltaText(part).length;
+          if (size > limits.maxDeltaChars) {
+            const provider = driver.provider;
+            failWith(new DeltaTooLargeException(ErrorMessages.deltaTooLarge(provider, size, limits.maxDeltaChars), { provider, engine: driver.name }));
+            return;
+          }
+          if (!started && startsAnswer(part)) {
+            started = true;
+            arm(limits.idleMs);
+          }
+          subscriber.next(part);
+        },
+        error: (error: unknown) => {
+          if (done) return;
+          done = true;
+          clear();
+          subscriber.error(asEngineException(error, driver));
+        },
+        complete: () => {
+          if (done) return;
+          done = true;
+          clear();
+          subscriber.complete();
+        },
+      }),
+    );
     return () => {
       done = true;
       clear();
-      inner?.unsubscribe();
+      inner.unsubscribe();
     };
   });
 }
