@@ -13,7 +13,7 @@ export default {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   moduleNameMapper: {
     '^@bupple/nestjs-ai-engine$': '<rootDir>/lib/index.ts',
-    '^@bupple/nestjs-ai-engine/(client|testing)$': '<rootDir>/lib/$1/index.ts',
+    '^@bupple/nestjs-ai-engine/(client|testing|memory|drivers|sse|schema|tools|security|errors|integrations)$': '<rootDir>/lib/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
     ...(nest11 ? { [NEST11_PACKAGES]: '<rootDir>/.ci/nest11/node_modules/@nestjs/$1$2' } : {}),
   },

@@ -1,6 +1,6 @@
 // Re-renders the benchmark's report from a raw JSON file, without running anything:
 //   node bench/report.mjs bench/results/raw/bench-….json [outDir=bench/results]
-//   node bench/report.mjs bench/results/raw/bench-….json --readme   (prints the README section)
+//   node bench/report.mjs bench/results/raw/bench-….json --readme   (prints docs/performance.md)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderChart, renderMarkdown, renderReadmeSection } from './lib/report.mjs';

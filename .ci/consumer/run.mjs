@@ -3,12 +3,13 @@
 // of .ci/consumer/apps/ (NestJS 11 CommonJS + Jest, NestJS 12 ESM + Vitest, NestJS 12 ESM + Jest
 // with the offline engine only) generates the app in a temporary folder, installs the tarball
 // (any peer-dependency conflict fails the install: --strict-peer-deps, then `npm ls`), builds
-// it, boots it and streams a GET SSE answer, checks its POST route answers 400 on bad input,
-// and runs the README's "Testing your app" file verbatim with the runner configuration from
-// docs/testing.md.
+// it, imports every entry point of the package (src/entry-points.ts, under the app's module
+// resolution and format), boots it and streams a GET SSE answer, checks its POST route answers 400 on bad input,
+// and runs the "Testing your app" file of docs/testing.md verbatim with the runner configuration
+// from the same page.
 //
 // The apps' files: src/main.ts and package.json/tsconfig from the app folder; src/app.module.ts
-// is the README's quick start; test/chat.spec.ts is the README's test file; the runner config
+// is the README's quick start; test/chat.spec.ts is docs/testing.md's test file; the runner config
 // is the block of docs/testing.md that starts with `// <file name>`.
 //
 // Usage: node .ci/consumer/run.mjs [app…]   (after `npm run build`; keeps nothing but logs)
@@ -40,9 +41,9 @@ function block(text, needle, what) {
 
 const quickStart = block(readme, (b) => b.includes("// Browser: new EventSource('/chat/stream?message=Hello')"), 'README quick start block');
 const testFile = block(
-  readme,
+  testingDoc,
   (b) => b.includes("from '@bupple/nestjs-ai-engine/testing'") && b.includes("describe('chat stream'"),
-  'README "Testing your app" block',
+  'docs/testing.md "Testing your app" block',
 );
 const docConfig = (name) => block(testingDoc, (b) => b.startsWith(`// ${name}\n`), `docs/testing.md block "// ${name}"`);
 
@@ -109,6 +110,24 @@ async function bootAndStream(cwd) {
   }
 }
 
+const ENTRY_POINTS = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports).filter((key) => key !== './package.json');
+
+/** src/entry-points.ts: imports every entry point of the package, as the app's TypeScript and Node resolve it. */
+function entryPointsFile() {
+  const lines = ENTRY_POINTS.map((entry, i) => `import * as entry${i} from '@bupple/nestjs-ai-engine${entry.slice(1)}';`);
+  const counts = ENTRY_POINTS.map((entry, i) => `  '${entry}': Object.keys(entry${i}).length,`);
+  return `${lines.join('\n')}\n\nconsole.log(JSON.stringify({\n${counts.join('\n')}\n}));\n`;
+}
+
+/** Runs the built src/entry-points.ts: every entry point loads in the app's format and exports values. */
+function checkEntryPoints(cwd) {
+  const output = run(cwd, process.execPath, ['dist/entry-points.js']);
+  const counts = JSON.parse(output.split('\n').findLast((line) => line.startsWith('{')) ?? '{}');
+  const empty = ENTRY_POINTS.filter((entry) => !(counts[entry] > 0));
+  if (empty.length > 0) throw new Error(`entry points with no exports in this app: ${empty.join(', ')}`);
+  log(`   entry points: ${ENTRY_POINTS.map((entry) => `${entry} (${counts[entry]})`).join(', ')}`);
+}
+
 /** Passed/failed test counts from Jest's or Vitest's summary. */
 function testCounts(output) {
   // eslint-disable-next-line no-control-regex -- ANSI colour codes
@@ -128,6 +147,7 @@ async function testApp(name, work, tarball) {
   mkdirSync(join(dir, 'test'), { recursive: true });
   writeFileSync(join(dir, 'test', 'chat.spec.ts'), testFile);
   writeFileSync(join(dir, app.config), docConfig(app.config));
+  writeFileSync(join(dir, 'src', 'entry-points.ts'), entryPointsFile());
 
   // the tarball and the app's own dependencies in one install: npm resolves every peer range
   const install = run(dir, 'npm', ['install', '--strict-peer-deps', '--no-audit', '--no-fund', tarball]);
@@ -144,10 +164,11 @@ async function testApp(name, work, tarball) {
 
   run(dir, 'npm', ['run', 'build']);
   run(dir, 'npm', ['run', 'typecheck']);
+  checkEntryPoints(dir);
   await bootAndStream(dir);
   const output = run(dir, 'npm', ['test']);
   const counts = testCounts(output);
-  log(`   README test file: ${counts}`);
+  log(`   docs/testing.md test file: ${counts}`);
   return { name, nest: installed, format: app.format, runner: app.runner, tests: counts };
 }
 

@@ -182,11 +182,11 @@ function renderTargets(report) {
   return lines;
 }
 
-/** The README's Performance section. */
-export function renderReadmeSection(report, { chartPath = 'bench/results/chart.svg' } = {}) {
+/** The Performance page of the manual (docs/performance.md). */
+export function renderReadmeSection(report, { chartPath = '../bench/results/chart.svg' } = {}) {
   const { info } = report;
   const lines = [];
-  lines.push('## Performance');
+  lines.push('# Performance');
   lines.push('');
   lines.push(
     'The library sits between a provider and every open browser connection, on every token, so its cost is measured and published. `npm run bench` relays answers from a mock OpenAI upstream (real Chat Completions streaming format, on 127.0.0.1) to a load client, through each of these relays, every one in its own process pinned to one core:',

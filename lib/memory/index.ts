@@ -1,3 +1,6 @@
+// @bupple/nestjs-ai-engine/memory: conversation memory for store authors and apps that pick a
+// store themselves: the stores, the store contract and its helpers (ids, keys, prepared messages,
+// windows), the defaults, the PostgreSQL schema and its migrations, the memory errors.
 export { MemoryService } from './memory.service.js';
 export { Conversation } from './conversation.js';
 export type { ConversationOptions, AnswerMetadata } from './conversation.js';
@@ -33,3 +36,4 @@ export { PostgresConversationStore } from './stores/postgres-conversation.store.
 export { engineMemorySchemaSql, engineMemoryOwnerMigrationSql, DEFAULT_TABLE_NAME } from './stores/postgres-schema.js';
 export { MemoryException, MemoryConnectionException, MemoryStorageException, MemoryValidationException } from './errors/memory.exception.js';
 export type { MemoryExceptionOptions } from './errors/memory.exception.js';
+export type { ConversationLike, RecordedAnswer } from '../interfaces/conversation-like.interface.js';

@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { map } from 'rxjs';
-import { ApiSseResponse, EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage, type SseRequest } from '@bupple/nestjs-ai-engine';
+import { EngineService, MemoryService, SseStream, type EngineCallOptions, type EngineMessage, type SseRequest } from '@bupple/nestjs-ai-engine';
+import { ApiSseResponse } from '@bupple/nestjs-ai-engine/integrations';
 import { ChatRequestDto, ChatStreamQueryDto } from './chat.dto.js';
 import { sampleLimitsFromEnv } from './config.js';
 import { failMarkedChunk, testHooksEnabled, withInjectedFaults } from './diagnostics.controller.js';

@@ -1,4 +1,5 @@
-import { memoryOptionsFromEnv, type BuppleEngineModuleOptions } from '@bupple/nestjs-ai-engine';
+import { type BuppleEngineModuleOptions } from '@bupple/nestjs-ai-engine';
+import { memoryOptionsFromEnv } from '@bupple/nestjs-ai-engine/memory';
 import { userOf } from './user.js';
 
 type Env = Record<string, string | undefined>;

@@ -1,5 +1,5 @@
 import { ArrayMaxSize, IsArray, IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { Describe } from '@bupple/nestjs-ai-engine';
+import { Describe } from '@bupple/nestjs-ai-engine/schema';
 
 /** What POST /extract and /extract/stream take. */
 export class ExtractRequestDto {

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Logger, ParseIntPipe, Post, Query, type OnModuleInit } from '@nestjs/common';
-import { EngineService, OfflineDriver, ProviderServerException, type EngineChunk } from '@bupple/nestjs-ai-engine';
+import { EngineService, ProviderServerException, type EngineChunk } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { Observable } from 'rxjs';
 import { engineOptionsFromEnv } from './config.js';
 

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { EngineHealthIndicator } from '@bupple/nestjs-ai-engine';
+import { EngineHealthIndicator } from '@bupple/nestjs-ai-engine/integrations';
 
 /** `GET /health`: 200 `{ status: 'ok', … }` while the memory store and the replay store answer, 503 otherwise. */
 @Controller('health')

@@ -13,7 +13,8 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { ApiSseResponse, SseStream, SseStreams, type SseRequest } from '@bupple/nestjs-ai-engine';
+import { SseStream, SseStreams, type SseRequest } from '@bupple/nestjs-ai-engine';
+import { ApiSseResponse } from '@bupple/nestjs-ai-engine/integrations';
 
 /** Stream ids are 16 URL-safe characters; anything else cannot be one of ours. */
 const STREAM_ID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { IsOptional, IsString } from 'class-validator';
-import { EngineService, lastUiUserMessage, MemoryService, SseStream, SseStreams, UiChatRequestDto, type SseRequest } from '@bupple/nestjs-ai-engine';
+import { EngineService, MemoryService, SseStream, SseStreams, type SseRequest } from '@bupple/nestjs-ai-engine';
+import { lastUiUserMessage, UiChatRequestDto } from '@bupple/nestjs-ai-engine/integrations';
 
 /** What `useChat` posts, plus the sample's own field. */
 export class SampleUiChatRequestDto extends UiChatRequestDto {

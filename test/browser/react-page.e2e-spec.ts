@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { lastValueFrom, toArray } from 'rxjs';
-import { OfflineDriver } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { freePort, launchBrowser, outputPath, SampleProcess } from './harness.js';
 
 /**

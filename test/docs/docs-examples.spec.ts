@@ -6,12 +6,17 @@ import { join } from 'node:path';
  * Every ```ts block of every `docs/*.md` page is written to test-output/docs/<page>/ and
  * type-checked against the library (a block fenced ```ts fragment is left out: use it only
  * for a piece that cannot stand alone, such as one method of a class shown whole elsewhere).
- * Pages whose examples are also run have their own spec beside the feature's tests.
+ * An example may import './app.module.js': the README's quick start module. The module, service
+ * and driver examples are also run, by test/readme/readme-examples.spec.ts.
  */
 const root = join(import.meta.dirname, '..', '..');
 const docsDir = join(root, 'docs');
 const outDir = join(root, 'test-output', 'docs');
 const pages = existsSync(docsDir) ? readdirSync(docsDir).filter((name) => name.endsWith('.md')) : [];
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const quickStart = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+  .map((match) => match[1])
+  .find((block) => block.includes("// Browser: new EventSource('/chat/stream?message=Hello')"));
 const blocksOf = (page: string) => [...readFileSync(join(docsDir, page), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
 
 describe('docs/ examples', () => {
@@ -21,6 +26,7 @@ describe('docs/ examples', () => {
       const dir = join(outDir, page.replace(/\.md$/, ''));
       mkdirSync(dir, { recursive: true });
       blocksOf(page).forEach((block, i) => writeFileSync(join(dir, `example-${i + 1}.ts`), block));
+      writeFileSync(join(dir, 'app.module.ts'), quickStart ?? '');
     }
     mkdirSync(outDir, { recursive: true });
     writeFileSync(
@@ -30,6 +36,7 @@ describe('docs/ examples', () => {
   });
 
   it('has pages with examples', () => {
+    expect(quickStart).toBeDefined();
     expect(pages.length).toBeGreaterThan(0);
     expect(pages.some((page) => blocksOf(page).length > 0)).toBe(true);
   });

@@ -2,14 +2,8 @@ import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
-import {
-  BuppleEngineModule,
-  EngineConfigurationException,
-  EngineService,
-  MemoryService,
-  OfflineDriver,
-  type BuppleEngineModuleOptions,
-} from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineConfigurationException, EngineService, MemoryService, type BuppleEngineModuleOptions } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 
 const hello = [{ role: 'user' as const, content: 'hello' }];
 

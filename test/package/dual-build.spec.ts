@@ -21,16 +21,17 @@ describe('the CommonJS and ESM builds in one process', () => {
       const cjs = require('./dist/cjs/index.js');
       const cjsClient = require('./dist/cjs/client/index.js');
       const cjsTesting = require('./dist/cjs/testing/index.js');
-      Promise.all([import('./dist/index.js'), import('./dist/client/index.js'), import('./dist/testing/index.js')]).then(([esm, esmClient, esmTesting]) => {
+      const cjsErrors = require('./dist/cjs/errors/index.js');
+      Promise.all([import('./dist/index.js'), import('./dist/client/index.js'), import('./dist/testing/index.js'), import('./dist/errors/index.js')]).then(([esm, esmClient, esmTesting, esmErrors]) => {
         const fromCjs = new cjs.RateLimitException('slow down', { retryAfter: 1000 });
-        const fromEsm = new esm.MemoryConnectionException('down');
+        const fromEsm = new esmErrors.MemoryConnectionException('down');
         const tokens = (m) => m.BuppleEngineModule.forRoot({ engine: { offline: true } }).providers.map((p) => p.provide);
         console.log(JSON.stringify({
           twoCopies: cjs.EngineService !== esm.EngineService,
           cjsErrorIsEsmEngineException: fromCjs instanceof esm.EngineException,
           cjsErrorIsEsmRateLimit: fromCjs instanceof esm.RateLimitException,
           cjsErrorIsNotEsmValidation: !(fromCjs instanceof esm.ValidationException),
-          esmErrorIsCjsMemoryException: fromEsm instanceof cjs.MemoryException && fromEsm instanceof cjs.EngineException,
+          esmErrorIsCjsMemoryException: fromEsm instanceof cjsErrors.MemoryException && fromEsm instanceof cjs.EngineException,
           esmErrorIsNotCjsRateLimit: !(fromEsm instanceof cjs.RateLimitException),
           plainErrorIsNot: !(new Error('x') instanceof esm.EngineException) && !({ code: 'rate_limit' } instanceof cjs.EngineException),
           clientErrors: new cjsClient.StreamHttpError(429, { code: 'rate_limit', message: 'x' }) instanceof esmClient.StreamClientError,

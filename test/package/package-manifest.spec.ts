@@ -102,7 +102,21 @@ describe('package manifest', () => {
 
   it('has an ESM and a CommonJS entry, with its own types, for every subpath, and typesVersions for node10', () => {
     const subpaths = Object.keys(manifest.exports).filter((key) => key !== './package.json');
-    expect(subpaths).toEqual(expect.arrayContaining(['.', './client', './testing']));
+    expect(subpaths).toEqual(
+      expect.arrayContaining([
+        '.',
+        './client',
+        './testing',
+        './memory',
+        './drivers',
+        './sse',
+        './schema',
+        './tools',
+        './security',
+        './errors',
+        './integrations',
+      ]),
+    );
     for (const subpath of subpaths) {
       const base = subpath === '.' ? '' : `${subpath.slice(2)}/`;
       expect(manifest.exports[subpath]).toEqual({

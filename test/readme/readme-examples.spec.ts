@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,36 +10,55 @@ import { BuppleEngineModule, EngineService } from '@bupple/nestjs-ai-engine';
 import { dataOf, readSse } from '../utils/sse-client.js';
 
 /**
- * Every ```ts block of the README is written to test-output/readme/, type-checked against
- * the library, and the runnable ones are run.
+ * The README's examples and those of the manual it links to (docs/*.md, where the README's
+ * sections moved): every ```ts block is written to test-output/readme/ (`readme-example-N.ts`,
+ * `<page>-example-N.ts`); the README's are type-checked here (the pages' by
+ * test/docs/docs-examples.spec.ts), and the runnable ones of all of them are run.
  */
 const root = join(import.meta.dirname, '..', '..');
 const outDir = join(root, 'test-output', 'readme');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+const fence = /```ts\n([\s\S]*?)```/g;
+const pages = readdirSync(join(root, 'docs'))
+  .filter((name) => name.endsWith('.md'))
+  .sort();
+const sources = [
+  { name: 'readme', text: readFileSync(join(root, 'README.md'), 'utf8') },
+  ...pages.map((page) => ({ name: page.replace(/\.md$/, ''), text: readFileSync(join(root, 'docs', page), 'utf8') })),
+];
+const examples = sources.flatMap(({ name, text }) =>
+  [...text.matchAll(fence)].map((match, i) => ({ page: name, block: match[1], file: join(outDir, `${name}-example-${i + 1}.ts`) })),
+);
+const blocks = examples.map((example) => example.block);
+const readmeBlocks = examples.filter((example) => example.page === 'readme');
 
-/** The block that defines a thing, by a line it contains. */
-function blockWith(needle: string): string {
-  const found = blocks.filter((block) => block.includes(needle));
-  if (found.length !== 1) throw new Error(`expected one README block with ${needle}, found ${found.length}`);
+/** The example that defines a thing, by a line it contains. */
+function exampleWith(needle: string): (typeof examples)[number] {
+  const found = examples.filter(({ block }) => block.includes(needle));
+  if (found.length !== 1) throw new Error(`expected one README or docs/ block with ${needle}, found ${found.length}`);
   return found[0];
 }
+const blockWith = (needle: string) => exampleWith(needle).block;
 
 describe('README examples', () => {
   beforeAll(() => {
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
-    blocks.forEach((block, i) => writeFileSync(join(outDir, `example-${i + 1}.ts`), block));
+    examples.forEach(({ block, file }) => writeFileSync(file, block));
     // examples that import './app.module.js' get the quick start's module
     writeFileSync(join(outDir, 'app.module.ts'), blockWith("// Browser: new EventSource('/chat/stream?message=Hello')"));
     writeFileSync(
       join(outDir, 'tsconfig.json'),
-      JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { rootDir: '../..', noEmit: true }, include: ['./*.ts'] }),
+      JSON.stringify({
+        extends: '../../tsconfig.json',
+        compilerOptions: { rootDir: '../..', noEmit: true },
+        include: ['./readme-example-*.ts', './app.module.ts'],
+      }),
     );
   });
 
   it('has examples', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(5);
+    expect(readmeBlocks.length).toBeGreaterThanOrEqual(1); // the quick start
   });
 
   it('type-check against the library', () => {
@@ -79,18 +98,30 @@ describe('README examples', () => {
   });
 
   it('every module example boots (with keys in the environment)', async () => {
-    const keys = ['BUPPLE_ENGINE_OPENAI_API_KEY', 'BUPPLE_ENGINE_CLAUDE_API_KEY', 'BUPPLE_ENGINE_GEMINI_API_KEY', 'GROQ_API_KEY'];
+    const keys = [
+      'BUPPLE_ENGINE_OPENAI_API_KEY',
+      'BUPPLE_ENGINE_CLAUDE_API_KEY',
+      'BUPPLE_ENGINE_GEMINI_API_KEY',
+      'GROQ_API_KEY',
+      'OPENAI_API_KEY',
+      'AZURE_OPENAI_API_KEY',
+    ];
     const saved = keys.map((key) => process.env[key]);
     keys.forEach((key) => (process.env[key] = `test-key-for-${key}`));
     try {
-      const modules = blocks
-        .map((block, i) => ({ block, file: join(outDir, `example-${i + 1}.ts`) }))
-        .filter(({ block }) => /@Module\(/.test(block) && !block.includes("// Browser: new EventSource('/chat/stream?message=Hello')"));
+      const modules = examples.filter(
+        ({ block }) =>
+          /@Module\(/.test(block) && /export class \w+Module\b/.test(block) && !block.includes("// Browser: new EventSource('/chat/stream?message=Hello')"),
+      );
       expect(modules.length).toBeGreaterThanOrEqual(4);
       for (const { block, file } of modules) {
         const name = /export class (\w+Module)\b(?![\s\S]*export class \w+Module\b)/.exec(block)![1];
         const exported = await import(file);
-        const moduleRef = await Test.createTestingModule({ imports: [exported[name]] }).compile();
+        const moduleRef = await Test.createTestingModule({ imports: [exported[name]] })
+          .compile()
+          .catch((error: Error) => {
+            throw new Error(`${file} (${name}) does not boot: ${error.message}`, { cause: error });
+          });
         expect(moduleRef.get(EngineService).engines().length).toBeGreaterThan(0);
         await moduleRef.close();
       }
@@ -100,7 +131,7 @@ describe('README examples', () => {
   });
 
   it('the forRootAsync example reads its key and model through ConfigService', async () => {
-    const file = join(outDir, `example-${blocks.indexOf(blockWith("from '@nestjs/config'")) + 1}.ts`);
+    const { file } = exampleWith("from '@nestjs/config'");
     const { AppModule } = await import(file);
     const saved = { key: process.env.OPENAI_API_KEY, model: process.env.OPENAI_MODEL };
     try {
@@ -127,8 +158,8 @@ describe('README examples', () => {
     const server = createServer((req, res) => req.pipe(res)).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
-      const { SummaryService } = await import(join(outDir, `example-${blocks.indexOf(blockWith('class SummaryService')) + 1}.ts`));
-      const { EchoDriver } = await import(join(outDir, `example-${blocks.indexOf(blockWith('class EchoDriver')) + 1}.ts`));
+      const { SummaryService } = await import(exampleWith('class SummaryService').file);
+      const { EchoDriver } = await import(exampleWith('class EchoDriver').file);
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/echo`;
       const moduleRef = await Test.createTestingModule({
         imports: [BuppleEngineModule.forRoot({ engine: { default: 'echo', offline: { tokenDelayMs: 0 }, drivers: { echo: new EchoDriver('echo', url) } } })],

@@ -3,16 +3,9 @@ import { Body, Controller, HttpCode, Post, ValidationPipe, type INestApplication
 import { Type } from 'class-transformer';
 import { IsArray, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { connect } from 'node:net';
-import {
-  BuppleEngineModule,
-  EngineService,
-  JsonLimitsGuard,
-  OfflineDriver,
-  SseStream,
-  applyRequestTimeouts,
-  jsonLimitProblem,
-  requestJsonProblem,
-} from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineService, JsonLimitsGuard, SseStream, applyRequestTimeouts } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
+import { jsonLimitProblem, requestJsonProblem } from '@bupple/nestjs-ai-engine/security';
 import { PLATFORMS, read, startApp } from '../sse/sse-test-app.js';
 
 class ItemDto {

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { EngineService, OfflineDriver } from '@bupple/nestjs-ai-engine';
+import { EngineService } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { AppModule } from '../../sample/src/app.module.js';
 import { configureApp } from '../../sample/src/bootstrap.js';
 import { engineOptionsFromEnv, sseOptionsFromEnv } from '../../sample/src/config.js';

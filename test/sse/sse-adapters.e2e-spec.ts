@@ -3,7 +3,8 @@ import { Controller, Get, Query, type INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import compression from 'compression';
 import fastifyCompress from '@fastify/compress';
-import { BuppleEngineModule, EngineService, OfflineDriver } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineService } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { SseStream } from '../../lib/sse/index.js';
 import { PLATFORMS, read, startApp, textOf } from './sse-test-app.js';
 

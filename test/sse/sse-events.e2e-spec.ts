@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Body, Controller, Get, Post, Query, UseInterceptors, type INestApplication } from '@nestjs/common';
 import { concat, interval, map, of, take } from 'rxjs';
-import { BuppleEngineModule, EngineService, OfflineDriver, type EngineChunk } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineService, type EngineChunk } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { SseProgressInterceptor, SseStream, SseTransformInterceptor, sseEvent } from '../../lib/sse/index.js';
 import { dataOf, PLATFORMS, read, seqsOf, startApp, textOf, tokens } from './sse-test-app.js';
 

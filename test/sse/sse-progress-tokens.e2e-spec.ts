@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Controller, Get, Query, type INestApplication } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { BuppleEngineModule, EngineService, type DriverStreamPart, type EngineDriver } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineService } from '@bupple/nestjs-ai-engine';
+import { type DriverStreamPart, type EngineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { SseStream } from '../../lib/sse/index.js';
 import { estimateTokens } from '../../lib/sse/sse-progress.js';
 import { dataOf, read, startApp, textOf } from './sse-test-app.js';

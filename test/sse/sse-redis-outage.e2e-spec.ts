@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Query, type INestApplication, type LoggerService } from '@nestjs/common';
-import { BuppleEngineModule, EngineExceptionFilter, EngineService, OfflineDriver } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineExceptionFilter, EngineService } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { SseStream, SseStreams } from '../../lib/sse/index.js';
 import { countConnections, PrivateRedis } from '../utils/private-redis.js';
 import { createParser } from 'eventsource-parser';

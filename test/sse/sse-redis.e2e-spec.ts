@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Query, type INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { BuppleEngineModule, EngineService, OfflineDriver } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineService } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { SseStream, SseStreams } from '../../lib/sse/index.js';
 import { dataOf, read, seqsOf, sleep, startApp, textOf, tokens, waitFor, type Platform } from './sse-test-app.js';
 

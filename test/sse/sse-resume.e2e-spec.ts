@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Controller, Delete, Get, Headers, HttpCode, NotFoundException, Param, Query, type INestApplication } from '@nestjs/common';
-import { BuppleEngineModule, EngineService, OfflineDriver } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineService } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { SseStream, SseStreams, type SseRequest } from '../../lib/sse/index.js';
 import { dataOf, PLATFORMS, read, seqsOf, sleep, startApp, textOf, tokens, waitFor } from './sse-test-app.js';
 

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { Body, Controller, Get, Post, Query, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Observable } from 'rxjs';
-import { BuppleEngineModule, EngineService, OfflineDriver, SseStream, type DriverStreamPart, type EngineMessage } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineService, SseStream, type EngineMessage } from '@bupple/nestjs-ai-engine';
+import { OfflineDriver, type DriverStreamPart } from '@bupple/nestjs-ai-engine/drivers';
 import { streamChat } from '@bupple/nestjs-ai-engine/client';
 import { dataOf, postSse, readSse } from '../utils/sse-client.js';
 

@@ -2,17 +2,8 @@ import 'reflect-metadata';
 import { Body, Controller, Injectable, Module, Post, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { lastValueFrom } from 'rxjs';
-import {
-  BuppleEngineModule,
-  EngineService,
-  MemoryService,
-  SseStream,
-  Tool,
-  ToolDefinitionException,
-  ToolRegistry,
-  type EngineMessage,
-  type ToolExecutionContext,
-} from '../../lib/index.js';
+import { BuppleEngineModule, EngineService, MemoryService, SseStream, Tool, type EngineMessage, type ToolExecutionContext } from '../../lib/index.js';
+import { ToolDefinitionException, ToolRegistry } from '../../lib/tools/index.js';
 import { scriptedEngine } from '../../lib/testing/index.js';
 import { PLATFORMS, startApp } from '../sse/sse-test-app.js';
 import { dataOf, postSse } from '../utils/sse-client.js';
