@@ -22,6 +22,8 @@ const ui = {
   retry: $('retry'),
   message: $('message'),
   maxTokens: $('max-tokens'),
+  useTools: $('use-tools'),
+  useReasoning: $('use-reasoning'),
   send: $('send'),
   stop: $('stop'),
   log: $('log'),
@@ -40,6 +42,9 @@ const urls = {
 const keepaliveMs = Number(document.documentElement.dataset.keepaliveMs ?? 15_000);
 const idleTimeout = Number.isFinite(keepaliveMs) && keepaliveMs > 0 ? 2 * keepaliveMs : 0;
 const RECONNECT_ATTEMPTS = 5;
+/** The sample's tools (`POST /chat/stream` `tools`) and the model calls allowed per answer. */
+const SAMPLE_TOOLS = ['add', 'now'];
+const MAX_STEPS = 5;
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 
 /** @type {import('/client/index.js').ChatStream | undefined} */
@@ -98,6 +103,8 @@ function setBusy(busy) {
   ui.stop.disabled = !busy;
   ui.engine.disabled = busy;
   ui.clear.disabled = busy;
+  ui.useTools.disabled = busy;
+  ui.useReasoning.disabled = busy;
 }
 
 async function fetchJson(url, init) {
@@ -257,6 +264,190 @@ function hideError() {
   ui.errorMessage.textContent = '';
 }
 
+// ---------------------------------------------------------------- tool calls, reasoning, sources
+
+/** JSON for display (two-space indent); text that is not JSON as it is. */
+function pretty(value) {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * What an answer shows besides its text, in stream order above it: a collapsible block per run
+ * of reasoning, a card per tool call (name, arguments as they stream then parsed, then the
+ * result or the error; "waiting for approval" for a call that needs it), and the sources.
+ * Everything is set as text, never as HTML.
+ */
+class AnswerParts {
+  constructor(answer) {
+    this.answer = answer;
+    this.list = document.createElement('div');
+    this.list.className = 'parts';
+    answer.querySelector('.text').before(this.list);
+    /** @type {Map<string, HTMLElement>} */
+    this.cards = new Map();
+    this.reasoning = undefined;
+    this.sources = undefined;
+    /** What the step under way added: a restart (reset) takes it back. */
+    this.step = [];
+  }
+
+  add(element) {
+    this.list.append(element);
+    this.step.push(element);
+    return element;
+  }
+
+  onReasoning(content) {
+    if (!this.reasoning) {
+      const block = document.createElement('details');
+      block.className = 'reasoning';
+      block.open = true; // open while it streams; closed once the answer goes on
+      const summary = document.createElement('summary');
+      summary.textContent = 'Reasoning';
+      const body = document.createElement('p');
+      body.className = 'reasoning-content';
+      block.append(summary, body);
+      this.reasoning = this.add(block);
+    }
+    this.reasoning.querySelector('.reasoning-content').textContent += content;
+  }
+
+  /** The reasoning so far is over (a tool call or text came): fold it. */
+  endReasoning() {
+    if (!this.reasoning) return;
+    this.reasoning.open = false;
+    this.reasoning.dataset.state = 'done';
+    this.reasoning = undefined;
+  }
+
+  card(id, name) {
+    let card = this.cards.get(id);
+    if (!card) {
+      this.endReasoning();
+      card = document.createElement('section');
+      card.className = 'tool-call';
+      card.dataset.toolId = id;
+      card.setAttribute('aria-label', `Tool call ${name}`);
+      const title = document.createElement('p');
+      title.className = 'tool-title';
+      const label = document.createElement('span');
+      label.className = 'tool-label';
+      label.textContent = 'Tool';
+      const toolName = document.createElement('code');
+      toolName.className = 'tool-name';
+      const state = document.createElement('span');
+      state.className = 'tool-state';
+      title.append(label, ' ', toolName, ' ', state);
+      const args = document.createElement('pre');
+      args.className = 'tool-args';
+      args.setAttribute('aria-label', 'Arguments');
+      card.append(title, args);
+      this.cards.set(id, this.add(card));
+    }
+    if (name) card.querySelector('.tool-name').textContent = name;
+    return card;
+  }
+
+  setState(card, state, text) {
+    card.dataset.state = state;
+    card.querySelector('.tool-state').textContent = text;
+  }
+
+  onToolCallDelta({ id, name, argsTextDelta }) {
+    const card = this.card(id, name);
+    if (card.dataset.state !== 'streaming') this.setState(card, 'streaming', 'arguments streaming…');
+    card.querySelector('.tool-args').textContent += argsTextDelta;
+  }
+
+  onToolCall({ id, name, args }) {
+    const card = this.card(id, name);
+    card.querySelector('.tool-args').textContent = pretty(args);
+    this.setState(card, 'called', 'running…');
+  }
+
+  onToolApproval({ id, name, args }) {
+    const card = this.card(id, name);
+    card.querySelector('.tool-args').textContent = pretty(args);
+    this.setState(card, 'approval', 'waiting for approval');
+  }
+
+  onToolResult({ id, name, result, error }) {
+    const card = this.card(id, name);
+    let out = card.querySelector('.tool-output');
+    if (!out) {
+      out = document.createElement('pre');
+      card.append(out);
+    }
+    if (error) {
+      out.className = 'tool-output tool-error';
+      out.setAttribute('aria-label', 'Error');
+      out.textContent = error.message;
+      this.setState(card, 'error', 'failed');
+    } else {
+      out.className = 'tool-output tool-result';
+      out.setAttribute('aria-label', 'Result');
+      out.textContent = pretty(result);
+      this.setState(card, 'done', 'done');
+    }
+    // a result belongs to a finished step: a restart of the next step keeps it
+    this.step = [];
+  }
+
+  onSource({ url, title }) {
+    if (!this.sources) {
+      const box = document.createElement('div');
+      box.className = 'sources';
+      const heading = document.createElement('p');
+      heading.className = 'sources-title';
+      heading.textContent = 'Sources';
+      box.append(heading, document.createElement('ul'));
+      this.sources = box;
+      this.list.after(box);
+    }
+    const item = document.createElement('li');
+    let safe;
+    try {
+      safe = new URL(url);
+    } catch {
+      safe = undefined;
+    }
+    if (safe && (safe.protocol === 'https:' || safe.protocol === 'http:')) {
+      const link = document.createElement('a');
+      link.href = safe.href;
+      link.rel = 'noopener noreferrer';
+      link.target = '_blank';
+      link.textContent = title || safe.href;
+      item.append(link);
+    } else {
+      item.textContent = title ? `${title} (${url})` : url;
+    }
+    this.sources.querySelector('ul').append(item);
+  }
+
+  /** A retry or fallback restarted the step under way: what it had shown goes. */
+  reset() {
+    for (const element of this.step) {
+      element.remove();
+      if (element.dataset.toolId) this.cards.delete(element.dataset.toolId);
+      if (element === this.reasoning) this.reasoning = undefined;
+    }
+    this.step = [];
+  }
+
+  /** The answer ended: reasoning still open is folded, calls still running say they stopped. */
+  end() {
+    this.endReasoning();
+    for (const card of this.cards.values()) {
+      if (card.dataset.state === 'streaming' || card.dataset.state === 'called') this.setState(card, 'incomplete', 'no result');
+    }
+  }
+}
+
 // ---------------------------------------------------------------- streaming
 
 function onStatus(status, answer) {
@@ -302,7 +493,12 @@ function ask(question) {
   answer.dataset.state = 'streaming';
   answer.setAttribute('aria-busy', 'true');
   const text = answer.querySelector('.text');
+  const parts = new AnswerParts(answer);
   const maxTokens = Number(ui.maxTokens.value);
+  const options = {
+    ...(Number.isInteger(maxTokens) && maxTokens > 0 && { maxTokens }),
+    ...(ui.useReasoning.checked && { reasoning: { effort: 'low' } }),
+  };
   setBusy(true);
 
   const stream = streamChat({
@@ -310,7 +506,8 @@ function ask(question) {
     body: {
       messages: [{ role: 'user', content: question }],
       ...(ui.engine.value && { engine: ui.engine.value }),
-      ...(Number.isInteger(maxTokens) && maxTokens > 0 && { options: { maxTokens } }),
+      ...(Object.keys(options).length > 0 && { options }),
+      ...(ui.useTools.checked && { tools: SAMPLE_TOOLS, maxSteps: MAX_STEPS }),
       conversationId,
     },
     // the POST is never sent twice: a dropped connection resumes on the stream's own URL
@@ -327,8 +524,24 @@ function ask(question) {
       setStatus('streaming', `Streaming from ${[engine, model].filter(Boolean).join(' · ') || 'the engine'}…`);
     },
     onContent: ({ content }) => {
+      parts.endReasoning();
       text.textContent += content;
     },
+    onReasoning: ({ content }) => parts.onReasoning(content),
+    onToolCallDelta: (data) => parts.onToolCallDelta(data),
+    onToolCall: (data) => {
+      parts.onToolCall(data);
+      log(`tool_call ${data.name}`);
+    },
+    onToolResult: (data) => {
+      parts.onToolResult(data);
+      log(`tool_result ${data.name}${data.error ? ' (error)' : ''}`);
+    },
+    onToolApproval: (data) => {
+      parts.onToolApproval(data);
+      log(`tool_approval ${data.name}`);
+    },
+    onSource: (data) => parts.onSource(data),
     onProgress: showProgress,
     onKeepalive: () => {
       ui.keepalive.hidden = false;
@@ -341,17 +554,26 @@ function ask(question) {
       log(`chunk_error${index === undefined ? '' : ` at index ${index}`}`);
     },
     onRetry: ({ attempt, maxAttempts, reset }) => {
-      if (reset) text.textContent = stream.content;
+      if (reset) {
+        text.textContent = stream.content;
+        parts.reset();
+      }
       setStatus('streaming', `The engine failed; trying again (attempt ${attempt} of ${maxAttempts})…`);
     },
     onFallback: ({ from, to, reset }) => {
-      if (reset) text.textContent = stream.content;
+      if (reset) {
+        text.textContent = stream.content;
+        parts.reset();
+      }
       setMeta(answer, { engine: to });
       setStatus('streaming', `${from} failed; answering with ${to}…`);
     },
   });
   current = stream;
-  stream.done.then((outcome) => finish(outcome, answer, text));
+  stream.done.then((outcome) => {
+    parts.end();
+    finish(outcome, answer, text);
+  });
 }
 
 function finish(outcome, answer, text) {

@@ -353,6 +353,96 @@ describe('sample chat page (Chromium)', () => {
     await page.close();
   }, 60_000);
 
+  it('with tools and reasoning on, "add 2 and 3" shows a tool card (arguments streaming, then parsed, then { sum: 5 }), the answer after it, and collapsible reasoning', async () => {
+    const question = 'add 2 and 3';
+    const body = {
+      messages: [{ role: 'user', content: question }],
+      tools: ['add', 'now'],
+      maxSteps: 5,
+      options: { maxTokens: 256, reasoning: { effort: 'low' } },
+    };
+    // the same question through POST /chat: what the page must end up showing
+    const reference = await fetch(`${sample.url}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    expect(reference.status).toBe(200);
+    const expected = (await reference.json()) as {
+      content: string;
+      reasoning: string;
+      toolCalls: { id: string; name: string; args: unknown }[];
+      toolResults: { id: string; name: string; result?: unknown }[];
+    };
+    expect(expected.toolResults).toEqual([{ id: expect.any(String) as unknown, name: 'add', result: { sum: 5 } }]);
+    expect(expected.content).not.toBe('');
+
+    const page = await openChat();
+    const sent: unknown[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/chat/stream')) sent.push(request.postDataJSON());
+    });
+    // every text the arguments box shows, and whether the reasoning block was open while it streamed
+    await page.evaluate(() => {
+      const w = window as unknown as { argsSeen: string[]; reasoningOpenSeen: boolean[] };
+      w.argsSeen = [];
+      w.reasoningOpenSeen = [];
+      new MutationObserver(() => {
+        const args = document.querySelector('#history li.assistant:last-child .tool-call .tool-args');
+        if (args && w.argsSeen[w.argsSeen.length - 1] !== args.textContent) w.argsSeen.push(args.textContent ?? '');
+        const reasoning = document.querySelector<HTMLDetailsElement>('#history li.assistant:last-child details.reasoning');
+        if (reasoning) w.reasoningOpenSeen.push(reasoning.open);
+      }).observe(document.getElementById('history')!, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await page.check('#use-tools');
+    await page.check('#use-reasoning');
+    await ask(page, question);
+
+    const card = lastAnswer(page).locator('.tool-call');
+    await page.waitForSelector('#history li.assistant:last-child .tool-call[data-state="done"]');
+    expect(await waitForState(page, ['done', 'error', 'interrupted'])).toBe('done');
+    expect(sent).toEqual([{ ...body, engine: 'offline', conversationId: expect.any(String) as unknown }]);
+
+    // one card: the tool's name, its parsed arguments, its result
+    expect(await card.count()).toBe(1);
+    expect(await card.locator('.tool-name').textContent()).toBe('add');
+    expect(await card.getAttribute('data-tool-id')).toBe(expected.toolCalls[0].id);
+    expect(JSON.parse((await card.locator('.tool-args').textContent()) ?? '')).toEqual({ a: 2, b: 3 });
+    expect(JSON.parse((await card.locator('.tool-result').textContent()) ?? '')).toEqual({ sum: 5 });
+    expect(await card.locator('.tool-error').count()).toBe(0);
+    expect(await card.locator('.tool-state').textContent()).toBe('done');
+    // the arguments streamed: raw pieces growing as a prefix of the argument JSON, before the parsed, indented form
+    const argsSeen = await page.evaluate(() => (window as unknown as { argsSeen: string[] }).argsSeen);
+    const raw = JSON.stringify({ a: 2, b: 3 });
+    const streamed = argsSeen.filter((text) => text !== '' && text !== raw && raw.startsWith(text));
+    expect(streamed.length).toBeGreaterThan(0);
+    expect(argsSeen[argsSeen.length - 1]).toBe(JSON.stringify({ a: 2, b: 3 }, null, 2));
+    expect(argsSeen.indexOf(streamed[0])).toBeLessThan(argsSeen.length - 1);
+
+    // the answer after the tool, as POST /chat gives it
+    expect(await answerText(page)).toBe(expected.content);
+
+    // reasoning: a block per step (before the card, after it), open while it streamed, folded after, toggled by its summary
+    const blocks = lastAnswer(page).locator('details.reasoning');
+    expect(await blocks.count()).toBe(2);
+    expect((await blocks.locator('.reasoning-content').allTextContents()).join('')).toBe(expected.reasoning);
+    const order = await lastAnswer(page).evaluate((item) => [...item.querySelectorAll('details.reasoning, .tool-call, .text')].map((el) => el.className));
+    expect(order).toEqual(['reasoning', 'tool-call', 'reasoning', 'text']);
+    expect(await page.evaluate(() => (window as unknown as { reasoningOpenSeen: boolean[] }).reasoningOpenSeen.includes(true))).toBe(true);
+    const first = blocks.first();
+    expect(await first.evaluate((el) => (el as HTMLDetailsElement).open)).toBe(false);
+    expect(await first.locator('.reasoning-content').isVisible()).toBe(false);
+    await first.locator('summary').click();
+    expect(await first.evaluate((el) => (el as HTMLDetailsElement).open)).toBe(true);
+    expect(await first.locator('.reasoning-content').isVisible()).toBe(true);
+    expect(await first.locator('.reasoning-content').textContent()).toBe('Working out an answer to the question.');
+    await screenshot(page, '8-tool-card-reasoning');
+    await first.locator('summary').click();
+    expect(await first.evaluate((el) => (el as HTMLDetailsElement).open)).toBe(false);
+    await page.close();
+  }, 40_000);
+
   it('history comes from memory, survives a reload, and Clear empties it (phone width)', async () => {
     const conversationId = `t${randomBytes(8).toString('hex')}`;
     const question = 'Remember me';
