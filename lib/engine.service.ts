@@ -105,10 +105,12 @@ export class EngineService implements OnApplicationShutdown {
       let content = '';
       let reasoning = '';
       const sources: NonNullable<EngineResponse['sources']> = [];
+      // where the step under way started (after the last tool result): a restart takes back that step only
+      let step = { content: 0, reasoning: 0, sources: 0 };
       const reset = () => {
-        content = '';
-        reasoning = '';
-        sources.length = 0;
+        content = content.slice(0, step.content);
+        reasoning = reasoning.slice(0, step.reasoning);
+        sources.length = step.sources;
       };
       const reporter: StreamReporter = {
         accepted: () => undefined,
@@ -120,6 +122,7 @@ export class EngineService implements OnApplicationShutdown {
           content += chunk.content;
           if (chunk.reasoning) reasoning += chunk.reasoning;
           if (chunk.source) sources.push(chunk.source);
+          if (chunk.toolResult) step = { content: content.length, reasoning: reasoning.length, sources: sources.length };
           const response: EngineResponse = {
             role: 'assistant',
             content,

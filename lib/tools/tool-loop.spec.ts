@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { firstValueFrom, lastValueFrom, Observable, toArray } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, Observable, throwError, toArray, concat } from 'rxjs';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../drivers/engine-driver.interface.js';
 import { OfflineDriver } from '../drivers/offline/offline.driver.js';
 import type { OfflineEngineConfig } from '../drivers/offline/offline-engine-config.interface.js';
 import { EngineService } from '../engine.service.js';
+import { ProviderOverloadedException } from '../errors/engine.exception.js';
 import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
 import type { EngineMessage } from '../interfaces/engine-message.interface.js';
 import { tool, type ToolSet } from './tool-definition.interface.js';
@@ -88,6 +89,62 @@ describe('tool loop', () => {
     const resultAt = chunks.findIndex((c) => c.toolResult);
     expect(chunks.findIndex((c) => c.content !== '')).toBeGreaterThan(resultAt);
     expect(chunks.map((c) => c.index)).toEqual(chunks.map((_, i) => i));
+  });
+
+  it('send(): a restart in step 2 takes back that step’s text, reasoning and sources only, not step 1’s', async () => {
+    const requests: DriverRequest[] = [];
+    const start: DriverStreamPart = { type: 'response-start', model: 'm', warnings: [] };
+    const answers: DriverStreamPart[][] = [
+      [
+        start,
+        { type: 'reasoning-delta', text: 'I should add. ' },
+        { type: 'reasoning-end' },
+        { type: 'text-delta', text: 'Let me add them. ' },
+        { type: 'source', url: 'https://example.com/step-1' },
+        { type: 'tool-call-start', id: 'c1', name: 'add' },
+        { type: 'tool-call-delta', id: 'c1', argsTextDelta: '{"a":2,"b":3}' },
+        { type: 'tool-call-end', id: 'c1', name: 'add', argsText: '{"a":2,"b":3}' },
+        { type: 'finish', finishReason: 'tool_calls', rawFinishReason: 'tool_calls' },
+      ],
+      // step 2, first try: some of it, then a retryable failure
+      [
+        start,
+        { type: 'reasoning-delta', text: 'Lost thought. ' },
+        { type: 'text-delta', text: 'The sum is fi' },
+        { type: 'source', url: 'https://example.com/lost' },
+      ],
+      [
+        start,
+        { type: 'reasoning-delta', text: 'It is 5.' },
+        { type: 'reasoning-end' },
+        { type: 'text-delta', text: '2 + 3 = 5.' },
+        { type: 'source', url: 'https://example.com/step-2' },
+        { type: 'finish', finishReason: 'stop', rawFinishReason: 'stop' },
+      ],
+    ];
+    const driver: EngineDriver = {
+      name: 'flaky',
+      provider: 'offline',
+      defaultModel: 'm',
+      stream: (request) => {
+        requests.push(request);
+        const parts = from(answers[requests.length - 1]);
+        return requests.length === 2
+          ? concat(
+              parts,
+              throwError(() => new ProviderOverloadedException('overloaded', { provider: 'offline' })),
+            )
+          : parts;
+      },
+    };
+    const retry = { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 1, afterContent: 'restart' as const };
+    const response = await lastValueFrom(service(driver).send(ask, { tools: { add }, maxSteps: 3, retry }));
+    expect(requests).toHaveLength(3);
+    expect(response.content).toBe('Let me add them. 2 + 3 = 5.');
+    expect(response.reasoning).toBe('I should add. It is 5.');
+    expect(response.sources).toEqual([{ url: 'https://example.com/step-1' }, { url: 'https://example.com/step-2' }]);
+    expect(response.toolResults).toEqual([{ id: 'c1', name: 'add', result: { sum: 5 } }]);
+    expect(response.finishReason).toBe('stop');
   });
 
   it("maxSteps bounds the number of provider requests; the last step's calls are returned", async () => {
