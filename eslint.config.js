@@ -41,4 +41,24 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // the bottom layer: the types every other folder uses. They import only each other, never a
+    // feature above (drivers, memory, sse, engine…): what composes those, like the module
+    // options, lives beside what it composes (lib/bupple-engine.module-options.ts). The one
+    // exception, named here: the call options' `tools` and `toolApprovals` take the tool types.
+    files: ['lib/interfaces/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!tools/(?:tool-definition\\.interface|resolve-tools)\\.js$)',
+              message: 'lib/interfaces/ is the bottom layer: import only from lib/interfaces/ (module-wide option types go beside the module).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -176,13 +176,27 @@ function log(line) {
 
 const round = (value, digits = 3) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : value);
 
+/**
+ * The relay's CPU seconds so far: its own `process.cpuUsage()` (microseconds, all threads),
+ * asked over IPC; /proc/<pid>/stat (10 ms ticks) when the relay does not answer that.
+ */
+async function relayCpuSeconds(relay) {
+  try {
+    const seconds = await relay.rpc({ type: 'cpu-usage' }, 5_000);
+    if (Number.isFinite(seconds)) return seconds;
+  } catch {
+    // an older relay: the kernel's coarser count
+  }
+  return cpuSeconds(relay.pid);
+}
+
 /** Runs one load against the relay, measuring the relay's CPU (and RSS) around it. */
 async function measureLoad(ctx, load, { rss = false } = {}) {
   const { relay, upstream, client } = ctx;
   await upstream.rpc({ type: 'reset' });
   await sleep(150);
   const measured = relay.pid !== null;
-  const cpuBefore = measured ? cpuSeconds(relay.pid) : NaN;
+  const cpuBefore = measured ? await relayCpuSeconds(relay) : NaN;
   let sampler;
   let idleKiB;
   if (rss && measured) {
@@ -197,7 +211,7 @@ async function measureLoad(ctx, load, { rss = false } = {}) {
     if (sampler) ctx.sampledPeakKiB = sampler.stop();
   }
   await sleep(100);
-  const figures = { ...result, relayCpuSeconds: measured ? cpuSeconds(relay.pid) - cpuBefore : NaN };
+  const figures = { ...result, relayCpuSeconds: measured ? (await relayCpuSeconds(relay)) - cpuBefore : NaN };
   if (rss) {
     figures.idleRssKiB = measured ? idleKiB : NaN;
     figures.peakRssKiB = measured ? Math.max(memory(relay.pid).hwmKiB, ctx.sampledPeakKiB) : NaN;

@@ -2,7 +2,7 @@ import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ENGINE_OPTIONS_TOKEN } from './engine.tokens.js';
 import { EngineExceptionFilter } from './errors/engine-exception.filter.js';
-import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from './bupple-engine.module-options.js';
 
 /** `forRoot({ http })` / `forRootAsync({ http })`: how the module answers plain (non-SSE) HTTP routes. */
 export interface EngineHttpOptions {

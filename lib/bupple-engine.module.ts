@@ -8,7 +8,7 @@ import { ENGINE_DRIVERS, ENGINE_TELEMETRY } from './engine.tokens.js';
 import { EngineTelemetry } from './telemetry/engine-telemetry.js';
 import { ConversationStore } from './memory/conversation-store.js';
 import { MemoryService } from './memory/memory.service.js';
-import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from './bupple-engine.module-options.js';
 import { validateEngineOptions } from './options/validate-engine-options.js';
 import { SseStreamInterceptor } from './sse/sse-stream.interceptor.js';
 import { SseStreams } from './sse/sse-streams.service.js';

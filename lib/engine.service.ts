@@ -18,7 +18,7 @@ import { resolveMaxDeltaChars } from './engine/size-caps.js';
 import type { EngineCallOptions } from './interfaces/engine-call-options.interface.js';
 import type { EngineChunk, EngineResponse } from './interfaces/engine-chunk.interface.js';
 import type { EngineMessage } from './interfaces/engine-message.interface.js';
-import type { BuppleEngineModuleOptions } from './interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from './bupple-engine.module-options.js';
 import { ValidationException } from './errors/engine.exception.js';
 import { resolveTools } from './tools/resolve-tools.js';
 import { ToolRegistry } from './tools/tool-registry.service.js';

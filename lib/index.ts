@@ -7,13 +7,8 @@
 export { BuppleEngineModule } from './bupple-engine.module.js';
 export { ENGINE_MODULE_OPTIONS } from './bupple-engine.module-definition.js';
 export type { EngineHttpOptions, BuppleEngineModuleExtras } from './bupple-engine.module-definition.js';
-export type {
-  BuppleEngineModuleOptions,
-  EngineOptions,
-  OpenAIEngineConfig,
-  ClaudeEngineConfig,
-  GeminiEngineConfig,
-} from './interfaces/engine-module-options.interface.js';
+export type { BuppleEngineModuleOptions, EngineOptions } from './bupple-engine.module-options.js';
+export type { OpenAIEngineConfig, ClaudeEngineConfig, GeminiEngineConfig } from './interfaces/provider-engine-config.interface.js';
 export type { OfflineEngineConfig } from './drivers/offline/offline-engine-config.interface.js';
 
 // Services

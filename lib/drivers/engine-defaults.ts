@@ -1,5 +1,5 @@
 import type { DriverCallOptions } from '../interfaces/engine-call-options.interface.js';
-import type { ProviderEngineConfig } from '../interfaces/engine-module-options.interface.js';
+import type { ProviderEngineConfig } from '../interfaces/provider-engine-config.interface.js';
 
 /** The call defaults an engine's config sets (`temperature`, `maxTokens`), for `EngineDriver.defaults`. */
 export function engineDefaults(config: Pick<ProviderEngineConfig, 'temperature' | 'maxTokens'>): Partial<Omit<DriverCallOptions, 'model'>> {

@@ -15,7 +15,7 @@ export type {
 } from '../interfaces/engine-message.interface.js';
 export type { JsonSchema, DriverToolDefinition, ToolChoice, ToolCallDelta, EngineSource, StepResult } from '../interfaces/tool.interface.js';
 export type { DriverCallOptions, ReasoningOptions, CacheControlOptions } from '../interfaces/engine-call-options.interface.js';
-export type { ProviderEngineConfig, OpenAIEngineConfig, ClaudeEngineConfig, GeminiEngineConfig } from '../interfaces/engine-module-options.interface.js';
+export type { ProviderEngineConfig, OpenAIEngineConfig, ClaudeEngineConfig, GeminiEngineConfig } from '../interfaces/provider-engine-config.interface.js';
 export { OfflineDriver, splitIntoTokens } from './offline/offline.driver.js';
 export type { OfflineRequestRecord, OfflineRequestState } from './offline/offline.driver.js';
 export type { OfflineEngineConfig, OfflineFailure, OfflineFailureKind } from './offline/offline-engine-config.interface.js';

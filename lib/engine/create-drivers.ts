@@ -1,6 +1,6 @@
 import type { EngineDriver } from '../drivers/engine-driver.interface.js';
 import { OfflineDriver } from '../drivers/offline/offline.driver.js';
-import type { EngineOptions } from '../interfaces/engine-module-options.interface.js';
+import type { EngineOptions } from '../bupple-engine.module-options.js';
 
 /** Built-in engine names, in the order that picks the default engine. */
 export const BUILT_IN_ENGINES = ['openai', 'claude', 'gemini', 'offline'] as const;

@@ -7,7 +7,7 @@ import { FakeProviderServer } from '../../test/utils/fake-provider-server.js';
 import { ConnectionException, ValidationException } from '../errors/engine.exception.js';
 import type { ConversationLike, RecordedAnswer } from '../interfaces/conversation-like.interface.js';
 import type { EngineMessage } from '../interfaces/engine-message.interface.js';
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 import { EngineConfigurationException, validateEngineOptions } from '../options/validate-engine-options.js';
 import { DEFAULT_TIMEOUT } from './engine-stream.js';
 

@@ -13,7 +13,7 @@ import {
 } from '../errors/engine.exception.js';
 import type { ConversationLike, RecordedAnswer } from '../interfaces/conversation-like.interface.js';
 import type { EngineMessage } from '../interfaces/engine-message.interface.js';
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 import { streamReporterStorage, type StreamReporter } from './stream-reporter.js';
 
 /** A driver that behaves like a different offline script on each attempt, and counts attempts. */

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 import { EngineConfigurationException, validateEngineOptions } from '../options/validate-engine-options.js';
 import { pieces } from '../sse/sse-session.js';
 import { DEFAULT_MAX_DELTA_CHARS, resolveMaxDeltaChars } from './size-caps.js';

@@ -1,4 +1,4 @@
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 import { DEFAULT_MAX_STREAM_CHARS } from '../sse/replay/memory-replay-buffer.js';
 import { DEFAULT_MAX_PENDING } from '../sse/sse-connection.js';
 

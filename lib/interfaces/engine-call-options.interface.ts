@@ -1,7 +1,7 @@
 import type { ConversationLike } from './conversation-like.interface.js';
 import type { ToolApproval } from '../tools/tool-definition.interface.js';
 import type { ToolsOption } from '../tools/resolve-tools.js';
-import type { EngineFinishHook } from '../telemetry/telemetry-options.interface.js';
+import type { EngineFinishHook } from './engine-finish.interface.js';
 import type { DriverToolDefinition, JsonSchema, ToolChoice } from './tool.interface.js';
 
 /** Opt-in reasoning ("thinking"): OpenAI `reasoning_effort`, Claude `thinking`, Gemini `thinkingConfig`. */

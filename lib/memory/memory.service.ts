@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 import { Conversation, type ConversationOptions } from './conversation.js';
 import type { ConversationStore } from './conversation-store.js';
 import { createConversationStore } from './create-conversation-store.js';

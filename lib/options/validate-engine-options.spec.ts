@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import http from 'node:http';
 import https from 'node:https';
 import { OfflineDriver } from '../drivers/offline/offline.driver.js';
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 import { EngineConfigurationException, validateEngineOptions } from './validate-engine-options.js';
 
 const SECRET = 'sk-test-0123456789abcdefSECRET';

@@ -4,7 +4,7 @@ import { EngineException } from '../errors/engine.exception.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import { configuredEngineNames } from '../engine/create-drivers.js';
 import { validateMemoryOptions } from '../memory/create-conversation-store.js';
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 import { ModuleOptionsSchema, OfflineEngineConfigSchema } from './engine-options.schema.js';
 import { sizeCapProblems } from '../engine/size-caps.js';
 import { Agent } from 'node:http';

@@ -1,6 +1,6 @@
 import { EngineException, ValidationException } from '../errors/engine.exception.js';
 import { ErrorMessages } from '../errors/error-messages.js';
-import type { EngineOptions } from '../interfaces/engine-module-options.interface.js';
+import type { EngineOptions } from '../bupple-engine.module-options.js';
 
 /**
  * Limits against abuse (the `limits` module option), counted per scope (the module's `scope`

@@ -6,7 +6,7 @@ import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
 import { EngineException } from '../errors/engine.exception.js';
 import { describeEngineError, retryAfterSeconds, toHttpException } from '../errors/engine-http.js';
 import { redactSecrets } from '../errors/redact.js';
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 import { resolveScope } from '../scope/engine-scope.js';
 import { jsonLimitException, requestJsonProblem } from '../security/json-limits.js';
 import { TokenLimitException, TooManyStreamsException } from '../security/limits.js';

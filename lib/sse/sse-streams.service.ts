@@ -4,7 +4,7 @@ import { ENGINE_MODULE_OPTIONS } from '../bupple-engine.module-definition.js';
 import { ENGINE_TELEMETRY } from '../engine.tokens.js';
 import type { EngineTelemetry, TelemetrySpan } from '../telemetry/engine-telemetry.js';
 import { ErrorMessages } from '../errors/error-messages.js';
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 import {
   DEFAULT_MAX_STREAM_CHARS,
   DEFAULT_MAX_TOTAL_CHARS,

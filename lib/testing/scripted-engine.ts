@@ -1,6 +1,6 @@
 import { OfflineDriver } from '../drivers/offline/offline.driver.js';
 import type { OfflineEngineConfig } from '../drivers/offline/offline-engine-config.interface.js';
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 
 /** A scripted engine and module options that make it the default engine. */
 export interface ScriptedEngine {

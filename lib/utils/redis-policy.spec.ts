@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { EngineConfigurationException, validateEngineOptions } from '../options/validate-engine-options.js';
-import type { BuppleEngineModuleOptions } from '../interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
 import { DEFAULT_REDIS_POLICY, outageRetryAfterMs, reconnectDelay, redisPolicy, RedisOutageLog } from './redis-policy.js';
 
 describe('the shared Redis connection policy', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import { ENGINE_MODULE_OPTIONS } from '../../lib/bupple-engine.module-definition.js';
-import type { BuppleEngineModuleOptions } from '../../lib/interfaces/engine-module-options.interface.js';
+import type { BuppleEngineModuleOptions } from '../../lib/bupple-engine.module-options.js';
 import {
   Conversation,
   ConversationStore,

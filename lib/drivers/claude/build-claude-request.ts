@@ -1,6 +1,6 @@
 import { ErrorMessages } from '../../errors/error-messages.js';
 import type { DriverCallOptions, ReasoningOptions } from '../../interfaces/engine-call-options.interface.js';
-import type { ClaudeEngineConfig } from '../../interfaces/engine-module-options.interface.js';
+import type { ClaudeEngineConfig } from '../../interfaces/provider-engine-config.interface.js';
 import type { EngineWarning } from '../../interfaces/engine-warning.interface.js';
 import type { DriverRequest } from '../engine-driver.interface.js';
 import type { ClaudeRequestBody, ClaudeTextBlock, ClaudeTool, ClaudeToolChoice } from './claude-api.types.js';

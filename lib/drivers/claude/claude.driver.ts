@@ -3,7 +3,7 @@ import type { Observable } from 'rxjs';
 import { ConnectionException, ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
-import type { ClaudeEngineConfig } from '../../interfaces/engine-module-options.interface.js';
+import type { ClaudeEngineConfig } from '../../interfaces/provider-engine-config.interface.js';
 import { loadPackage } from '../../utils/load-package.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import { engineDefaults } from '../engine-defaults.js';

@@ -1,7 +1,7 @@
 import { ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import type { DriverCallOptions, ReasoningOptions } from '../../interfaces/engine-call-options.interface.js';
-import type { GeminiEngineConfig } from '../../interfaces/engine-module-options.interface.js';
+import type { GeminiEngineConfig } from '../../interfaces/provider-engine-config.interface.js';
 import type { EngineWarning } from '../../interfaces/engine-warning.interface.js';
 import type { DriverToolDefinition, JsonSchema, ToolChoice } from '../../interfaces/tool.interface.js';
 import type { DriverRequest } from '../engine-driver.interface.js';

@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import { DEFAULT_SSE_MAX_LENGTH, SseParser } from '../../protocol/sse-parser.js';
 import { ProviderServerException, ValidationException } from '../../errors/engine.exception.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
-import type { GeminiEngineConfig } from '../../interfaces/engine-module-options.interface.js';
+import type { GeminiEngineConfig } from '../../interfaces/provider-engine-config.interface.js';
 import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
 import type { DriverRequest, DriverStreamPart, EngineDriver } from '../engine-driver.interface.js';

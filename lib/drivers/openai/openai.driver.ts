@@ -5,7 +5,7 @@ import { sdkLogger } from '../sdk-logger.js';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import type { DriverCallOptions } from '../../interfaces/engine-call-options.interface.js';
-import type { OpenAIEngineConfig } from '../../interfaces/engine-module-options.interface.js';
+import type { OpenAIEngineConfig } from '../../interfaces/provider-engine-config.interface.js';
 import { loadPackage } from '../../utils/load-package.js';
 import { engineDefaults } from '../engine-defaults.js';
 import { abortableStream, type DriverPartSink } from '../abortable-stream.js';
