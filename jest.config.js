@@ -15,6 +15,8 @@ export default {
     '^@bupple/nestjs-ai-engine$': '<rootDir>/lib/index.ts',
     '^@bupple/nestjs-ai-engine/(client|testing|memory|drivers|sse|schema|tools|security|errors|integrations)$': '<rootDir>/lib/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
+    // CommonJS that require()s NestJS 12's ES modules: bundled as ESM by test/setup/esm-throttler.mjs
+    '^@nestjs/throttler$': '<rootDir>/node_modules/.cache/bupple-jest/nestjs-throttler.mjs',
     ...(nest11 ? { [NEST11_PACKAGES]: '<rootDir>/.ci/nest11/node_modules/@nestjs/$1$2' } : {}),
   },
   transform: {

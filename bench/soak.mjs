@@ -537,6 +537,7 @@ async function run(name, { env, outage }) {
     BUPPLE_ENGINE_MAX_RETRIES: '2',
     BUPPLE_ENGINE_RETRY_DELAY_MS: '50',
     BUPPLE_SAMPLE_MAX_STREAMS_PER_USER: '0',
+    BUPPLE_SAMPLE_THROTTLE_LIMIT: '0',
     BUPPLE_SSE_KEEPALIVE_MS: '15000',
     ...env,
   });

@@ -7,6 +7,7 @@ import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { AppModule } from '../../sample/src/app.module.js';
 import { configureApp } from '../../sample/src/bootstrap.js';
 import { engineOptionsFromEnv, sampleLimitsFromEnv } from '../../sample/src/config.js';
+import { sampleThrottleFromEnv } from '../../sample/src/throttle.js';
 import { PLATFORMS, read, sleep, startApp, waitFor } from '../sse/sse-test-app.js';
 
 const scope = (req: SseRequest) => (typeof req.headers['x-user'] === 'string' ? req.headers['x-user'] : undefined);
@@ -181,6 +182,8 @@ describe('sample limits (BUPPLE_SAMPLE_MAX_TOKENS, BUPPLE_SAMPLE_MAX_STREAMS_PER
     'BUPPLE_ENGINE_OFFLINE_MODELS',
     'BUPPLE_SSE_KEEPALIVE_MS',
     'BUPPLE_SSE_ON_DISCONNECT',
+    'BUPPLE_SAMPLE_THROTTLE_LIMIT',
+    'BUPPLE_SAMPLE_THROTTLE_TTL_MS',
   ];
   const saved: Record<string, string | undefined> = {};
   let app: INestApplication;
@@ -281,5 +284,28 @@ describe('sample limits (BUPPLE_SAMPLE_MAX_TOKENS, BUPPLE_SAMPLE_MAX_STREAMS_PER
     for (const s of many) expect((await s.response).status).toBe(200);
     for (const s of many) s.stop();
     expect(await waitFor(() => offline.requests.every((r) => r.state !== 'running'), 5000)).toBe(true);
+  });
+
+  it('@nestjs/throttler beside the library limits: a client over BUPPLE_SAMPLE_THROTTLE_LIMIT requests per window gets 429 with Retry-After before any provider call', async () => {
+    expect(sampleThrottleFromEnv({})).toEqual({ limit: 5000, ttlMs: 60_000 });
+    expect(sampleThrottleFromEnv({ BUPPLE_SAMPLE_THROTTLE_LIMIT: '0', BUPPLE_SAMPLE_THROTTLE_TTL_MS: '500' })).toEqual({ limit: 0, ttlMs: 500 });
+    expect(() => sampleThrottleFromEnv({ BUPPLE_SAMPLE_THROTTLE_LIMIT: '-1' })).toThrow('BUPPLE_SAMPLE_THROTTLE_LIMIT');
+    expect(() => sampleThrottleFromEnv({ BUPPLE_SAMPLE_THROTTLE_TTL_MS: 'soon' })).toThrow('BUPPLE_SAMPLE_THROTTLE_TTL_MS');
+    await start({ BUPPLE_SAMPLE_THROTTLE_LIMIT: '3', BUPPLE_SAMPLE_THROTTLE_TTL_MS: '60000' });
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/chat/engines`, { headers: { 'x-user': 'frank' } })).status).toBe(200);
+    const before = offline.requests.length;
+    const over = await fetch(`${base}/chat/stream?message=hi`, { headers: { 'x-user': 'frank' } });
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(over.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect((await over.json()).statusCode).toBe(429);
+    expect((await postJson('/chat', { messages: [{ role: 'user', content: 'hi' }] }, { 'x-user': 'frank' })).status).toBe(429);
+    expect(offline.requests.length).toBe(before);
+    // counted per client: another user (and, without x-user, the IP) has its own count
+    expect((await fetch(`${base}/chat/engines`, { headers: { 'x-user': 'grace' } })).status).toBe(200);
+    expect((await fetch(`${base}/chat/engines`)).status).toBe(200);
+    // 0 turns it off
+    await start({ BUPPLE_SAMPLE_THROTTLE_LIMIT: '0' });
+    for (let i = 0; i < 20; i++) expect((await fetch(`${base}/chat/engines`, { headers: { 'x-user': 'frank' } })).status).toBe(200);
   });
 });
