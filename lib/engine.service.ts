@@ -222,8 +222,8 @@ export class EngineService implements OnApplicationShutdown {
     // the model applies to the first engine only: it must be one that engine allows
     assertModelAllowed(engineDefaults, first, this.driver(first).defaultModel, options.model);
     const hooks = [this.options.onFinish, options.onFinish].filter((hook): hook is EngineFinishHook => typeof hook === 'function');
-    const call = { messages, options, chain: names.map((name) => this.driver(name)), reporter };
-    return observeCall(call, this.telemetry ?? undefined, hooks, (chain, observedReporter) =>
+    const call = { messages, options, chain: names.map((name) => this.driver(name)), reporter, tools };
+    return observeCall(call, this.telemetry ?? undefined, hooks, (chain, observedReporter, observedTools) =>
       engineStream({
         messages: [...messages],
         chain,
@@ -232,7 +232,7 @@ export class EngineService implements OnApplicationShutdown {
         timeout: { ...DEFAULT_TIMEOUT, ...definedOnly(engineDefaults.timeout), ...definedOnly(options.timeout) },
         reporter: observedReporter,
         restartable,
-        tools,
+        tools: observedTools,
         maxSteps,
         maxDeltaChars: resolveMaxDeltaChars(this.options),
       }),

@@ -60,7 +60,8 @@ export type DriverStreamPart =
    * empty delta (no text, reasoning or tool data): that is no sign of work (see `timeout.idleMs`).
    */
   | { type: 'activity' }
-  | { type: 'finish'; finishReason: FinishReason; rawFinishReason: string | null; usage?: EngineUsage };
+  /** The answer ended. `responseId`: the provider's id of the response (OpenAI's chunk `id`, Claude's `message.id`, Gemini's `responseId`), when it sent one. */
+  | { type: 'finish'; finishReason: FinishReason; rawFinishReason: string | null; usage?: EngineUsage; responseId?: string };
 
 /**
  * The contract every provider meets. `stream()` must be cold: the HTTP request starts on

@@ -121,10 +121,10 @@ export class EngineTelemetry {
   }
 
   /** A span under `parent`, whatever the current context. */
-  startChildSpan(parent: OtelSpan, name: string, attributes: Attributes): OtelSpan {
+  startChildSpan(parent: OtelSpan, name: string, attributes: Attributes, kind: 'client' | 'internal' = 'client'): OtelSpan {
     return this.tracer.startSpan(
       name,
-      { kind: this.api.SpanKind.CLIENT, attributes: clean(attributes) },
+      { kind: kind === 'client' ? this.api.SpanKind.CLIENT : this.api.SpanKind.INTERNAL, attributes: clean(attributes) },
       this.api.trace.setSpan(this.api.context.active(), parent),
     );
   }

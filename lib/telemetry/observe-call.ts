@@ -10,6 +10,8 @@ import type { EngineMessage } from '../interfaces/engine-message.interface.js';
 import type { EngineUsage } from '../interfaces/engine-usage.interface.js';
 import { genAiProviderName, type EngineTelemetry, type TelemetrySpan } from './engine-telemetry.js';
 import type { EngineFinishHook, EngineFinishInfo } from './telemetry-options.interface.js';
+import type { ResolvedTool } from '../tools/resolve-tools.js';
+import { instrumentTools } from './observe-tools.js';
 
 const logger = new Logger('BuppleEngine');
 
@@ -20,6 +22,8 @@ export interface ObservedCall {
   /** The engines to try, the first one first. */
   chain: EngineDriver[];
   reporter?: StreamReporter;
+  /** The call's tools, resolved. */
+  tools?: Map<string, ResolvedTool>;
 }
 
 const errorType = (error: unknown) => (EngineException.isInstance(error) ? error.code : error instanceof Error ? error.name : 'error');
@@ -30,7 +34,8 @@ function usageAttributes(usage: EngineUsage | undefined | null) {
 
 /**
  * Runs one engine call with its observers: a `chat {model}` span (GenAI semantic conventions)
- * with a child span per provider attempt and `retry` / `fallback` span events, the GenAI
+ * with a child span per provider attempt and per tool run (`execute_tool {name}`), `retry` /
+ * `fallback` span events, the GenAI
  * metrics, and the `onFinish` hooks, called once whether the answer completes, fails or is
  * aborted. With no telemetry and no hook, `run` is returned as it is.
  */
@@ -38,9 +43,9 @@ export function observeCall(
   call: ObservedCall,
   telemetry: EngineTelemetry | undefined,
   hooks: EngineFinishHook[],
-  run: (chain: EngineDriver[], reporter: StreamReporter | undefined) => Observable<EngineChunk>,
+  run: (chain: EngineDriver[], reporter: StreamReporter | undefined, tools: Map<string, ResolvedTool> | undefined) => Observable<EngineChunk>,
 ): Observable<EngineChunk> {
-  if (!telemetry && hooks.length === 0) return run(call.chain, call.reporter);
+  if (!telemetry && hooks.length === 0) return run(call.chain, call.reporter, call.tools);
   return new Observable<EngineChunk>((subscriber) => {
     const startedAt = performance.now();
     const first = call.chain[0];
@@ -89,6 +94,7 @@ export function observeCall(
       },
     };
     const chain = telemetry && span ? call.chain.map((driver) => instrumentAttempts(driver, telemetry, span)) : call.chain;
+    const tools = telemetry && span && call.tools ? instrumentTools(call.tools, telemetry, span) : call.tools;
 
     const finish = (outcome: { error?: unknown; aborted?: boolean }) => {
       if (done) return;
@@ -144,7 +150,7 @@ export function observeCall(
       }
     };
 
-    const subscription = run(chain, reporter).subscribe({
+    const subscription = run(chain, reporter, tools).subscribe({
       next: (chunk) => {
         if (firstAt === null && (chunk.content || chunk.reasoning || chunk.toolCallDelta || chunk.toolCall)) firstAt = performance.now();
         engine = chunk.engine;
@@ -198,6 +204,11 @@ function instrumentAttempts(driver: EngineDriver, telemetry: EngineTelemetry, pa
             if (part.responseId) span.setAttribute('gen_ai.response.id', part.responseId);
           } else if (part.type === 'finish') {
             span.setAttributes({ 'gen_ai.response.finish_reasons': [part.finishReason], ...usageAttributes(part.usage) });
+            // the id comes in the body, after response-start: on the attempt and on the call (the last attempt's)
+            if (part.responseId) {
+              span.setAttribute('gen_ai.response.id', part.responseId);
+              parent.setAttribute('gen_ai.response.id', part.responseId);
+            }
           }
           subscriber.next(part);
         },

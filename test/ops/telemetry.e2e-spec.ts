@@ -123,6 +123,8 @@ describe('telemetry: OpenTelemetry spans and metrics, onFinish', () => {
       'gen_ai.usage.input_tokens': 11,
       'gen_ai.usage.output_tokens': 5,
       'gen_ai.response.finish_reasons': ['stop'],
+      // the chunks' id (it comes in the body, after response-start)
+      'gen_ai.response.id': 'chatcmpl-42',
     });
     expect(root.events.map((event) => event.name)).toEqual(['retry']);
     expect(root.events[0].attributes).toMatchObject({ 'bupple.retry.attempt': 1, 'error.type': 'overloaded' });
@@ -130,7 +132,9 @@ describe('telemetry: OpenTelemetry spans and metrics, onFinish', () => {
     expect(attempts.map((span) => span.attributes['bupple.attempt'])).toEqual([1, 2]);
     expect(attempts[0].attributes['error.type']).toBe('overloaded');
     expect(attempts[0].status.code).toBe(2);
+    expect(attempts[0].attributes['gen_ai.response.id']).toBeUndefined();
     expect(attempts[1].attributes).toMatchObject({
+      'gen_ai.response.id': 'chatcmpl-42',
       'gen_ai.response.model': 'gpt-test',
       'gen_ai.response.finish_reasons': ['stop'],
       'gen_ai.usage.output_tokens': 5,
@@ -162,6 +166,112 @@ describe('telemetry: OpenTelemetry spans and metrics, onFinish', () => {
       expect(list[0].timeToFirstTokenMs).toEqual(expect.any(Number));
       expect(list[0].durationMs).toBeGreaterThanOrEqual(list[0].timeToFirstTokenMs!);
     }
+  });
+
+  it('a tool loop: an execute_tool span per tool run, a child of the chat span, with error.type when the tool fails', async () => {
+    let requests = 0;
+    provider.respond(async (_req, res) => {
+      startEventStream(res);
+      const base = { object: 'chat.completion.chunk', created: 1, model: 'gpt-test' };
+      if (++requests === 1) {
+        const first = { ...base, id: 'chatcmpl-step-1' };
+        const call = (index: number, id: string, name: string, args: string) => ({ index, id, type: 'function', function: { name, arguments: args } });
+        res.write(sseFrame({ ...first, choices: [{ index: 0, delta: { role: 'assistant', tool_calls: [call(0, 'call_add', 'add', '{"a":2,"b":3}')] } }] }));
+        res.write(sseFrame({ ...first, choices: [{ index: 0, delta: { tool_calls: [call(1, 'call_boom', 'boom', '{}')] } }] }));
+        res.write(sseFrame({ ...first, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }));
+        res.end('data: [DONE]\n\n');
+        return;
+      }
+      const second = { ...base, id: 'chatcmpl-step-2' };
+      res.write(sseFrame({ ...second, choices: [{ index: 0, delta: { role: 'assistant', content: 'It is 5.' } }] }));
+      res.write(sseFrame({ ...second, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }));
+      res.end('data: [DONE]\n\n');
+    });
+    const engine = await boot();
+    const chunks = await lastValueFrom(
+      engine
+        .stream([{ role: 'user', content: 'add 2 and 3' }], {
+          maxSteps: 3,
+          tools: {
+            add: {
+              description: 'Adds two numbers',
+              parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+              execute: async ({ a, b }: { a: number; b: number }) => a + b,
+            },
+            boom: {
+              parameters: { type: 'object', properties: {} },
+              execute: () => {
+                throw new RangeError('no such thing, key sk-test-secret-key');
+              },
+            },
+          },
+        })
+        .pipe(toArray()),
+    );
+    expect(chunks.map((chunk) => chunk.content).join('')).toBe('It is 5.');
+    const spans = exporter.getFinishedSpans();
+    console.log(`span tree of a tool loop:\n${spanTree(spans)}`);
+    const root = spans.find((span) => !span.parentSpanContext)!;
+    expect(root.name).toBe('chat gpt-test');
+    expect(root.attributes['gen_ai.response.id']).toBe('chatcmpl-step-2');
+    const children = spans.filter((span) => span.parentSpanContext?.spanId === root.spanContext().spanId);
+    expect(children.map((span) => span.name).sort()).toEqual(['chat gpt-test', 'chat gpt-test', 'execute_tool add', 'execute_tool boom']);
+    const add = children.find((span) => span.name === 'execute_tool add')!;
+    expect(add.kind).toBe(0); // INTERNAL
+    expect(add.attributes).toMatchObject({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'add',
+      'gen_ai.tool.call.id': 'call_add',
+      'gen_ai.tool.description': 'Adds two numbers',
+    });
+    expect(add.attributes['error.type']).toBeUndefined();
+    expect(add.status.code).toBe(0);
+    const boom = children.find((span) => span.name === 'execute_tool boom')!;
+    expect(boom.attributes).toMatchObject({ 'gen_ai.tool.name': 'boom', 'gen_ai.tool.call.id': 'call_boom', 'error.type': 'RangeError' });
+    expect(boom.status.code).toBe(2);
+    expect(boom.status.message).toContain('no such thing');
+    expect(JSON.stringify(spans.map((span) => [span.attributes, span.status]))).not.toContain('sk-test-secret-key');
+    // the tools ran between the two attempts' spans: after the first ended, before the second started
+    const [step1, step2] = children
+      .filter((span) => span.name === 'chat gpt-test')
+      .sort((a, b) => (a.attributes['gen_ai.response.id']! < b.attributes['gen_ai.response.id']! ? -1 : 1));
+    expect(step1.attributes['gen_ai.response.id']).toBe('chatcmpl-step-1');
+    expect(step2.attributes['gen_ai.response.id']).toBe('chatcmpl-step-2');
+  });
+
+  it('a tool stopped by its timeout ends its span at once with error.type timeout', async () => {
+    let requests = 0;
+    provider.respond(async (_req, res) => {
+      startEventStream(res);
+      const base = { id: `chatcmpl-t${++requests}`, object: 'chat.completion.chunk', created: 1, model: 'gpt-test' };
+      if (requests === 1) {
+        const call = { index: 0, id: 'call_slow', type: 'function', function: { name: 'slow', arguments: '{}' } };
+        res.write(sseFrame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', tool_calls: [call] } }] }));
+        res.write(sseFrame({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }));
+      } else {
+        res.write(sseFrame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: 'late' }, finish_reason: 'stop' }] }));
+      }
+      res.end('data: [DONE]\n\n');
+    });
+    const engine = await boot();
+    let release: () => void = () => undefined;
+    await lastValueFrom(
+      engine.stream([{ role: 'user', content: 'wait' }], {
+        maxSteps: 2,
+        // a tool that ignores its signal: its span still ends when the timeout fires
+        tools: {
+          slow: {
+            parameters: { type: 'object', properties: {} },
+            timeoutMs: 50,
+            execute: () => new Promise<string>((resolve) => (release = () => resolve('done'))),
+          },
+        },
+      }),
+    );
+    const slow = exporter.getFinishedSpans().find((span) => span.name === 'execute_tool slow')!;
+    expect(slow.attributes).toMatchObject({ 'gen_ai.tool.call.id': 'call_slow', 'error.type': 'timeout' });
+    expect(slow.status.code).toBe(2);
+    release();
   });
 
   it('an aborted answer: onFinish once with aborted, the spans ended and marked', async () => {

@@ -45,6 +45,8 @@ export class ClaudeStreamReader {
   stopped = false;
   /** The model the stream reports (`message_start`), when it does. */
   model: string | undefined;
+  /** The message's id (`message_start`), when it has one. */
+  responseId: string | undefined;
 
   /**
    * @param emit where parts go
@@ -68,8 +70,9 @@ export class ClaudeStreamReader {
         this.stop(event.index as number);
         return undefined;
       case 'message_start': {
-        const message = event.message as { model?: unknown; usage?: ClaudeUsage } | undefined;
+        const message = event.message as { id?: unknown; model?: unknown; usage?: ClaudeUsage } | undefined;
         if (typeof message?.model === 'string') this.model = message.model;
+        if (typeof message?.id === 'string' && message.id !== '') this.responseId = message.id;
         if (message?.usage) this.usage(message.usage);
         return undefined;
       }
@@ -98,7 +101,13 @@ export class ClaudeStreamReader {
     if (this.cacheRead > 0) usage.cachedInputTokens = this.cacheRead;
     if (this.cacheWrite > 0) usage.cacheWriteTokens = this.cacheWrite;
     if (this.reasoningTokens !== undefined) usage.reasoningTokens = this.reasoningTokens;
-    return { type: 'finish', finishReason: mapClaudeFinishReason(this.stopReason), rawFinishReason: this.stopReason, usage };
+    return {
+      type: 'finish',
+      finishReason: mapClaudeFinishReason(this.stopReason),
+      rawFinishReason: this.stopReason,
+      usage,
+      ...(this.responseId && { responseId: this.responseId }),
+    };
   }
 
   /** Counts in `message_delta` are cumulative; input counts appear there too when they changed. */

@@ -101,6 +101,7 @@ describe('ClaudeDriver: tools, thinking, structured output and caching', () => {
       { type: 'activity' }, // ping
       {
         type: 'finish',
+        responseId: 'msg_01ToolTest',
         finishReason: 'tool_calls',
         rawFinishReason: 'tool_use',
         usage: { promptTokens: 412, completionTokens: 96, totalTokens: 508, reasoningTokens: 31 },

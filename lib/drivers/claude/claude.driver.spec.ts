@@ -110,6 +110,7 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
       expect(texts(parts)).toHaveLength(4);
       expect(parts[parts.length - 1]).toEqual({
         type: 'finish',
+        responseId: 'msg_01XkT9bqVn3rJ5LwYc8ZpQ2A',
         finishReason: 'stop',
         rawFinishReason: 'end_turn',
         // cache reads are part of the prompt tokens, and reported apart
@@ -297,6 +298,7 @@ describe('ClaudeDriver against a local Anthropic Messages API', () => {
     expect(parts.findIndex((p) => p.type === 'reasoning-end')).toBeLessThan(parts.findIndex((p) => p.type === 'text-delta'));
     expect(parts[parts.length - 1]).toEqual({
       type: 'finish',
+      responseId: 'msg_01Hd4nR7sWq2mCzXvB6yTe9K',
       finishReason: 'length',
       rawFinishReason: 'max_tokens',
       // cache writes are part of the prompt tokens, and reported apart

@@ -150,7 +150,13 @@ export class GeminiStreamMapper {
       this.emit({ type: 'provider-metadata', metadata });
     }
     const finishReason = raw === 'STOP' && this.toolCalls > 0 ? 'tool_calls' : mapGeminiFinishReason(raw);
-    this.emit({ type: 'finish', finishReason, rawFinishReason: raw, ...(this.usage && { usage: geminiUsage(this.usage) }) });
+    this.emit({
+      type: 'finish',
+      finishReason,
+      rawFinishReason: raw,
+      ...(this.usage && { usage: geminiUsage(this.usage) }),
+      ...(this.responseId && { responseId: this.responseId }),
+    });
   }
 
   private closeReasoning(signature: string | undefined): void {

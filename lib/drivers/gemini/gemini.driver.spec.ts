@@ -109,6 +109,7 @@ describe('GeminiDriver against a local Gemini Developer API', () => {
       expect(texts(parts)).toHaveLength(4);
       expect(parts[parts.length - 1]).toEqual({
         type: 'finish',
+        responseId: 'kP9hZ7GcE4-2nvgPq8uN0QQ',
         finishReason: 'stop',
         rawFinishReason: 'STOP',
         usage: { promptTokens: 11, completionTokens: 19, totalTokens: 30 },
@@ -279,6 +280,7 @@ describe('GeminiDriver against a local Gemini Developer API', () => {
     expect(parts.map((p) => p.type).slice(0, 4)).toEqual(['response-start', 'reasoning-delta', 'reasoning-end', 'text-delta']);
     expect(parts[parts.length - 1]).toEqual({
       type: 'finish',
+      responseId: 'x1RiZ4m0KqfInvgP8pWJ4Qc',
       finishReason: 'length',
       rawFinishReason: 'MAX_TOKENS',
       usage: { promptTokens: 9, completionTokens: 64, totalTokens: 73, reasoningTokens: 56 },

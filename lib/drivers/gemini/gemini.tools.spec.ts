@@ -372,7 +372,7 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
     ]);
     expect(parts.slice(-2)).toEqual([
       { type: 'provider-metadata', metadata: { groundingMetadata: grounding, safetyRatings: ratings, modelVersion: MODEL, responseId: 'r-1' } },
-      { type: 'finish', finishReason: 'stop', rawFinishReason: 'STOP' },
+      { type: 'finish', responseId: 'r-1', finishReason: 'stop', rawFinishReason: 'STOP' },
     ]);
   });
 

@@ -163,6 +163,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       expect(textOf(outcome.parts)).toBe('Hello! How can I help you today?');
       expect(outcome.parts.at(-1)).toEqual({
         type: 'finish',
+        responseId: 'chatcmpl-BbX7Qm1oYc2V8kZ3dH5tR9wLp4sNe',
         finishReason: 'stop',
         rawFinishReason: expected.rawFinishReason,
         usage: expected.usage,
@@ -263,6 +264,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       expect(textOf(outcome.parts)).toBe(expectedFromFixture('length').text);
       expect(outcome.parts.at(-1)).toEqual({
         type: 'finish',
+        responseId: 'chatcmpl-BbX9Tr7pLs4cQ1vG8nB3xE6kJw2Yh',
         finishReason: 'length',
         rawFinishReason: 'length',
         usage: expectedFromFixture('length').usage,
@@ -288,7 +290,7 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       const outcome = await collect(driver.stream({ messages: HELLO, options: OPTIONS }));
       expect(outcome.completed).toBe(true);
       const finish = outcome.parts.at(-1);
-      expect(finish).toEqual({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop' });
+      expect(finish).toEqual({ type: 'finish', responseId: 'chatcmpl-BbX7Qm1oYc2V8kZ3dH5tR9wLp4sNe', finishReason: 'stop', rawFinishReason: 'stop' });
     });
 
     it('fails with a ConnectionException when the body ends without a finish reason', async () => {
@@ -860,7 +862,13 @@ describe('OpenAIDriver against a local Chat Completions server', () => {
       const expected = expectedFromFixture('ollama');
       expect(outcome.parts[0]).toEqual({ type: 'response-start', model: 'llama3.2', warnings: [] });
       expect(textOf(outcome.parts)).toBe(expected.text);
-      expect(outcome.parts.at(-1)).toEqual({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop', usage: expected.usage });
+      expect(outcome.parts.at(-1)).toEqual({
+        type: 'finish',
+        responseId: 'chatcmpl-512',
+        finishReason: 'stop',
+        rawFinishReason: 'stop',
+        usage: expected.usage,
+      });
       expect(server.lastRequest.headers['openai-organization']).toBeUndefined();
 
       server.respond((_req, res) =>

@@ -227,6 +227,7 @@ describe('the answer parts (each in 1-, 3- and 7-byte pieces)', () => {
       { type: 'tool-call-end', id: 'call_b', name: 'now', argsText: '{}' },
       {
         type: 'finish',
+        responseId: 'chatcmpl-1',
         finishReason: 'tool_calls',
         rawFinishReason: 'tool_calls',
         usage: { promptTokens: 50, completionTokens: 20, totalTokens: 70, cachedInputTokens: 32 }, // no reasoning tokens: none reported
@@ -241,7 +242,7 @@ describe('the answer parts (each in 1-, 3- and 7-byte pieces)', () => {
       { type: 'reasoning-delta', text: 'more' },
       { type: 'reasoning-end' },
       { type: 'text-delta', text: 'Answer' },
-      { type: 'finish', finishReason: 'stop', rawFinishReason: 'stop' },
+      { type: 'finish', responseId: 'chatcmpl-1', finishReason: 'stop', rawFinishReason: 'stop' },
     ]);
   });
 
@@ -255,7 +256,7 @@ describe('the answer parts (each in 1-, 3- and 7-byte pieces)', () => {
       { type: 'reasoning-delta', text: '2+2' },
       { type: 'reasoning-end' },
       { type: 'text-delta', text: '4' },
-      { type: 'finish', finishReason: 'stop', rawFinishReason: 'stop' },
+      { type: 'finish', responseId: 'chatcmpl-1', finishReason: 'stop', rawFinishReason: 'stop' },
     ]);
   });
 
@@ -269,7 +270,7 @@ describe('the answer parts (each in 1-, 3- and 7-byte pieces)', () => {
     expect(parts).toEqual([
       { type: 'text-delta', text: "I can't" },
       { type: 'text-delta', text: ' help.' },
-      { type: 'finish', finishReason: 'content_filter', rawFinishReason: 'stop' },
+      { type: 'finish', responseId: 'chatcmpl-1', finishReason: 'content_filter', rawFinishReason: 'stop' },
     ]);
   });
 
@@ -286,7 +287,7 @@ describe('the answer parts (each in 1-, 3- and 7-byte pieces)', () => {
       { type: 'text-delta', text: 'The' },
       { type: 'source', url: 'https://c.example/3', title: 'C' },
       { type: 'text-delta', text: ' answer' },
-      { type: 'finish', finishReason: 'stop', rawFinishReason: 'stop' },
+      { type: 'finish', responseId: 'chatcmpl-1', finishReason: 'stop', rawFinishReason: 'stop' },
     ]);
   });
 });

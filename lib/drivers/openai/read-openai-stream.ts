@@ -61,6 +61,7 @@ export class OpenAIStreamReader {
   private reasoningOpen = false;
   private refused = false;
   private usage: OpenAIUsage | undefined;
+  private responseId: string | undefined;
   rawFinishReason: string | undefined;
 
   constructor(private readonly emit: (part: DriverStreamPart) => void) {}
@@ -77,6 +78,7 @@ export class OpenAIStreamReader {
   read(chunk: OpenAIChatChunk): void {
     this.emitted = false;
     const out = this.out;
+    if (this.responseId === undefined && typeof chunk.id === 'string' && chunk.id !== '') this.responseId = chunk.id;
     if (isRecord(chunk.usage)) this.usage = chunk.usage;
     else if (isRecord(chunk.x_groq) && isRecord(chunk.x_groq.usage)) this.usage = chunk.x_groq.usage as OpenAIUsage;
     if (chunk.search_results !== undefined || chunk.citations !== undefined) this.readSources(chunk, out);
@@ -116,6 +118,7 @@ export class OpenAIStreamReader {
     const finishReason: FinishReason = this.refused ? 'content_filter' : mapOpenAIFinishReason(raw);
     const part: DriverStreamPart = { type: 'finish', finishReason, rawFinishReason: raw };
     if (this.usage) part.usage = normaliseOpenAIUsage(this.usage);
+    if (this.responseId) part.responseId = this.responseId;
     this.emit(part);
   }
 
