@@ -7,6 +7,7 @@ export { ApiSseResponse } from '../openapi/api-sse-response.decorator.js';
 export type { ApiSseResponseOptions } from '../openapi/api-sse-response.decorator.js';
 export { SSE_EVENT_DATA_SCHEMAS } from '../openapi/sse-event-schemas.js';
 export { UiChatRequestDto, UiMessageDto } from '../ui-message/ui-chat-request.dto.js';
-export { uiMessagesToEngineMessages, lastUiUserMessage, type UiMessageLike } from '../ui-message/ui-to-engine-messages.js';
+export { uiMessagesToEngineMessages, lastUiUserMessage, uiToolApprovals, type UiMessageLike } from '../ui-message/ui-to-engine-messages.js';
+export { uiChat, UiChat, toUiMessages, type UiChatRequest, type UiMessage, type UiPart } from '../ui-message/index.js';
 export { UI_MESSAGE_STREAM_HEADER } from '../sse/ui-message-protocol.js';
 export type { TelemetryOptions, EngineFinishInfo, EngineFinishHook } from '../telemetry/telemetry-options.interface.js';

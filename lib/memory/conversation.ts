@@ -21,6 +21,22 @@ export interface ConversationOptions {
   owner?: string;
 }
 
+/** What `Conversation.readHistory()` accepts. */
+export interface HistoryReadOptions {
+  /** The stored messages the history is made of (default: all), before the handle's window. */
+  select?: (stored: ConversationMessage[]) => ConversationMessage[];
+  /** Ids of tool calls left without a result when the history has none (default: every call gets one). */
+  leaveUnanswered?: ReadonlySet<string>;
+}
+
+/** What `Conversation.recordAnswer()` adds to the stored messages' metadata. */
+export interface RecordAnswerExtras {
+  /** Merged into the metadata of every message of the answer. */
+  metadata?: MessageMetadata;
+  /** Merged into the metadata of the last message of the answer (the one with the answer's metadata). */
+  lastMetadata?: MessageMetadata;
+}
+
 /** What `recordAnswer` stores in the assistant message's metadata. */
 export interface AnswerMetadata {
   engine: string;
@@ -114,6 +130,16 @@ export class Conversation implements ConversationLike {
    * never returns the new messages as history too.
    */
   async toEngineMessages(): Promise<EngineMessage[]> {
+    return (await this.readHistory()).history;
+  }
+
+  /**
+   * One read of the conversation: the stored messages, and the history as `toEngineMessages()`
+   * gives it. `select` picks the stored messages the history is made of (before the window);
+   * calls in `leaveUnanswered` keep no result when the history has none (this request answers
+   * them: approvals, results from the client), where other calls get an "interrupted" result.
+   */
+  async readHistory(options: HistoryReadOptions = {}): Promise<{ stored: ConversationMessage[]; history: EngineMessage[] }> {
     const recordedMeanwhile = new Set<string>();
     this.readsInProgress.add(recordedMeanwhile);
     let messages: ConversationMessage[];
@@ -122,14 +148,27 @@ export class Conversation implements ConversationLike {
     } finally {
       this.readsInProgress.delete(recordedMeanwhile);
     }
-    const history = messages.filter((message) => !recordedMeanwhile.has(message.id));
+    const stored = messages.filter((message) => !recordedMeanwhile.has(message.id));
+    const chosen = options.select ? options.select(stored) : stored;
+    const open = options.leaveUnanswered;
+    const filled = new WeakSet<object>();
     // every tool call followed by its results (a call whose step was interrupted: an error result)
-    return pairToolMessages(toEngineMessages(selectWindow(history, this.window)), (call) => ({
-      type: 'tool-result',
-      id: call.id,
-      name: call.name,
-      error: { message: ToolMessages.interrupted(call.name) },
-    }));
+    const history = pairToolMessages(toEngineMessages(selectWindow(chosen, this.window)), (call) => {
+      const result = { type: 'tool-result' as const, id: call.id, name: call.name, error: { message: ToolMessages.interrupted(call.name) } };
+      if (open?.has(call.id)) filled.add(result);
+      return result;
+    });
+    if (!open?.size) return { stored, history };
+    // the calls this request answers stay unanswered here
+    const kept: EngineMessage[] = [];
+    for (const message of history) {
+      if (message.role !== 'tool' || !Array.isArray(message.content)) kept.push(message);
+      else {
+        const content = message.content.filter((part) => !filled.has(part));
+        if (content.length > 0) kept.push(content.length === message.content.length ? message : { ...message, content });
+      }
+    }
+    return { stored, history: kept };
   }
 
   /** Stores the caller's new messages (every role given), in order, atomically (all or none). */
@@ -140,8 +179,11 @@ export class Conversation implements ConversationLike {
     await this.store.appendMany(this.key, prepared);
   }
 
-  /** Stores an assembled answer as one assistant message; an incomplete one is flagged in its metadata. */
-  async recordAnswer(answer: RecordedAnswer): Promise<void> {
+  /**
+   * Stores an assembled answer as one assistant message; an incomplete one is flagged in its
+   * metadata. `extras` adds to the stored metadata (e.g. the answer's `UIMessage`, see `uiChat()`).
+   */
+  async recordAnswer(answer: RecordedAnswer, extras: RecordAnswerExtras = {}): Promise<void> {
     const metadata: AnswerMetadata = {
       engine: answer.engine,
       model: answer.model,
@@ -161,7 +203,12 @@ export class Conversation implements ConversationLike {
         const own = i === last ? { ...metadata } : { engine: answer.engine, model: answer.model };
         return {
           ...prepared,
-          metadata: { ...prepared.metadata, ...(prepared.role === 'tool' && i !== last ? {} : own) },
+          metadata: {
+            ...prepared.metadata,
+            ...(prepared.role === 'tool' && i !== last ? {} : own),
+            ...extras.metadata,
+            ...(i === last ? extras.lastMetadata : {}),
+          },
           ...(prepared.role === 'assistant' && answer.engine ? { engine: answer.engine } : {}),
         };
       });
@@ -172,7 +219,7 @@ export class Conversation implements ConversationLike {
       role: 'assistant',
       content: answer.content,
       type: 'text',
-      metadata: { ...metadata },
+      metadata: { ...metadata, ...extras.metadata, ...extras.lastMetadata },
       engine: answer.engine || undefined,
     });
   }

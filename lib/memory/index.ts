@@ -3,7 +3,7 @@
 // windows), the defaults, the PostgreSQL schema and its migrations, the memory errors.
 export { MemoryService } from './memory.service.js';
 export { Conversation } from './conversation.js';
-export type { ConversationOptions, AnswerMetadata } from './conversation.js';
+export type { ConversationOptions, AnswerMetadata, HistoryReadOptions, RecordAnswerExtras } from './conversation.js';
 export { ConversationStore } from './conversation-store.js';
 export type {
   ConversationKey,

@@ -1,3 +1,4 @@
+import { uiMessagesToEngineMessages } from '../ui-message/ui-to-engine-messages.js';
 import type { AudioPart, ContentPart, EngineMessage, ImagePart, ReasoningPart, ToolCallPart, ToolResultPart } from '../interfaces/engine-message.interface.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import type { ConversationMessage, MessageMetadata, MessageType, NewConversationMessage } from './conversation-message.interface.js';
@@ -114,11 +115,17 @@ export function mediaPartsOf(message: Pick<ConversationMessage, 'type' | 'metada
  * assistant messages, and media messages whose metadata has no usable media, are sent as their
  * text. A message with nothing to send (e.g. an answer interrupted before any text) is left out.
  * Incomplete answers (`metadata.incomplete`) are sent like any other.
+ * User messages stored from a `UIMessage` (`metadata.ui.parts`) → the engine form of those parts.
  * Assistant messages with reasoning or tool calls in `metadata.parts` → reasoning parts (Claude
  * signatures kept), the text, then the tool-call parts (ids, args and provider metadata kept);
  * `tool` messages → their tool-result parts.
  */
 export function toEngineMessage(message: ConversationMessage): EngineMessage | undefined {
+  // a user message stored from a UIMessage (`uiChat()`): its parts are the message
+  const ui = message.metadata.ui as { parts?: unknown } | undefined;
+  if (message.role === 'user' && typeof ui === 'object' && ui !== null && Array.isArray(ui.parts)) {
+    return uiMessagesToEngineMessages([{ role: 'user', parts: ui.parts as Record<string, unknown>[] }])[0];
+  }
   if (message.role === 'tool') {
     const results = toolPartsOf(message).filter((p): p is ToolResultPart => p.type === 'tool-result');
     return results.length > 0 ? { role: 'tool', content: results } : undefined;

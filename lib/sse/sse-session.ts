@@ -135,7 +135,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.scope = resolveScope(options.scope, req);
     this.progress = resolveProgress(options.progress, req);
     this.transform = options.transform;
-    if (options.protocol === 'ui-message') this.ui = new UiMessageTranslator(`msg-${this.streamId}`);
+    if (options.protocol === 'ui-message') this.ui = UiMessageTranslator.forRequest(req, `msg-${this.streamId}`);
     this.connections.push(first);
     first.onLost = () => this.onConnectionLost(first);
     host.register(this);

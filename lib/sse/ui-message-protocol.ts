@@ -1,3 +1,5 @@
+import { sharedState } from '../utils/shared-state.js';
+
 /**
  * The AI SDK's UI message stream protocol (v1), spoken by `useChat` (`@ai-sdk/react`, Vue,
  * Svelte), AI Elements and assistant-ui: SSE messages whose data is one JSON chunk
@@ -24,6 +26,19 @@ export const UI_MESSAGE_STREAM_HEADER = 'x-vercel-ai-ui-message-stream';
 export const UI_KEEPALIVE = 'data: {"type":"data-keepalive","data":{},"transient":true}\n\n';
 
 export const UI_DONE = '[DONE]';
+
+/** What the translator tells about the chunks it produced (see `UiMessageAssembler`). */
+export interface UiChunkObserver {
+  apply(chunk: Record<string, unknown>): void;
+}
+
+/** The translator of each request's stream, for the handler that runs inside it (`uiChat()`). */
+const translators = sharedState('ui-message-translators', () => new WeakMap<object, UiMessageTranslator>());
+
+/** The UI message translator of a request on a `protocol: 'ui-message'` route (undefined elsewhere). */
+export function uiTranslatorOf(request: object): UiMessageTranslator | undefined {
+  return translators.get(request);
+}
 
 type Chunk = Record<string, unknown> & { type: string };
 
@@ -67,18 +82,56 @@ export class UiMessageTranslator {
   /** A tool result came: the model's next text belongs to the next step. */
   private afterTools = false;
   private readonly toolsStarted = new Set<string>();
+  private started = false;
+  /** Sees every chunk produced (the stored answer's parts are built from them). */
+  private observer?: UiChunkObserver;
 
-  constructor(private readonly messageId: string) {}
+  /** `messageId`: the id the `start` chunk gives the answer. */
+  constructor(private id: string) {}
+
+  /** The translator of `request`'s stream (`uiTranslatorOf(request)` finds it). */
+  static forRequest(request: object, messageId: string): UiMessageTranslator {
+    const translator = new UiMessageTranslator(messageId);
+    translators.set(request, translator);
+    return translator;
+  }
+
+  /** The answer's message id (sent in the `start` chunk). */
+  get messageId(): string {
+    return this.id;
+  }
+
+  /**
+   * Gives the answer another id before `start` went out (a continued message keeps its id);
+   * returns whether it did (false once `start` was sent).
+   */
+  useMessageId(id: string): boolean {
+    if (this.started) return false;
+    this.id = id;
+    return true;
+  }
+
+  /** Every chunk from now on is also given to `observer`. */
+  observe(observer: UiChunkObserver): void {
+    this.observer = observer;
+  }
 
   /** The chunks for one of the library's events (`data` parsed). */
   translate(event: string, data: unknown): Chunk[] {
+    const out = this.chunksOf(event, data);
+    if (this.observer) for (const chunk of out) this.observer.apply(chunk);
+    return out;
+  }
+
+  private chunksOf(event: string, data: unknown): Chunk[] {
     const d = (data ?? {}) as Record<string, unknown>;
     switch (event) {
       case 'start':
         this.stepOpen = true;
-        return [{ type: 'start', messageId: this.messageId }, { type: 'start-step' }];
+        this.started = true;
+        return [{ type: 'start', messageId: this.id }, { type: 'start-step' }];
       case 'content':
-        return this.textDelta(typeof d.content === 'string' ? d.content : String(data));
+        return this.textChunks(typeof d.content === 'string' ? d.content : String(data));
       case 'reasoning': {
         const out = [...this.nextStep(), ...this.closeText()];
         if (this.reasoning === undefined) {
@@ -137,6 +190,12 @@ export class UiMessageTranslator {
 
   /** The per-token path. */
   textDelta(text: string): Chunk[] {
+    const out = this.textChunks(text);
+    if (this.observer) for (const chunk of out) this.observer.apply(chunk);
+    return out;
+  }
+
+  private textChunks(text: string): Chunk[] {
     const out = [...this.nextStep(), ...this.closeReasoning()];
     if (this.text === undefined) {
       this.text = `text-${this.parts++}`;
@@ -149,7 +208,9 @@ export class UiMessageTranslator {
 
   /** The stream was stopped (`SseStreams.stop()`, the stop button): close the parts, then `abort`. */
   aborted(): Chunk[] {
-    return [...this.closeOpen(), { type: 'abort', reason: 'stopped' }];
+    const out: Chunk[] = [...this.closeOpen(), { type: 'abort', reason: 'stopped' }];
+    if (this.observer) for (const chunk of out) this.observer.apply(chunk);
+    return out;
   }
 
   private startTool(id: string, name: string): Chunk[] {

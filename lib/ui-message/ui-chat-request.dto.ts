@@ -52,10 +52,12 @@ function IsUiParts(options?: ValidationOptions): PropertyDecorator {
 export class UiMessageDto {
   @IsString({ message: 'id must be a string' }) @Length(1, 200, { message: 'id must be 1–200 characters' }) id!: string;
   @IsIn(['system', 'user', 'assistant'], { message: 'role must be one of system, user, assistant' }) role!: 'system' | 'user' | 'assistant';
-  @IsArray({ message: 'parts must be an array' }) @ArrayMaxSize(500, { message: 'parts must hold at most 500 parts' }) @IsUiParts() parts!: Record<
+  @IsArray({ message: 'parts must be an array' }) @ArrayMaxSize(500, { message: 'parts must hold at most 500 parts' }) @IsUiParts() parts!: (Record<
     string,
     unknown
-  >[];
+  > & {
+    type: string;
+  })[];
   @IsOptional() @IsObject({ message: 'metadata must be an object' }) metadata?: Record<string, unknown>;
 }
 

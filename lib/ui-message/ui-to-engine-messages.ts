@@ -1,4 +1,5 @@
 import type { ContentPart, EngineMessage } from '../interfaces/engine-message.interface.js';
+import type { ToolApproval } from '../tools/tool-definition.interface.js';
 
 /** The fields of a `UIMessage` the conversion reads. */
 export interface UiMessageLike {
@@ -17,7 +18,8 @@ function media(url: string, mediaType: string): { url?: string; data?: string; m
  * Converts `UIMessage`s (as `useChat` sends them) to engine messages, in each provider's format
  * once a driver maps them: text parts; file parts as images (`image/*`) or files (PDFs and
  * other documents); an assistant's tool parts whose output is known as a `tool-call` part plus
- * a `tool` message with its `tool-result`. Reasoning, sources, step and data parts are left
+ * a `tool` message with its `tool-result`; a tool part whose approval was answered
+ * (`approval-responded`) as a `tool-call` part alone, for `uiToolApprovals()` to decide. Reasoning, sources, step and data parts are left
  * out (providers do not take unsigned reasoning back). Messages left with no content are dropped.
  */
 export function uiMessagesToEngineMessages(messages: UiMessageLike[]): EngineMessage[] {
@@ -38,6 +40,9 @@ export function uiMessagesToEngineMessages(messages: UiMessageLike[]): EngineMes
         if (part.state === 'output-available') {
           content.push({ type: 'tool-call', id, name, args: part.input ?? {} });
           results.push({ type: 'tool-result', id, name, result: part.output ?? null });
+        } else if (part.state === 'approval-responded') {
+          // answered by the request's toolApprovals (uiToolApprovals): the call waits for its result
+          content.push({ type: 'tool-call', id, name, args: part.input ?? {} });
         } else if (part.state === 'output-error' || part.state === 'output-denied') {
           content.push({ type: 'tool-call', id, name, args: part.input ?? {} });
           results.push({
@@ -64,4 +69,26 @@ export function uiMessagesToEngineMessages(messages: UiMessageLike[]): EngineMes
 export function lastUiUserMessage(messages: UiMessageLike[]): EngineMessage[] {
   const last = [...messages].reverse().find((message) => message.role === 'user');
   return last ? uiMessagesToEngineMessages([last]) : [];
+}
+
+/**
+ * The approvals answered in the last assistant message (`addToolApprovalResponse` in
+ * `useChat`: tool parts in state `approval-responded`), as the engine's `toolApprovals`.
+ */
+export function uiToolApprovals(messages: UiMessageLike[]): ToolApproval[] {
+  const last = messages[messages.length - 1];
+  if (!last || last.role !== 'assistant') return [];
+  const approvals: ToolApproval[] = [];
+  for (const part of last.parts) {
+    const type = String(part.type);
+    if (!(type.startsWith('tool-') || type === 'dynamic-tool') || part.state !== 'approval-responded') continue;
+    const approval = part.approval as { approved?: unknown; reason?: unknown } | undefined;
+    if (typeof approval?.approved !== 'boolean') continue;
+    approvals.push({
+      id: String(part.toolCallId),
+      approved: approval.approved,
+      ...(typeof approval.reason === 'string' && approval.reason !== '' ? { reason: approval.reason } : {}),
+    });
+  }
+  return approvals;
 }
