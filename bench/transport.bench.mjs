@@ -12,7 +12,7 @@
 // Two scenarios: `paced` (2 ms between events, 100 streams at once: each event arrives in its
 // own packet, as from a real provider) and `burst` (a whole body as fast as the socket takes it,
 // 20 at once: undici's body stream then hands over many events in one chunk).
-// Environment: BENCH_STREAMS (per round, default 200), BENCH_TOKENS (events per stream, 200),
+// Environment: BENCH_STREAMS (per round, default 100), BENCH_TOKENS (events per stream, 200),
 // BENCH_CONCURRENCY (burst, 20), BENCH_PACED_CONCURRENCY (100), BENCH_ROUNDS (5).
 import { fork } from 'node:child_process';
 import http from 'node:http';
@@ -20,7 +20,7 @@ import { Pool } from 'undici';
 import { createProviderTransport, readEventStream } from '../dist/drivers/transport/index.js';
 import { SseParser } from '../dist/protocol/sse-parser.js';
 
-const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 100);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

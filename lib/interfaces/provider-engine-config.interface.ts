@@ -65,7 +65,17 @@ export interface ProviderTimeoutOptions {
 }
 
 /** OpenAI, or any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter, Groq…) through `baseURL`. */
-export interface OpenAIEngineConfig extends ProviderEngineConfig {
+export interface OpenAIEngineConfig extends Omit<ProviderEngineConfig, 'apiKey'> {
+  /** The API key. Required, except with the `ollama` and `vllm` presets (then no `Authorization` header is sent without one). */
+  apiKey?: string;
+  /**
+   * A known OpenAI-compatible service: its default `baseURL`, model, headers, `structuredOutput`
+   * mode and request quirks (see docs/providers.md). Anything set here beside it wins.
+   * `mistral` (https://api.mistral.ai/v1), `deepseek` (https://api.deepseek.com/v1), `groq`
+   * (https://api.groq.com/openai/v1), `openrouter` (https://openrouter.ai/api/v1), `ollama`
+   * (http://127.0.0.1:11434/v1, no key), `vllm` (http://127.0.0.1:8000/v1, no key).
+   */
+  preset?: 'mistral' | 'deepseek' | 'groq' | 'openrouter' | 'ollama' | 'vllm';
   /** `OpenAI-Organization` header. */
   organization?: string;
   /**

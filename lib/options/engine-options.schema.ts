@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { proxyUrlProblem } from '../drivers/transport/proxy.js';
+import { OPENAI_PRESETS, OPENAI_PRESET_NAMES } from '../drivers/openai/openai-presets.js';
 
 /*
  * class-validator schemas of the module options, used once at startup. Messages say what is
@@ -47,7 +48,11 @@ function IsProxySetting(): PropertyDecorator {
   });
 }
 
+/** Presets whose service needs no key. */
+const KEYLESS_PRESETS = new Set(Object.entries(OPENAI_PRESETS).flatMap(([name, preset]) => (preset.keyless ? [name] : [])));
+
 class ProviderEngineConfigSchema {
+  @ValidateIf((o: { preset?: unknown; apiKey?: unknown }) => !(KEYLESS_PRESETS.has(String(o.preset)) && o.apiKey === undefined))
   @IsString({ message: 'is required (a non-empty string)' })
   @IsNotEmpty({ message: 'is required (a non-empty string)' })
   apiKey!: string;
@@ -126,6 +131,10 @@ class AzureOpenAIConfigSchema {
 }
 
 class OpenAIEngineConfigSchema extends ProviderEngineConfigSchema {
+  @optional
+  @IsIn(OPENAI_PRESET_NAMES, { message: `must be one of ${OPENAI_PRESET_NAMES.map((name) => `'${name}'`).join(', ')}` })
+  preset?: string;
+
   @optional
   @ValidateNested()
   @Type(() => AzureOpenAIConfigSchema)

@@ -9,6 +9,20 @@ import { ModuleOptionsSchema, OfflineEngineConfigSchema } from './engine-options
 import { sizeCapProblems } from '../engine/size-caps.js';
 import { Agent } from 'node:http';
 import { proxyEnvProblems } from '../drivers/transport/proxy.js';
+import { OPENAI_PRESETS } from '../drivers/openai/openai-presets.js';
+
+/** What a preset needs beside it: a model where it has no default; no `azure`. */
+function presetProblems(config: unknown): string[] {
+  if (typeof config !== 'object' || config === null) return [];
+  const { preset, model, azure } = config as { preset?: unknown; model?: unknown; azure?: unknown };
+  if (typeof preset !== 'string' || !Object.hasOwn(OPENAI_PRESETS, preset)) return [];
+  const problems: string[] = [];
+  const known = OPENAI_PRESETS[preset as keyof typeof OPENAI_PRESETS];
+  if (!known.model && (typeof model !== 'string' || model === ''))
+    problems.push(`engine.openai.model: is required with preset '${preset}' (the model the server runs, e.g. 'llama3.2')`);
+  if (azure !== undefined) problems.push(`engine.openai.preset: '${preset}' and azure cannot be combined (azure is its own endpoint)`);
+  return problems;
+}
 
 /** The endpoint each built-in provider engine talks to when `baseURL` is not set. */
 const DEFAULT_PROTOCOL = 'https:';
@@ -27,7 +41,13 @@ function transportProblems(name: string, config: unknown): string[] {
       if (proxy) problems.push(`engine.${name}.agent: set proxy or agent, not both (an agent of yours makes its own connections)`);
       let protocol = DEFAULT_PROTOCOL;
       try {
-        if (typeof baseURL === 'string' && baseURL) protocol = new URL(baseURL).protocol;
+        const preset = (config as { preset?: unknown }).preset;
+        const presetURL =
+          name === 'openai' && typeof preset === 'string' && Object.hasOwn(OPENAI_PRESETS, preset)
+            ? OPENAI_PRESETS[preset as keyof typeof OPENAI_PRESETS].baseURL
+            : undefined;
+        const endpoint = typeof baseURL === 'string' && baseURL ? baseURL : presetURL;
+        if (endpoint) protocol = new URL(endpoint).protocol;
       } catch {
         // baseURL's own message says what is wrong
       }
@@ -98,6 +118,7 @@ export function validateEngineOptions(options: BuppleEngineModuleOptions): void 
       problems.push(...flatten(validateSync(offline, { whitelist: true, forbidNonWhitelisted: true }), 'engine.offline'));
     }
     for (const name of ['openai', 'claude', 'gemini'] as const) problems.push(...transportProblems(name, engine[name]));
+    problems.push(...presetProblems(engine.openai));
     for (const [name, driver] of Object.entries(engine.drivers ?? {})) {
       if (typeof (driver as { stream?: unknown })?.stream !== 'function')
         problems.push(`engine.drivers.${name}: must implement EngineDriver (a stream() method)`);

@@ -44,7 +44,7 @@ export interface OpenAIChatRequestBody {
   model: string;
   messages: OpenAIMessage[];
   stream: true;
-  stream_options: { include_usage: true; [key: string]: unknown };
+  stream_options?: { include_usage: true; [key: string]: unknown };
   temperature?: number;
   max_tokens?: number;
   top_p?: number;

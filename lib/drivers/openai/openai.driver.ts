@@ -16,6 +16,7 @@ import { mapOpenAIError, mapOpenAIStreamError, type OpenAIErrorContext } from '.
 import type { OpenAIChatChunk, OpenAIChatClient, OpenAIChatRequestBody, OpenAIMessage } from './openai-api.types.js';
 import { OpenAIStreamReader } from './read-openai-stream.js';
 import { isStrictCompatibleRoot, toOpenAIStrictSchema } from './to-openai-strict-schema.js';
+import { resolveOpenAIPreset, type OpenAIPreset } from './openai-presets.js';
 import type { EngineWarning } from '../../interfaces/engine-warning.interface.js';
 
 /** The model used when neither the call nor the engine's config names one. */
@@ -52,6 +53,8 @@ export class OpenAIDriver implements EngineDriver {
   private readonly errorContext: OpenAIErrorContext;
   private readonly maxEventLength: number | undefined;
   private readonly structuredOutput: 'json_schema' | 'json_object' | 'prompt';
+  /** Whether `stream_options: { include_usage: true }` is sent (not to Mistral, which has no such field). */
+  private readonly streamOptions: boolean;
 
   /**
    * @param client the SDK's `OpenAI` client, or anything with the same
@@ -62,12 +65,14 @@ export class OpenAIDriver implements EngineDriver {
     config: OpenAIEngineConfig,
     private readonly client: OpenAIChatClient,
     private readonly onClose?: () => void,
+    preset?: OpenAIPreset,
   ) {
     this.defaultModel = config.model || OPENAI_DEFAULT_MODEL;
     this.defaults = engineDefaults(config);
     this.logger = new Logger(`OpenAIDriver:${name}`);
     this.maxEventLength = config.maxEventLength;
-    this.structuredOutput = config.structuredOutput ?? 'json_schema';
+    this.structuredOutput = config.structuredOutput ?? preset?.structuredOutput ?? 'json_schema';
+    this.streamOptions = preset?.streamOptions ?? true;
     this.errorContext = {
       provider: this.provider,
       engine: name,
@@ -96,8 +101,8 @@ export class OpenAIDriver implements EngineDriver {
       model: options.model || this.defaultModel,
       messages,
       stream: true,
-      stream_options: { include_usage: true },
     };
+    if (this.streamOptions) body.stream_options = { include_usage: true };
     if (options.temperature !== undefined) body.temperature = options.temperature;
     if (options.maxTokens !== undefined) body.max_tokens = options.maxTokens;
     if (options.topP !== undefined) body.top_p = options.topP;
@@ -127,13 +132,10 @@ export class OpenAIDriver implements EngineDriver {
     }
     const structuredOutputMode = this.structuredOutputInto(body, messages, options.responseFormat, warnings);
     // the escape hatch wins over mapped options, except that the driver needs a stream with usage
+    const merged: OpenAIChatRequestBody = { ...body, ...extra, stream: true };
+    if (this.streamOptions) merged.stream_options = { ...(isRecord(extra.stream_options) ? extra.stream_options : {}), include_usage: true };
     return {
-      body: {
-        ...body,
-        ...extra,
-        stream: true,
-        stream_options: { ...(isRecord(extra.stream_options) ? extra.stream_options : {}), include_usage: true },
-      },
+      body: merged,
       warnings,
       ...(structuredOutputMode ? { structuredOutputMode } : {}),
     };
@@ -248,17 +250,21 @@ export class OpenAIDriver implements EngineDriver {
  * variables are not read. The SDK does no retries of its own: the engine retries. What the
  * SDK logs goes through Nest's `Logger` (context `OpenAIDriver:<name>`).
  */
-export async function createOpenAIDriver(name: string, config: OpenAIEngineConfig): Promise<OpenAIDriver> {
+export async function createOpenAIDriver(name: string, engineConfig: OpenAIEngineConfig): Promise<OpenAIDriver> {
   const { OpenAI, AzureOpenAI } = await loadPackage('openai', 'the OpenAI engine', () => import('openai'));
+  const { config, preset } = resolveOpenAIPreset(engineConfig);
   let client: InstanceType<typeof OpenAI>;
   const transport = createProviderTransport(transportOptionsOf(config));
+  // a keyless service (Ollama, vLLM) without a key: the SDK needs one, the request gets no Authorization header
+  const keyless = preset?.keyless === true && !config.apiKey;
   try {
     const common = {
-      apiKey: config.apiKey,
+      apiKey: keyless ? 'no-key' : (config.apiKey ?? ''),
+      ...(keyless ? { defaultHeaders: { Authorization: null } } : {}),
       maxRetries: 0,
       timeout: OPENAI_CLIENT_TIMEOUT_MS,
       fetch: transport.eventStreamFetch,
-      logger: sdkLogger(`OpenAIDriver:${name}`, [config.apiKey]),
+      logger: sdkLogger(`OpenAIDriver:${name}`, config.apiKey ? [config.apiKey] : []),
     };
     client = config.azure
       ? // the SDK's Azure client: deployment URL, api-version, the key in `api-key`; no environment variable read
@@ -272,5 +278,5 @@ export async function createOpenAIDriver(name: string, config: OpenAIEngineConfi
       engine: name,
     });
   }
-  return new OpenAIDriver(name, config, client, () => transport.close());
+  return new OpenAIDriver(name, config, client, () => transport.close(), preset);
 }
