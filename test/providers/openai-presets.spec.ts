@@ -48,7 +48,7 @@ async function run(
     res.end('data: [DONE]\n\n');
   });
   driver = await createOpenAIDriver('openai', { ...config, baseURL: `${server.url}${path}` });
-  const outcome = await collect(driver.stream({ messages: [{ role: 'user', content: 'What is 2+2?' }], options: {} }));
+  const outcome = await collect(driver.stream({ messages: [{ role: 'user', content: 'What is 2+2?' }], options: { model: driver.defaultModel } }));
   return { ...outcome, request: server.lastRequest };
 }
 
@@ -92,7 +92,7 @@ describe('OpenAI-compatible presets', () => {
     expect(request.headers.authorization).toBe(`Bearer ${KEY}`);
     const body = driver!.buildRequestBody({
       messages: [{ role: 'user', content: 'x' }],
-      options: { responseFormat: { type: 'json', schema: { type: 'object', properties: { a: { type: 'string' } } } } },
+      options: { model: 'deepseek-chat', responseFormat: { type: 'json', schema: { type: 'object', properties: { a: { type: 'string' } } } } },
     });
     expect(body.response_format).toEqual({ type: 'json_object' });
   });
@@ -167,7 +167,7 @@ describe('OpenAI-compatible presets', () => {
       sendJsonError(res, 400, { object: 'error', message: 'The model `nope` does not exist.', type: 'NotFoundError', param: null, code: 404 }),
     );
     driver = await createOpenAIDriver('openai', { preset: 'vllm', model: 'nope', baseURL: `${server.url}/v1` });
-    const outcome = await collect(driver.stream({ messages: [{ role: 'user', content: 'x' }], options: {} }));
+    const outcome = await collect(driver.stream({ messages: [{ role: 'user', content: 'x' }], options: { model: driver.defaultModel } }));
     expect(outcome.error).toBeInstanceOf(ValidationException);
     expect((outcome.error as Error).message).toContain('The model `nope` does not exist.');
   });
@@ -231,7 +231,7 @@ describe('OpenAI-compatible presets', () => {
     const drivers = await createDrivers({ openai: { preset: 'ollama', model: 'llama3.2', baseURL: `${server.url}/v1` } });
     const built = drivers.get('openai')!;
     try {
-      const first = await firstValueFrom(built.stream({ messages: [{ role: 'user', content: 'x' }], options: {} }));
+      const first = await firstValueFrom(built.stream({ messages: [{ role: 'user', content: 'x' }], options: { model: 'llama3.2' } }));
       expect(first).toMatchObject({ type: 'response-start', model: 'llama3.2' });
     } finally {
       built.close?.();
