@@ -5,7 +5,7 @@ import { collect, texts } from '../utils/driver-outcome.js';
 import { createOpenAIDriver, type OpenAIDriver } from '../../lib/drivers/openai/openai.driver.js';
 import { OPENAI_PRESETS, resolveOpenAIPreset } from '../../lib/drivers/openai/openai-presets.js';
 import type { DriverStreamPart } from '../../lib/drivers/engine-driver.interface.js';
-import type { OpenAIEngineConfig } from '../../lib/interfaces/engine-module-options.interface.js';
+import type { OpenAIEngineConfig } from '../../lib/interfaces/provider-engine-config.interface.js';
 import { ValidationException } from '../../lib/errors/engine.exception.js';
 import { EngineConfigurationException, validateEngineOptions } from '../../lib/options/validate-engine-options.js';
 

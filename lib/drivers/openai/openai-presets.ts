@@ -1,4 +1,4 @@
-import type { OpenAIEngineConfig } from '../../interfaces/engine-module-options.interface.js';
+import type { OpenAIEngineConfig } from '../../interfaces/provider-engine-config.interface.js';
 
 /** One of the OpenAI-compatible services the `openai` engine knows by name (`preset`). */
 export type OpenAIPresetName = NonNullable<OpenAIEngineConfig['preset']>;
