@@ -7,6 +7,7 @@ import { InMemoryConversationStore } from './stores/in-memory-conversation.store
 import { parseTableName } from './stores/postgres-schema.js';
 import { PostgresConversationStore } from './stores/postgres-conversation.store.js';
 import { RedisConversationStore } from './stores/redis-conversation.store.js';
+import { redisTargetProblems, type RedisTarget } from '../utils/redis-policy.js';
 
 export const MEMORY_DRIVERS: readonly MemoryDriverName[] = ['memory', 'file', 'redis', 'database'];
 
@@ -91,6 +92,7 @@ export function validateMemoryOptions(options: MemoryModuleOptions | undefined):
   positive('redis.commandTimeoutMs', redis.commandTimeoutMs);
   nonNegativeInteger('redis.maxReconnectAttempts', redis.maxReconnectAttempts);
   positive('redis.maxReconnectDelayMs', redis.maxReconnectDelayMs);
+  problems.push(...redisTargetProblems(redis as RedisTarget, 'memory.redis'));
   const database = section('database');
   url('database.url', database.url, ['postgres:', 'postgresql:']);
   if (database.tableName !== undefined) {

@@ -1,3 +1,4 @@
+import type { RedisClusterConfig, RedisClusterLike, RedisSentinelConfig } from '../utils/redis-policy.js';
 import type { ConversationStore } from './conversation-store.js';
 import type { MessageWindowOptions } from './message-window.js';
 
@@ -30,6 +31,14 @@ export interface FileStoreOptions {
 export interface RedisStoreOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://…`. Default `redis://127.0.0.1:6379`. */
   url?: string;
+  /**
+   * A Redis Cluster instead of one node: `{ nodes: ['redis://10.0.0.1:7000', …] }`, or an ioredis
+   * `Cluster` the app built (the store opens its own connections from it). Give `url`, `cluster`
+   * or `sentinel`, not two. A conversation is one key, so it lives in one slot.
+   */
+  cluster?: RedisClusterConfig | RedisClusterLike;
+  /** A master behind Redis Sentinel: `{ sentinels: [{ host, port }, …], name: 'mymaster' }`; a failover is followed without a restart. */
+  sentinel?: RedisSentinelConfig;
   /** Prefix of every key. Default `engine_memory:` (the original's `engine_memory` key). */
   keyPrefix?: string;
   /** Lifetime of a conversation, refreshed on every write, in seconds; 0 keeps it forever. Default 2 592 000 (30 days). */

@@ -253,6 +253,9 @@ class SseReplayRedisSchema {
   @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) connectTimeoutMs?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) commandTimeoutMs?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1 (ms)' }) @Min(1, { message: 'must be an integer ≥ 1 (ms)' }) maxReconnectDelayMs?: number;
+  /** Checked by redisTargetProblems (an ioredis Cluster instance is accepted as is). */
+  @optional @IsObject({ message: 'must be { nodes } or an ioredis Cluster' }) cluster?: unknown;
+  @optional @IsObject({ message: 'must be { sentinels, name }' }) sentinel?: unknown;
 }
 
 class SseReplaySchema {
@@ -261,7 +264,7 @@ class SseReplaySchema {
   @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxStreamChars?: number;
   @optional @IsInt({ message: 'must be an integer ≥ 1024' }) @Min(1024, { message: 'must be an integer ≥ 1024' }) maxTotalChars?: number;
   @optional
-  @IsObject({ message: 'must be an object { url?, keyPrefix?, connectTimeoutMs?, commandTimeoutMs?, maxReconnectDelayMs? }' })
+  @IsObject({ message: 'must be an object { url? | cluster? | sentinel?, keyPrefix?, connectTimeoutMs?, commandTimeoutMs?, maxReconnectDelayMs? }' })
   @ValidateNested()
   @Type(() => SseReplayRedisSchema)
   redis?: SseReplayRedisSchema;

@@ -1,3 +1,4 @@
+import { redisTargetProblems } from '../utils/redis-policy.js';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EngineException } from '../errors/engine.exception.js';
@@ -134,6 +135,8 @@ export function validateEngineOptions(options: BuppleEngineModuleOptions): void 
     });
   }
   problems.push(...validateMemoryOptions(options.memory));
+  const replayRedis = options.sse?.replay?.redis;
+  if (replayRedis && typeof replayRedis === 'object') problems.push(...redisTargetProblems(replayRedis, 'sse.replay.redis'));
   problems.push(...sizeCapProblems(options));
   if (problems.length > 0) throw new EngineConfigurationException([...new Set(problems)]);
 }

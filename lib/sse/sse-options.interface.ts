@@ -1,3 +1,4 @@
+import type { RedisClusterConfig, RedisClusterLike, RedisSentinelConfig } from '../utils/redis-policy.js';
 import type { IncomingMessage } from 'node:http';
 import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
 
@@ -90,6 +91,14 @@ export interface SseReplayOptions {
   redis?: {
     /** `redis://host:port/db`. Default `redis://127.0.0.1:6379`. */
     url?: string;
+    /**
+     * A Redis Cluster instead of one node: `{ nodes: ['redis://10.0.0.1:7000', …] }`, or an ioredis
+     * `Cluster` the app built. A stream's keys are hash-tagged (`<prefix>{<streamId>}:e` / `:m`), so
+     * they share a slot. Give `url`, `cluster` or `sentinel`, not two.
+     */
+    cluster?: RedisClusterConfig | RedisClusterLike;
+    /** A master behind Redis Sentinel: `{ sentinels: [{ host, port }, …], name: 'mymaster' }`. */
+    sentinel?: RedisSentinelConfig;
     /** Prefix of every key and channel. Default `bupple:sse:`. */
     keyPrefix?: string;
     /** Bound on establishing a connection, in ms. Default 2000. */

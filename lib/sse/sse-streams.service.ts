@@ -14,7 +14,7 @@ import {
 } from './replay/memory-replay-buffer.js';
 import { RedisReplayStore, type SseControlMessage } from './replay/redis-replay-store.js';
 import { ReplayUnavailableException } from './replay/replay-unavailable.exception.js';
-import { outageRetryAfterMs, reconnectDelay } from '../utils/redis-policy.js';
+import { outageRetryAfterMs, reconnectDelay, type RedisTarget } from '../utils/redis-policy.js';
 import { parseSseEventId, type SseStreamInfo, type SseStreamState } from './replay/replay-record.js';
 import type { SseConnection } from './sse-connection.js';
 import { encodeSseEvent } from './sse-encoder.js';
@@ -32,6 +32,13 @@ const REDIS_MAX_LEN = 20_000;
 /** The `resync` event: the events asked for are no longer held; the client should ask again. */
 /** A stream id no stream has (ids are base64url): resuming it answers 204 / resync. */
 const NO_STREAM = '~none';
+
+/** Where the replay store's Redis is: the cluster, the sentinels, or the URL (default `redis://127.0.0.1:6379`). */
+function redisTargetOf(redis: SseReplayOptions['redis']): RedisTarget {
+  if (redis?.cluster) return { cluster: redis.cluster };
+  if (redis?.sentinel) return { sentinel: redis.sentinel };
+  return { url: redis?.url ?? 'redis://127.0.0.1:6379' };
+}
 
 function resyncEvent(streamId: string): string {
   return encodeSseEvent({ event: 'resync', data: JSON.stringify({ streamId, message: ErrorMessages.sseResync() }) });
@@ -115,7 +122,7 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     if (this.replay.driver !== 'redis') return;
     const store = new RedisReplayStore(
       {
-        url: this.replay.redis?.url ?? 'redis://127.0.0.1:6379',
+        ...redisTargetOf(this.replay.redis),
         keyPrefix: this.replay.redis?.keyPrefix ?? 'bupple:sse:',
         ttlMs: this.replay.ttlMs ?? DEFAULT_REPLAY_TTL_MS,
         maxLen: REDIS_MAX_LEN,

@@ -1,15 +1,24 @@
 import { Logger } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import { loadPackage } from '../../utils/load-package.js';
-import { reconnectDelay, redisPolicy, RedisOutageLog, type RedisConnectionPolicy } from '../../utils/redis-policy.js';
+import {
+  createRedisClient,
+  describeRedisTarget,
+  isTransientRedisReply,
+  redisPolicy,
+  RedisOutageLog,
+  redisTargetProblems,
+  redisTargetSecrets,
+  type RedisConnectionPolicy,
+  type RedisTarget,
+} from '../../utils/redis-policy.js';
 import type { ConversationKey, ConversationMessage, ListMessagesOptions, NewConversationMessage } from '../conversation-message.interface.js';
 import { ConversationStore } from '../conversation-store.js';
 import { MemoryConnectionException, MemoryException, MemoryStorageException, MemoryValidationException } from '../errors/memory.exception.js';
 import type { RedisStoreOptions } from '../memory-options.interface.js';
 import { assertValidKey, assertValidLimit, ownerOfKey, prepareMessage } from '../validate-message.js';
-import { describeUrl } from './describe-url.js';
 import { parseRecord, recordBody } from './message-record.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -66,7 +75,7 @@ type RedisWithAppend = Redis & {
 export class RedisConversationStore extends ConversationStore {
   readonly name: string = 'redis';
   readonly keyPrefix: string;
-  private readonly url: string;
+  private readonly where: RedisTarget;
   private readonly target: string;
   private readonly secrets: string[];
   private readonly ttlMs: number;
@@ -81,8 +90,11 @@ export class RedisConversationStore extends ConversationStore {
 
   constructor(options: RedisStoreOptions = {}) {
     super();
-    this.url = options.url ?? DEFAULT_REDIS_URL;
-    ({ target: this.target, secrets: this.secrets } = describeUrl(this.url, DEFAULT_REDIS_URL));
+    const problems = redisTargetProblems(options, 'redis');
+    if (problems.length > 0) throw new MemoryValidationException(ErrorMessages.invalidOptions(problems));
+    this.where = options.cluster ? { cluster: options.cluster } : options.sentinel ? { sentinel: options.sentinel } : { url: options.url ?? DEFAULT_REDIS_URL };
+    this.target = describeRedisTarget(this.where, DEFAULT_REDIS_URL);
+    this.secrets = redisTargetSecrets(this.where);
     this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     const ttlSeconds = options.ttlSeconds ?? DEFAULT_REDIS_TTL_SECONDS;
     if (!Number.isFinite(ttlSeconds) || ttlSeconds < 0) {
@@ -185,19 +197,10 @@ export class RedisConversationStore extends ConversationStore {
       this.everReady = false;
     }
     const ioredis = await loadPackage('ioredis', 'the Redis conversation store', () => import('ioredis'));
-    const RedisClass = (ioredis.Redis ?? ioredis.default) as unknown as new (url: string, options: RedisOptions) => Redis;
-    const options: RedisOptions = {
-      lazyConnect: true,
-      connectTimeout: this.policy.connectTimeoutMs,
-      commandTimeout: this.policy.commandTimeoutMs,
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-      connectionName: 'bupple-ai-engine-memory',
-      retryStrategy: (times: number) =>
-        this.closed || !this.everReady || times > this.policy.maxReconnectAttempts ? null : reconnectDelay(times, this.policy),
-    };
-    const client = new RedisClass(this.url, options) as RedisWithAppend;
+    const client = createRedisClient(ioredis, this.where, this.policy, 'command', {
+      name: 'bupple-ai-engine-memory',
+      shouldReconnect: (times) => !this.closed && this.everReady && times <= this.policy.maxReconnectAttempts,
+    }) as RedisWithAppend;
     client.on('error', (error: Error) => {
       this.lastError = error;
       if (this.everReady) this.outage.failure(this.detailOf(error), 0);
@@ -219,7 +222,7 @@ export class RedisConversationStore extends ConversationStore {
       disconnect(client);
       const detail = this.detailOf(this.lastError ?? error);
       throw new MemoryConnectionException(
-        ErrorMessages.memoryUnreachable(this.name, this.target, detail, 'Is Redis running? Check memory.redis.url (BUPPLE_MEMORY_REDIS_URL).'),
+        ErrorMessages.memoryUnreachable(this.name, this.target, detail, this.where.url ? 'Is Redis running? Check memory.redis.url (BUPPLE_MEMORY_REDIS_URL).' : 'Is Redis running? Check memory.redis.cluster / memory.redis.sentinel.'),
         { store: this.name, cause: error },
       );
     } finally {
@@ -249,7 +252,7 @@ export class RedisConversationStore extends ConversationStore {
   private toMemoryError(action: string, error: unknown): MemoryException {
     if (error instanceof MemoryException) return error;
     const detail = this.detailOf(error);
-    if ((error as Error)?.name === 'ReplyError') {
+    if ((error as Error)?.name === 'ReplyError' && !isTransientRedisReply(error)) {
       return new MemoryStorageException(ErrorMessages.memoryStorage(this.name, action, detail), { store: this.name, cause: error });
     }
     return new MemoryConnectionException(ErrorMessages.memoryConnectionLost(this.name, `${action} at ${this.target}: ${detail}`), {

@@ -1,9 +1,19 @@
 import type { Logger } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { redactSecrets } from '../../errors/redact.js';
 import { loadPackage } from '../../utils/load-package.js';
-import { reconnectDelay, redisPolicy, RedisOutageLog, type RedisConnectionPolicy } from '../../utils/redis-policy.js';
+import {
+  createRedisClient,
+  describeRedisTarget,
+  isTransientRedisReply,
+  redisPolicy,
+  RedisOutageLog,
+  redisTargetSecrets,
+  type RedisConnectionPolicy,
+  type RedisConnectionRole,
+  type RedisTarget,
+} from '../../utils/redis-policy.js';
 import type { ReplaySlice, SseStreamInfo, SseStreamState } from './replay-record.js';
 
 /** A message on the control channel: stop a stream, or a follower came / left. */
@@ -12,8 +22,7 @@ export interface SseControlMessage {
   streamId: string;
 }
 
-export interface RedisReplayOptions {
-  url: string;
+export interface RedisReplayOptions extends RedisTarget {
   keyPrefix: string;
   ttlMs: number;
   /** Most entries kept per stream (XADD MAXLEN ~). */
@@ -44,6 +53,12 @@ export interface RedisFollowHandlers {
 }
 
 type Entry = [id: string, fields: string[]];
+type Pipeline = ReturnType<Redis['pipeline']>;
+/** A write waiting for the next pipeline, and the stream it is for. */
+interface Op {
+  streamId: string;
+  write(pipeline: Pipeline): void;
+}
 
 function disconnect(client: Redis | undefined): void {
   if (client && client.status !== 'end') client.disconnect(false);
@@ -62,7 +77,7 @@ export class RedisReplayStore {
   private client?: Redis;
   private subscriber?: Redis;
   private readonly followers = new Set<Redis>();
-  private queue: ((pipeline: ReturnType<Redis['pipeline']>) => void)[] = [];
+  private queue: Op[] = [];
   private touched = new Set<string>();
   private scheduled = false;
   private closed = false;
@@ -78,6 +93,10 @@ export class RedisReplayStore {
   private probeTimer?: NodeJS.Timeout;
   private replyErrors = 0;
   private replyErrorLoggedAt = 0;
+  private ioredis?: Parameters<typeof createRedisClient>[0];
+  /** A Redis Cluster: keys hash-tagged per stream, one pipeline per stream. */
+  private readonly cluster: boolean;
+  private readonly secrets: string[];
 
   constructor(
     private readonly options: RedisReplayOptions,
@@ -86,37 +105,16 @@ export class RedisReplayStore {
   ) {
     this.channel = `${options.keyPrefix}control`;
     this.policy = redisPolicy({ connectTimeoutMs: options.connectTimeoutMs, ...options.policy });
+    this.cluster = options.cluster !== undefined;
+    this.secrets = redisTargetSecrets(options);
     this.outage = new RedisOutageLog('SSE replay store', logger);
   }
 
   /** Connects (and subscribes to the control channel); throws when Redis does not answer in time. */
   async connect(): Promise<void> {
     const ioredis = await loadPackage('ioredis', 'the Redis SSE replay store', () => import('ioredis'));
-    const RedisClass = (ioredis.Redis ?? ioredis.default) as unknown as new (url: string, options: RedisOptions) => Redis;
-    const policy = this.policy;
-    const timeout = policy.connectTimeoutMs;
-    const make = (name: string, main: boolean) => {
-      let everReady = false;
-      const client = new RedisClass(this.options.url, {
-        lazyConnect: true,
-        connectTimeout: timeout,
-        // the main client: bounded commands, none queued while Redis is away (they fail at once)
-        ...(main && { commandTimeout: policy.commandTimeoutMs, enableOfflineQueue: false }),
-        maxRetriesPerRequest: 0,
-        autoResendUnfulfilledCommands: false,
-        connectionName: name,
-        // reconnect a connection that worked, forever (capped backoff); one that never did fails at once
-        retryStrategy: (times: number) => (this.closed || !everReady || times > policy.maxReconnectAttempts ? null : reconnectDelay(times, policy)),
-      });
-      client.on('ready', () => {
-        everReady = true;
-        if (main) this.up();
-      });
-      client.on('error', (error: Error) => {
-        if (everReady) this.outage.failure(redactSecrets(error.message), 0);
-      });
-      return client;
-    };
+    this.ioredis = ioredis;
+    const timeout = this.policy.connectTimeoutMs;
     const withTimeout = async (client: Redis) => {
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -128,14 +126,14 @@ export class RedisReplayStore {
         ]);
       } catch (error) {
         disconnect(client);
-        throw new Error(ErrorMessages.sseReplayUnreachable(this.target(), redactSecrets((error as Error).message)), { cause: error });
+        throw new Error(ErrorMessages.sseReplayUnreachable(this.target(), this.redact((error as Error).message)), { cause: error });
       } finally {
         clearTimeout(timer);
       }
     };
-    const client = make('bupple-sse-replay', true);
+    const client = this.make('bupple-sse-replay', 'command');
     await withTimeout(client);
-    const subscriber = make('bupple-sse-control', false);
+    const subscriber = this.make('bupple-sse-control', 'subscriber');
     try {
       await withTimeout(subscriber);
       subscriber.on('message', (channel: string, message: string) => {
@@ -162,6 +160,28 @@ export class RedisReplayStore {
     this.subscriber = subscriber;
   }
 
+  /** A connection under the policy (see createRedisClient); the command one reports readiness. */
+  private make(name: string, role: RedisConnectionRole): Redis {
+    let everReady = false;
+    const client = createRedisClient(this.ioredis!, this.options, this.policy, role, {
+      name,
+      // reconnect a connection that worked, forever (capped backoff); one that never did fails at once
+      shouldReconnect: (times) => !this.closed && everReady && times <= this.policy.maxReconnectAttempts,
+    }) as Redis;
+    client.on('ready', () => {
+      everReady = true;
+      if (role === 'command') this.up();
+    });
+    client.on('error', (error: Error) => {
+      if (everReady && role !== 'blocking') this.outage.failure(this.redact(error.message), 0);
+    });
+    return client;
+  }
+
+  private redact(message: string): string {
+    return redactSecrets(message, this.secrets);
+  }
+
   /** One PING on the command connection (callers bound the wait). */
   async ping(): Promise<void> {
     if (!this.client || this.closed) throw new Error('The Redis replay store is closed');
@@ -182,6 +202,7 @@ export class RedisReplayStore {
   }
 
   private target(): string {
+    if (!this.options.url) return describeRedisTarget(this.options, 'redis://127.0.0.1:6379');
     try {
       const url = new URL(this.options.url);
       return `${url.hostname}:${url.port || 6379}`;
@@ -190,12 +211,18 @@ export class RedisReplayStore {
     }
   }
 
-  private eventsKey(streamId: string): string {
-    return `${this.options.keyPrefix}${streamId}:e`;
+  /** `<prefix><id>:e` on one node; `<prefix>{<id>}:e` in a cluster (both keys of a stream in one slot). */
+  eventsKey(streamId: string): string {
+    return `${this.options.keyPrefix}${this.tag(streamId)}:e`;
   }
 
-  private metaKey(streamId: string): string {
-    return `${this.options.keyPrefix}${streamId}:m`;
+  /** `<prefix><id>:m` on one node; `<prefix>{<id>}:m` in a cluster. */
+  metaKey(streamId: string): string {
+    return `${this.options.keyPrefix}${this.tag(streamId)}:m`;
+  }
+
+  private tag(streamId: string): string {
+    return this.cluster ? `{${streamId}}` : streamId;
   }
 
   start(info: SseStreamInfo): void {
@@ -287,14 +314,8 @@ export class RedisReplayStore {
   /** Follows the stream live from `lastId` on a connection of its own; returns a cancel function. */
   follow(streamId: string, lastId: string, handlers: RedisFollowHandlers): () => void {
     // its own connection: XREAD BLOCK 2000 needs more than the command timeout; no reconnect (the client resumes again)
-    const connection = this.client!.duplicate({
-      connectionName: 'bupple-sse-follow',
-      lazyConnect: false,
-      commandTimeout: 2000 + this.policy.commandTimeoutMs,
-      enableOfflineQueue: true,
-      retryStrategy: () => null,
-    });
-    connection.on('error', () => undefined);
+    const connection = this.make('bupple-sse-follow', 'blocking');
+    connection.connect().catch(() => undefined);
     this.followers.add(connection);
     let cancelled = false;
     const cancel = () => {
@@ -334,7 +355,7 @@ export class RedisReplayStore {
     };
     loop().catch((error: unknown) => {
       if (cancelled) return;
-      this.logger.warn(`SSE replay store (Redis): following ${streamId} failed: ${redactSecrets((error as Error).message)}`);
+      this.logger.warn(`SSE replay store (Redis): following ${streamId} failed: ${this.redact((error as Error).message)}`);
       cancel();
       handlers.onEnd('aborted');
     });
@@ -358,7 +379,7 @@ export class RedisReplayStore {
 
   private enqueue(streamId: string, op: (pipeline: ReturnType<Redis['pipeline']>) => void): void {
     if (!this.client || this.closed) return;
-    this.queue.push(op);
+    this.queue.push({ streamId, write: op });
     this.touched.add(streamId);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -373,8 +394,8 @@ export class RedisReplayStore {
       if (this.outage.down) this.up();
       return result;
     } catch (error) {
-      if ((error as Error)?.name !== 'ReplyError') {
-        this.outage.failure(redactSecrets((error as Error).message));
+      if ((error as Error)?.name !== 'ReplyError' || isTransientRedisReply(error)) {
+        this.outage.failure(this.redact((error as Error).message));
         this.armProbe();
       }
       throw error;
@@ -399,8 +420,21 @@ export class RedisReplayStore {
       this.dropped(streams, ops.length, client.status !== 'ready' ? `connection ${client.status}` : 'no answer');
       return;
     }
+    if (!this.cluster) return this.send(client, streams, ops);
+    // a cluster: one pipeline per stream (its keys share a slot), so that a master away fails only its own streams
+    const byStream = new Map<string, Op[]>();
+    for (const op of ops) {
+      const list = byStream.get(op.streamId);
+      if (list) list.push(op);
+      else byStream.set(op.streamId, [op]);
+    }
+    for (const streamId of streams) this.send(client, [streamId], byStream.get(streamId) ?? []);
+  }
+
+  /** One pipeline: the writes, the repairs of stale streams, the TTLs; then the bookkeeping of what became of it. */
+  private send(client: Redis, streams: string[], ops: Op[]): void {
     const pipeline = client.pipeline();
-    for (const op of ops) op(pipeline);
+    for (const op of ops) op.write(pipeline);
     for (const streamId of streams) {
       const tracked = this.tracked.get(streamId);
       if (tracked?.stale) this.repairOps(pipeline, streamId, tracked);
@@ -411,9 +445,9 @@ export class RedisReplayStore {
     pipeline.exec().then(
       (results) => {
         this.probing = false;
-        // not Redis's answer: the connection went away with the pipeline under way
-        const lost = results?.find(([error]) => error && error.name !== 'ReplyError');
-        if (lost) return this.dropped(streams, ops.length, redactSecrets(lost[0]!.message));
+        // not Redis's answer: the connection went away with the pipeline under way (or the slot is changing hands)
+        const lost = results?.find(([error]) => error && (error.name !== 'ReplyError' || isTransientRedisReply(error)));
+        if (lost) return this.dropped(streams, ops.length, this.redact(lost[0]!.message));
         this.up();
         for (const streamId of streams) {
           const tracked = this.tracked.get(streamId);
@@ -427,7 +461,7 @@ export class RedisReplayStore {
       },
       (error: unknown) => {
         this.probing = false;
-        this.dropped(streams, ops.length, redactSecrets((error as Error).message));
+        this.dropped(streams, ops.length, this.redact((error as Error).message));
       },
     );
   }
@@ -489,7 +523,7 @@ export class RedisReplayStore {
     this.replyErrors += count;
     const now = Date.now();
     if (now - this.replyErrorLoggedAt < 60_000) return;
-    this.logger.warn(`SSE replay store (Redis): ${this.replyErrors} write(s) refused since the last report: ${redactSecrets(message)}`);
+    this.logger.warn(`SSE replay store (Redis): ${this.replyErrors} write(s) refused since the last report: ${this.redact(message)}`);
     this.replyErrorLoggedAt = now;
     this.replyErrors = 0;
   }
