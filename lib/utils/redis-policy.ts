@@ -164,7 +164,8 @@ export function redisTargetProblems(target: RedisTarget, path: string): string[]
     if (typeof sentinel !== 'object' || sentinel === null) problems.push(`${path}.sentinel: must be { sentinels, name }`);
     else {
       if (typeof sentinel.name !== 'string' || sentinel.name === '') problems.push(`${path}.sentinel.name: must be the master group name (a non-empty string)`);
-      if (!Array.isArray(sentinel.sentinels) || sentinel.sentinels.length === 0) problems.push(`${path}.sentinel.sentinels: must be a non-empty array of { host, port }`);
+      if (!Array.isArray(sentinel.sentinels) || sentinel.sentinels.length === 0)
+        problems.push(`${path}.sentinel.sentinels: must be a non-empty array of { host, port }`);
       else
         sentinel.sentinels.forEach((s, i) => {
           if (typeof s?.host !== 'string' || !Number.isInteger(s?.port)) problems.push(`${path}.sentinel.sentinels[${i}]: must be { host, port }`);
@@ -255,7 +256,13 @@ export interface RedisClientHooks {
  * Sentinel target asks the sentinels where the master is on each reconnection, a Cluster
  * target refreshes its slots and follows a failover to the promoted replica.
  */
-export function createRedisClient(ioredis: IoredisModule, target: RedisTarget, policy: RedisConnectionPolicy, role: RedisConnectionRole, hooks: RedisClientHooks): unknown {
+export function createRedisClient(
+  ioredis: IoredisModule,
+  target: RedisTarget,
+  policy: RedisConnectionPolicy,
+  role: RedisConnectionRole,
+  hooks: RedisClientHooks,
+): unknown {
   const retry = role === 'blocking' ? () => null : (times: number) => (hooks.shouldReconnect(times) ? reconnectDelay(times, policy) : null);
   const perCommand = {
     connectTimeout: policy.connectTimeoutMs,

@@ -111,7 +111,8 @@ export class RedisConversationStore extends ConversationStore {
 
   /** True while connected and answering; false before the first connection, while Redis is away or hangs. */
   get isReady(): boolean {
-    return !this.closed && this.client?.status === 'ready' && !this.outage.down;
+    // a cluster: one master away fails only its slots' commands, the others keep working
+    return !this.closed && this.client?.status === 'ready' && (this.where.cluster !== undefined || !this.outage.down);
   }
 
   /** The Redis key of a conversation. */
@@ -222,7 +223,14 @@ export class RedisConversationStore extends ConversationStore {
       disconnect(client);
       const detail = this.detailOf(this.lastError ?? error);
       throw new MemoryConnectionException(
-        ErrorMessages.memoryUnreachable(this.name, this.target, detail, this.where.url ? 'Is Redis running? Check memory.redis.url (BUPPLE_MEMORY_REDIS_URL).' : 'Is Redis running? Check memory.redis.cluster / memory.redis.sentinel.'),
+        ErrorMessages.memoryUnreachable(
+          this.name,
+          this.target,
+          detail,
+          this.where.url
+            ? 'Is Redis running? Check memory.redis.url (BUPPLE_MEMORY_REDIS_URL).'
+            : 'Is Redis running? Check memory.redis.cluster / memory.redis.sentinel.',
+        ),
         { store: this.name, cause: error },
       );
     } finally {

@@ -97,6 +97,8 @@ export class RedisReplayStore {
   /** A Redis Cluster: keys hash-tagged per stream, one pipeline per stream. */
   private readonly cluster: boolean;
   private readonly secrets: string[];
+  /** A cluster's round of pipelines under way (see flush). */
+  private inFlight?: Promise<unknown>;
 
   constructor(
     private readonly options: RedisReplayOptions,
@@ -190,10 +192,13 @@ export class RedisReplayStore {
 
   /**
    * True while Redis answers: connected, and no outage under way (a Redis that hangs keeps
-   * the connection but times out; that counts as down until a command succeeds again).
+   * the connection but times out; that counts as down until a command succeeds again). In a
+   * cluster: while the cluster client is ready; a slot whose master is away answers 503 on its own.
    */
   get ready(): boolean {
-    return this.client !== undefined && !this.closed && this.client.status === 'ready' && !this.outage.down;
+    if (this.client === undefined || this.closed || this.client.status !== 'ready') return false;
+    // a cluster: one master away fails only its slots' commands (503 each), the others keep working
+    return this.cluster || !this.outage.down;
   }
 
   /** Writes that failed during the outage under way (0 when none is). */
@@ -299,7 +304,11 @@ export class RedisReplayStore {
     const events: string[] = [];
     let end: SseStreamState | undefined;
     let last = lastId;
+    let seq = afterSeq;
     for (const [id, fields] of entries) {
+      // every event in order, or the end marker right after the last one: a hole (writes lost while Redis was away) is `gone`
+      if (id !== `${seq + 1}-0` && id !== `${seq}-1`) return { kind: 'gone', lastId };
+      if (id === `${seq + 1}-0`) seq++;
       last = id;
       const parsed = pairs(fields);
       if (parsed.end !== undefined) {
@@ -327,6 +336,7 @@ export class RedisReplayStore {
     const key = this.eventsKey(streamId);
     const loop = async () => {
       let cursor = lastId;
+      let seq = Number(lastId.split('-')[0]);
       while (!cancelled) {
         const result = (await connection.xread('COUNT', 1000, 'BLOCK', 2000, 'STREAMS', key, cursor)) as [string, Entry[]][] | null;
         if (cancelled) return;
@@ -340,6 +350,14 @@ export class RedisReplayStore {
         }
         let text = '';
         for (const [id, fields] of result[0][1]) {
+          if (id !== `${seq + 1}-0` && id !== `${seq}-1`) {
+            // a hole: events lost while Redis was away; the client must ask again
+            if (text) handlers.onText(text);
+            cancel();
+            handlers.onEnd('expired');
+            return;
+          }
+          if (id === `${seq + 1}-0`) seq++;
           cursor = id;
           const parsed = pairs(fields);
           if (parsed.end !== undefined) {
@@ -363,6 +381,7 @@ export class RedisReplayStore {
   }
 
   async close(): Promise<void> {
+    if (this.inFlight) await this.inFlight;
     if (this.queue.length > 0) this.flush();
     this.closed = true;
     if (this.probeTimer) clearTimeout(this.probeTimer);
@@ -411,7 +430,7 @@ export class RedisReplayStore {
   private flush(): void {
     this.scheduled = false;
     const client = this.client;
-    if (!client || this.queue.length === 0) return;
+    if (!client || this.queue.length === 0 || this.inFlight) return;
     const ops = this.queue;
     const streams = [...this.touched];
     this.queue = [];
@@ -420,19 +439,30 @@ export class RedisReplayStore {
       this.dropped(streams, ops.length, client.status !== 'ready' ? `connection ${client.status}` : 'no answer');
       return;
     }
-    if (!this.cluster) return this.send(client, streams, ops);
-    // a cluster: one pipeline per stream (its keys share a slot), so that a master away fails only its own streams
+    if (!this.cluster) {
+      this.send(client, streams, ops);
+      return;
+    }
+    // a cluster: one pipeline per stream (its keys share a slot), so that a master away fails
+    // only its own streams; the cluster client does not keep two pipelines to a node in order,
+    // so the next round goes out once this one is answered (the writes meanwhile join it)
     const byStream = new Map<string, Op[]>();
     for (const op of ops) {
       const list = byStream.get(op.streamId);
       if (list) list.push(op);
       else byStream.set(op.streamId, [op]);
     }
-    for (const streamId of streams) this.send(client, [streamId], byStream.get(streamId) ?? []);
+    this.inFlight = Promise.allSettled(streams.map((streamId) => this.send(client, [streamId], byStream.get(streamId) ?? []))).then(() => {
+      this.inFlight = undefined;
+      if (this.queue.length > 0 && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flushNow);
+      }
+    });
   }
 
   /** One pipeline: the writes, the repairs of stale streams, the TTLs; then the bookkeeping of what became of it. */
-  private send(client: Redis, streams: string[], ops: Op[]): void {
+  private send(client: Redis, streams: string[], ops: Op[]): Promise<void> {
     const pipeline = client.pipeline();
     for (const op of ops) op.write(pipeline);
     for (const streamId of streams) {
@@ -442,7 +472,7 @@ export class RedisReplayStore {
       pipeline.pexpire(this.metaKey(streamId), this.options.ttlMs);
     }
     if (this.outage.down) this.probing = true;
-    pipeline.exec().then(
+    return pipeline.exec().then(
       (results) => {
         this.probing = false;
         // not Redis's answer: the connection went away with the pipeline under way (or the slot is changing hands)
