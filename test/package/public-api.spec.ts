@@ -113,7 +113,8 @@ describe('the public API', () => {
       if (!section) missing.push(`${entry}: no section`);
       else missing.push(...names.filter((name) => !section.includes(`\`${name}\``)).map((name) => `${entry}: ${name}`));
     }
-    expect(missing).toEqual([]);
+    // a name added to an entry point: `node scripts/public-api.mjs --docs` lists it (then describe it)
+    expect({ missing, fix: missing.length > 0 ? 'node scripts/public-api.mjs --docs' : undefined }).toEqual({ missing: [], fix: undefined });
   });
 
   it('the built entry points load in both formats, with the same values, one class per build across entries', () => {
