@@ -182,7 +182,12 @@ async function clearConversation() {
   if (current) return;
   ui.clear.disabled = true;
   try {
-    await fetchJson(`${urls.conversations}${encodeURIComponent(conversationId)}`, { method: 'DELETE' });
+    try {
+      await fetchJson(`${urls.conversations}${encodeURIComponent(conversationId)}`, { method: 'DELETE' });
+    } catch (error) {
+      // 404: nothing stored for this conversation (never used, or already cleared): it is clear
+      if (!(error instanceof StreamHttpError && error.status === 404)) throw error;
+    }
     ui.history.replaceChildren();
     updateEmpty();
     hideError();

@@ -132,7 +132,11 @@ describe('sample app', () => {
     expect(listed.messages[3]).toMatchObject({ content: answer, metadata: expect.objectContaining({ engine: 'offline', finishReason: 'stop' }) });
 
     expect((await fetch(`${base}/conversations/${conversationId}`, { method: 'DELETE' })).status).toBe(204);
-    expect((await (await fetch(`${base}/conversations/${conversationId}/messages`)).json()).messages).toEqual([]);
+    // cleared: nothing stored, answered like an id nobody used (404, never an empty list that could tell one from the other)
+    const cleared = await fetch(`${base}/conversations/${conversationId}/messages`);
+    expect(cleared.status).toBe(404);
+    expect((await cleared.json()).messages).toBeUndefined();
+    expect((await fetch(`${base}/conversations/${conversationId}`, { method: 'DELETE' })).status).toBe(404);
     expect((await fetch(`${base}/conversations/..%2F..%2Fetc/messages`)).status).toBe(400);
   });
 

@@ -117,10 +117,21 @@ describe.each(BACKENDS)('ownership of conversations and streams in the sample ($
     if (table.length > 0) process.stdout.write(`\nOwnership table (${backend.name}):\n${table.join('\n')}\n`);
   });
 
+  /** GET /conversations/:id/messages as `actor`: the messages (`role:content`), or null for a 404. */
   const messagesOf = async (actor: Actor, id: string) => {
     const response = await fetch(`${base}/conversations/${id}/messages`, { headers: headersOf(actor) });
+    if (response.status === 404) return null;
     expect(response.status).toBe(200);
     return ((await response.json()) as { messages: { role: string; content: string }[] }).messages.map((m) => `${m.role}:${m.content}`);
+  };
+  /** Status, headers that could tell (length, type) and body of a request, with the id in it replaced. */
+  const answerOf = async (actor: Actor, method: 'GET' | 'DELETE', id: string) => {
+    const response = await fetch(method === 'GET' ? `${base}/conversations/${id}/messages` : `${base}/conversations/${id}`, {
+      method,
+      headers: headersOf(actor),
+    });
+    const body = (await response.text()).replaceAll(id, 'ID');
+    return { status: response.status, type: response.headers.get('content-type'), length: body.length, body };
   };
   const say = async (actor: Actor, id: string, content: string) => {
     const response = await fetch(`${base}/chat`, {
@@ -132,41 +143,50 @@ describe.each(BACKENDS)('ownership of conversations and streams in the sample ($
   };
   const note = (row: string) => table.push(row);
 
-  it("a conversation id is namespaced by user: read, write, clear reach only one's own", async () => {
+  it("a conversation id is namespaced by user: read, write, clear reach only one's own; someone else's id is a 404, exactly like an unused one", async () => {
     const id = `c-${suffix}`;
+    const unused = `unused-${suffix}`;
     await say('alice', id, 'alice secret');
     await say('anonymous', id, 'anonymous note');
-    const alices = await messagesOf('alice', id);
+    const alices = (await messagesOf('alice', id))!;
     expect(alices[0]).toBe('user:alice secret');
     expect(alices).toHaveLength(2);
-    // bob reads the same id: an empty conversation of his own, exactly like an unused id
-    expect(await messagesOf('bob', id)).toEqual([]);
-    expect(await messagesOf('bob', `unused-${suffix}`)).toEqual([]);
+    // bob reads and clears alice's id: 404, the same answer (status, type, length, body) as for an id nobody used
+    for (const method of ['GET', 'DELETE'] as const) {
+      const onAlices = await answerOf('bob', method, id);
+      expect(onAlices.status).toBe(404);
+      expect(onAlices).toEqual(await answerOf('bob', method, unused));
+      expect(onAlices.body).not.toContain('alice');
+    }
+    expect(await messagesOf('alice', id)).toEqual(alices);
     note('| actor | alice\'s conversation "c" | anonymous\'s conversation "c" |');
     note('|---|---|---|');
     // bob writes into "c": his own; alice's history is untouched and is not his history
     await say('bob', id, 'bob here');
-    const bobs = await messagesOf('bob', id);
+    const bobs = (await messagesOf('bob', id))!;
     expect(bobs[0]).toBe('user:bob here');
     expect(bobs).toHaveLength(2);
     expect(bobs.join('\n')).not.toContain('alice secret');
     expect(await messagesOf('alice', id)).toEqual(alices);
-    // bob and anonymous clear "c": alice's stays
+    // bob and anonymous clear their own "c": alice's stays
     expect((await fetch(`${base}/conversations/${id}`, { method: 'DELETE', headers: headersOf('bob') })).status).toBe(204);
-    expect(await messagesOf('bob', id)).toEqual([]);
+    expect(await messagesOf('bob', id)).toBeNull();
     expect(await messagesOf('alice', id)).toEqual(alices);
-    const anonymous = await messagesOf('anonymous', id);
+    const anonymous = (await messagesOf('anonymous', id))!;
     expect(anonymous[0]).toBe('user:anonymous note');
     expect(await messagesOf('alice', id)).not.toContain('user:anonymous note');
     expect((await fetch(`${base}/conversations/${id}`, { method: 'DELETE', headers: headersOf('anonymous') })).status).toBe(204);
-    expect(await messagesOf('anonymous', id)).toEqual([]);
+    expect(await messagesOf('anonymous', id)).toBeNull();
     expect(await messagesOf('alice', id)).toEqual(alices);
-    note('| alice | read / write / clear (her own) | cannot reach (her "c" is hers) |');
-    note('| bob | cannot reach: same id = his own empty conversation (200 [], as an unused id); his writes and clears touch only his | cannot reach |');
-    note('| anonymous (no x-user) | cannot reach | read / write / clear (shared by every anonymous client) |');
+    note('| alice | read 200 / write / clear 204 (her own) | cannot reach (her "c" is hers) |');
+    note(
+      '| bob | read 404, clear 404 (the same answer as for an unused id; alice\'s untouched); a write goes to his own "c" (the id is namespaced), which he then reads 200 and clears 204 | cannot reach |',
+    );
+    note('| anonymous (no x-user) | cannot reach (404, as bob) | read / write / clear (shared by every anonymous client) |');
+    note('| anyone | an unused or cleared id: read 404, clear 404 | |');
     // alice clears hers
     expect((await fetch(`${base}/conversations/${id}`, { method: 'DELETE', headers: headersOf('alice') })).status).toBe(204);
-    expect(await messagesOf('alice', id)).toEqual([]);
+    expect(await messagesOf('alice', id)).toBeNull();
   });
 
   it('a bad x-user is a 400, never a conversation of its own', async () => {
@@ -225,7 +245,7 @@ describe.each(BACKENDS)('ownership of conversations and streams in the sample ($
   it.each(ACTORS)('%s can use every route without reaching anyone else', async (actor) => {
     const id = `own-${actor}-${suffix}`;
     await say(actor, id, `${actor} only`);
-    for (const other of ACTORS.filter((a) => a !== actor)) expect(await messagesOf(other, id)).toEqual([]);
-    expect((await messagesOf(actor, id))[0]).toBe(`user:${actor} only`);
+    for (const other of ACTORS.filter((a) => a !== actor)) expect(await messagesOf(other, id)).toBeNull();
+    expect((await messagesOf(actor, id))![0]).toBe(`user:${actor} only`);
   });
 });
