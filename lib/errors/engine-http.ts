@@ -1,39 +1,17 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpException } from '@nestjs/common';
 import { EngineException } from './engine.exception.js';
 import { ErrorMessages } from './error-messages.js';
+import { httpStatusOfCode } from './http-status.js';
 import { redactSecrets } from './redact.js';
 
-/** The HTTP status a client gets for an engine failure that happened before any byte was sent. */
+/**
+ * The HTTP status a client gets for an engine failure that happened before any byte was sent:
+ * the error's `httpStatus` (its code's, lib/errors/http-status.ts), read from the code for an
+ * error of an older copy of the package that has none.
+ */
 export function engineErrorStatus(error: EngineException): number {
-  switch (error.code) {
-    case 'invalid_request':
-    case 'unknown_engine':
-      return HttpStatus.BAD_REQUEST;
-    case 'rate_limit':
-    case 'too_many_streams':
-    case 'token_limit':
-      return HttpStatus.TOO_MANY_REQUESTS;
-    case 'overloaded':
-      return HttpStatus.SERVICE_UNAVAILABLE;
-    case 'connection':
-      return HttpStatus.GATEWAY_TIMEOUT;
-    case 'content_filter':
-      return HttpStatus.UNPROCESSABLE_ENTITY;
-    case 'memory_invalid':
-      return HttpStatus.BAD_REQUEST;
-    case 'memory_connection':
-    case 'replay_unavailable':
-      return HttpStatus.SERVICE_UNAVAILABLE;
-    case 'memory_error':
-    case 'memory_storage':
-    case 'missing_package':
-    case 'invalid_configuration':
-    case 'invalid_schema':
-      return HttpStatus.INTERNAL_SERVER_ERROR;
-    default:
-      // the provider rejected our key or failed: the fault is upstream, not the client's
-      return HttpStatus.BAD_GATEWAY;
-  }
+  const status = (error as { httpStatus?: unknown }).httpStatus;
+  return typeof status === 'number' ? status : httpStatusOfCode(error.code);
 }
 
 /** `Retry-After` in seconds for errors that carry a delay. */

@@ -1,4 +1,5 @@
 import { isRetryableHttpStatus } from '../protocol/retry.js';
+import { httpStatusOfCode } from './http-status.js';
 
 const MARKER = Symbol.for('bupple.nestjs-ai-engine.error');
 
@@ -31,6 +32,16 @@ export class EngineException extends Error {
   readonly status?: number;
   readonly body?: unknown;
   readonly retryable: boolean;
+
+  /**
+   * The HTTP status the app answers with when this error happens before the first byte of a
+   * response (400 for the caller's mistakes, 429 for limits, 500 for this server's, 502/503/504
+   * for the provider's); set by the class's `code` (lib/errors/http-status.ts). Not to be
+   * confused with `status`, the provider's own answer.
+   */
+  get httpStatus(): number {
+    return httpStatusOfCode(this.code);
+  }
 
   constructor(message: string, options: EngineExceptionOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

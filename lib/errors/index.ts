@@ -20,9 +20,10 @@ export { SchemaConversionException, ObjectValidationException, formatFieldError 
 export type { ObjectFieldError } from './object.exception.js';
 export { EngineExceptionFilter } from './engine-exception.filter.js';
 export { toHttpException, publicEngineError, describeEngineError } from './engine-http.js';
-export { EngineConfigurationException } from '../options/validate-engine-options.js';
-export { MemoryException, MemoryConnectionException, MemoryStorageException, MemoryValidationException } from '../memory/errors/memory.exception.js';
-export type { MemoryExceptionOptions } from '../memory/errors/memory.exception.js';
-export { ToolDefinitionException } from '../tools/tool-definition.exception.js';
-export { TooManyStreamsException, TokenLimitException } from '../security/limits.js';
-export { ReplayUnavailableException } from '../sse/replay/replay-unavailable.exception.js';
+export { EngineConfigurationException } from './configuration.exception.js';
+export { MemoryException, MemoryConnectionException, MemoryStorageException, MemoryValidationException } from './memory.exception.js';
+export type { MemoryExceptionOptions } from './memory.exception.js';
+export { ToolDefinitionException } from './tool-definition.exception.js';
+export { TooManyStreamsException, TokenLimitException } from './limit.exception.js';
+export { ReplayUnavailableException } from './replay-unavailable.exception.js';
+export { ENGINE_HTTP_STATUS } from './http-status.js';

@@ -1,8 +1,6 @@
 import { redisTargetProblems } from '../utils/redis-policy.js';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { EngineException } from '../errors/engine.exception.js';
-import { ErrorMessages } from '../errors/error-messages.js';
 import { configuredEngineNames } from '../engine/create-drivers.js';
 import { validateMemoryOptions } from '../memory/create-conversation-store.js';
 import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
@@ -11,6 +9,7 @@ import { sizeCapProblems } from '../engine/size-caps.js';
 import { Agent } from 'node:http';
 import { proxyEnvProblems } from '../drivers/transport/proxy.js';
 import { OPENAI_PRESETS } from '../drivers/openai/openai-presets.js';
+import { EngineConfigurationException } from '../errors/configuration.exception.js';
 
 /** What a preset needs beside it: a model where it has no default; no `azure`. */
 function presetProblems(config: unknown): string[] {
@@ -63,13 +62,8 @@ function transportProblems(name: string, config: unknown): string[] {
   return problems;
 }
 
-/** The module options are invalid; `problems` lists each as `path: message`. */
-export class EngineConfigurationException extends EngineException {
-  override readonly code: string = 'invalid_configuration';
-  constructor(readonly problems: string[]) {
-    super(ErrorMessages.invalidOptions(problems), { retryable: false });
-  }
-}
+// Defined with every other exception, in lib/errors/.
+export { EngineConfigurationException };
 
 /**
  * Where such a value usually comes from. The library reads no environment variable itself

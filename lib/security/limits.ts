@@ -1,6 +1,10 @@
-import { EngineException, ValidationException } from '../errors/engine.exception.js';
+import { ValidationException } from '../errors/engine.exception.js';
 import { ErrorMessages } from '../errors/error-messages.js';
+import { TokenLimitException, TooManyStreamsException } from '../errors/limit.exception.js';
 import type { EngineOptions } from '../bupple-engine.module-options.js';
+
+// Defined with every other exception, in lib/errors/.
+export { TokenLimitException, TooManyStreamsException };
 
 /**
  * Limits against abuse (the `limits` module option), counted per scope (the module's `scope`
@@ -24,20 +28,6 @@ export interface EngineLimitsOptions {
    * answer that crosses the limit is not cut. Default: no limit.
    */
   tokensPerWindow?: { tokens: number; windowMs: number };
-}
-
-/** A scope used its tokens for this window: 429 with `Retry-After` (the window's end). */
-export class TokenLimitException extends EngineException {
-  override readonly code: string = 'token_limit';
-  /** The delay until the window ends, in ms. */
-  readonly retryAfter: number;
-  constructor(
-    readonly limit: number,
-    retryAfterMs: number,
-  ) {
-    super(ErrorMessages.tokenLimit(limit), { retryable: true });
-    this.retryAfter = retryAfterMs;
-  }
 }
 
 /** Tokens used per scope in fixed windows (in process). */
@@ -72,20 +62,6 @@ export class TokenWindows {
     const fresh = { start: now, used: 0 };
     this.windows.set(key, fresh);
     return fresh;
-  }
-}
-
-/** A scope already has `limit` streams generating: 429 with `Retry-After`. */
-export class TooManyStreamsException extends EngineException {
-  override readonly code: string = 'too_many_streams';
-  /** The delay to wait before asking again, in ms. */
-  readonly retryAfter: number;
-  constructor(
-    readonly limit: number,
-    retryAfterSeconds: number,
-  ) {
-    super(ErrorMessages.tooManyStreams(limit), { retryable: true });
-    this.retryAfter = retryAfterSeconds * 1000;
   }
 }
 

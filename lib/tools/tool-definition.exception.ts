@@ -1,13 +1,2 @@
-import { ValidationException } from '../errors/engine.exception.js';
-
-/** A tool that cannot be sent: its schema does not convert, or a call names a tool that is not known. */
-export class ToolDefinitionException extends ValidationException {
-  override readonly code: string = 'invalid_tool';
-  constructor(
-    message: string,
-    /** The tool's name. */
-    readonly tool: string,
-  ) {
-    super(message);
-  }
-}
+// Defined with every other exception, in lib/errors/.
+export { ToolDefinitionException } from '../errors/tool-definition.exception.js';
