@@ -191,6 +191,7 @@ class EngineStreamRun {
         if (part.argsTextDelta) this.emit({ toolCallDelta: { id: part.id, name: this.toolNames.get(part.id) ?? '', argsTextDelta: part.argsTextDelta } }, true);
         return;
       case 'tool-call-end':
+        this.toolNames.delete(part.id); // no delta follows the end: the map holds the open calls only
         return this.emit({ toolCall: this.answer.toolCall(part) }, true);
       case 'source':
         return this.emit({ source: part.title === undefined ? { url: part.url } : { url: part.url, title: part.title } }, false);
