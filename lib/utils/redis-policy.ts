@@ -308,6 +308,8 @@ export function createRedisClient(
       ...(s.db !== undefined && { db: s.db }),
       // the sentinels themselves: asked again and again while none answers (same backoff)
       sentinelRetryStrategy: retry,
+      // and the failover detector's connections to them: they stop with the store
+      sentinelReconnectStrategy: retry,
       sentinelMaxConnections: 3,
       // drop the connection as soon as a sentinel announces +switch-master
       failoverDetector: role !== 'blocking',
