@@ -13,6 +13,7 @@ import { validateEngineOptions } from './options/validate-engine-options.js';
 import { SseStreamInterceptor } from './sse/sse-stream.interceptor.js';
 import { SseStreams } from './sse/sse-streams.service.js';
 import { ToolRegistry } from './tools/tool-registry.service.js';
+import { shareClassesAcrossBuilds } from './utils/dual-build.js';
 
 /**
  * Registers EngineService, MemoryService and SseStreams (and the SSE interceptor's settings) from `forRoot(options)` or
@@ -46,3 +47,6 @@ import { ToolRegistry } from './tools/tool-registry.service.js';
   exports: [EngineService, MemoryService, ConversationStore, SseStreams, SseStreamInterceptor, EngineHealthIndicator, ToolRegistry, ENGINE_MODULE_OPTIONS],
 })
 export class BuppleEngineModule extends BuppleEngineConfigurableModule {}
+
+// the other build's EngineService, MemoryService… resolve to this module's, when an app loads both
+shareClassesAcrossBuilds(BuppleEngineModule);

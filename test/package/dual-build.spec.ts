@@ -59,3 +59,55 @@ describe('the CommonJS and ESM builds in one process', () => {
   it('recognise each other’s client errors', () => expect(result.clientErrors).toBe(true));
   it('load the testing entry in both formats', () => expect(result.testingLoads).toBe(true));
 });
+
+/**
+ * The classes themselves are one per build: an app that imports the module from one format and
+ * injects `EngineService` (or `MemoryService`, `SseStreams`…) from the other gets the module's
+ * one instance, through the aliases each build adds for the other's classes when both are loaded.
+ */
+describe('a service class of one build injected into an app that imports the module from the other', () => {
+  let result: Record<string, Record<string, unknown>>;
+
+  beforeAll(() => {
+    result = run(`
+      const cjs = require('./dist/cjs/index.js');
+      const { Module, Injectable, Inject } = require('@nestjs/common');
+      const { NestFactory } = require('@nestjs/core');
+      const { firstValueFrom } = require('rxjs');
+      import('./dist/index.js').then(async (esm) => {
+        const out = {};
+        for (const [name, host, injected] of [['cjsModuleEsmClasses', cjs, esm], ['esmModuleCjsClasses', esm, cjs]]) {
+          class Consumer {
+            constructor(engine, memory, streams) { Object.assign(this, { engine, memory, streams }); }
+          }
+          Inject(injected.EngineService)(Consumer, undefined, 0);
+          Inject(injected.MemoryService)(Consumer, undefined, 1);
+          Inject(injected.SseStreams)(Consumer, undefined, 2);
+          Injectable()(Consumer);
+          class AppModule {}
+          Module({ imports: [host.BuppleEngineModule.forRoot({ engine: { offline: { reply: 'Hello from one instance' } } })], providers: [Consumer] })(AppModule);
+          try {
+            const app = await NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false });
+            const consumer = app.get(Consumer);
+            const answer = await firstValueFrom(consumer.engine.send([{ role: 'user', content: 'hi' }]));
+            out[name] = {
+              sameEngine: consumer.engine === app.get(host.EngineService) && consumer.engine === app.get(injected.EngineService),
+              hostClass: consumer.engine instanceof host.EngineService,
+              sameMemory: consumer.memory === app.get(host.MemoryService),
+              sameStreams: consumer.streams === app.get(host.SseStreams),
+              content: answer.content,
+            };
+            await app.close();
+          } catch (error) {
+            out[name] = { error: String(error && error.message) };
+          }
+        }
+        console.log(JSON.stringify(out));
+      });
+    `) as Record<string, Record<string, unknown>>;
+  }, 60_000);
+
+  it.each(['cjsModuleEsmClasses', 'esmModuleCjsClasses'])('%s: the one instance of each service, whichever class names it', (name) => {
+    expect(result[name]).toEqual({ sameEngine: true, hostClass: true, sameMemory: true, sameStreams: true, content: 'Hello from one instance' });
+  });
+});
