@@ -32,6 +32,7 @@ export type { PreparedMessage } from './validate-message.js';
 export { InMemoryConversationStore } from './stores/in-memory-conversation.store.js';
 export { FileConversationStore, DEFAULT_FILE_STORE_PATH } from './stores/file-conversation.store.js';
 export { RedisConversationStore, DEFAULT_REDIS_URL, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_TTL_SECONDS } from './stores/redis-conversation.store.js';
+export type { RedisClusterConfig, RedisClusterLike, RedisSentinelConfig } from '../utils/redis-policy.js';
 export { PostgresConversationStore } from './stores/postgres-conversation.store.js';
 export { engineMemorySchemaSql, engineMemoryOwnerMigrationSql, DEFAULT_TABLE_NAME } from './stores/postgres-schema.js';
 export { MemoryException, MemoryConnectionException, MemoryStorageException, MemoryValidationException } from './errors/memory.exception.js';
