@@ -13,12 +13,22 @@
 // Clients: 10 % drop mid-answer, half of those resume with Last-Event-ID; upstream: 5 % of
 // requests fail (half with a 500, half with the connection cut mid-answer). Loopback only,
 // bounded (a hard time limit), stops by itself; exit code 1 when a check fails.
+//
+// The app runs with --expose-gc and bench/soak-probe.mjs, which on SIGWINCH forces a full GC and
+// reports memory, active handles, its own event-loop delay and its heap objects by constructor:
+// taken at idle and after the run, so retention is told from memory the allocator keeps (RSS).
+// Every client failure (network-level, stream_error, a cut body, a 5xx) is classified by cause:
+// a fault the mock upstream injected into that turn's requests, the store outage, or
+// unexplained, which fails the soak. The probe latency (GET /chat/engines every 200 ms from this
+// process) is reported beside the app's and this process's own event-loop delay and the load
+// average: on a shared machine most of it is waiting for a CPU.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParser } from 'eventsource-parser';
@@ -66,6 +76,18 @@ async function freePort() {
 const WORDS = [' alpha', ' beta', ' gamma', ' delta', ' "q"', ' café', ' 42', '.', '\n'];
 function upstream() {
   const stats = { requests: 0, open: 0, failed500: 0, cutMidway: 0, completed: 0, abortedByApp: 0 };
+  // the faults injected per turn (its user message, the last one of the request), for classifying what clients saw
+  const faults = new Map();
+  const injected = (body, what) => {
+    try {
+      const message = JSON.parse(body)
+        .messages.filter((m) => m.role === 'user')
+        .at(-1)?.content;
+      if (typeof message === 'string') faults.set(message, [...(faults.get(message) ?? []), what]);
+    } catch {
+      // not a chat request
+    }
+  };
   const server = http.createServer((req, res) => {
     if (req.method !== 'POST') return res.writeHead(404).end();
     let body = '';
@@ -75,6 +97,7 @@ function upstream() {
       const roll = Math.random();
       if (roll < FAIL_RATE / 2) {
         stats.failed500++;
+        injected(body, '500');
         res
           .writeHead(500, { 'content-type': 'application/json' })
           .end(JSON.stringify({ error: { message: 'The server had an error (soak).', type: 'server_error', param: null, code: null } }));
@@ -98,6 +121,7 @@ function upstream() {
         if (cut && i === Math.floor(MODE.tokens / 2)) {
           clearInterval(timer);
           stats.cutMidway++;
+          injected(body, 'cut');
           closed = true;
           res.socket?.destroy();
           return;
@@ -116,7 +140,7 @@ function upstream() {
       }, MODE.tokenDelayMs);
     });
   });
-  return { server, stats };
+  return { server, stats, faults };
 }
 
 // ---------- private redis-server, TCP proxy ----------
@@ -195,17 +219,25 @@ async function tcpProxy(targetPort) {
 
 async function startApp(env) {
   const port = await freePort();
+  const probeOut = join(mkdtempSync(join(tmpdir(), 'bupple-soak-probe-')), 'probe');
+  cleanups.push(() => rmSync(dirname(probeOut), { recursive: true, force: true }));
   const logPath = join(root, 'bench', 'results', 'raw', `soak-app-${Date.now()}.log`);
   mkdirSync(dirname(logPath), { recursive: true });
   let log = '';
-  const child = spawn(process.execPath, [join(root, 'sample', 'dist', 'main.js')], {
+  // --expose-gc and the probe (bench/soak-probe.mjs): memory after a forced GC, handles, the app's event-loop delay
+  const child = spawn(process.execPath, ['--expose-gc', '--import', join(root, 'bench', 'soak-probe.mjs'), join(root, 'sample', 'dist', 'main.js')], {
     cwd: root,
-    env: { ...process.env, NO_COLOR: '1', PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: { ...process.env, NO_COLOR: '1', PORT: String(port), HOST: '127.0.0.1', BUPPLE_SOAK_PROBE_OUT: probeOut, BUPPLE_SOAK_HEAP_SNAPSHOT: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = (chunk) => (log += chunk);
   child.stdout.setEncoding('utf8').on('data', keep);
   child.stderr.setEncoding('utf8').on('data', keep);
+  child.once('exit', (code, signal) => {
+    writeFileSync(logPath, log);
+    if (!stopping) console.error(`soak: the sample exited during the run (code ${code}, signal ${signal}); its log: ${logPath}\n${log.slice(-2000)}`);
+  });
+  let stopping = false;
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the sample exited at startup:\n${log.slice(-3000)}`);
@@ -219,6 +251,7 @@ async function startApp(env) {
     await sleep(100);
   }
   const stop = async () => {
+    stopping = true;
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
@@ -228,7 +261,21 @@ async function startApp(env) {
     writeFileSync(logPath, log);
   };
   cleanups.push(stop);
-  return { base, pid: child.pid, stop, log: () => log, logPath };
+  let dumps = 0;
+  /** The probe's dump: forced GC, memory, handles, event-loop delay since the last dump, objects by constructor. */
+  const dump = async () => {
+    const path = `${probeOut}.${dumps++}.json`;
+    child.kill('SIGWINCH');
+    for (let i = 0; i < 1200; i++) {
+      try {
+        return JSON.parse(readFileSync(path, 'utf8'));
+      } catch {
+        await sleep(100);
+      }
+    }
+    throw new Error('the probe did not answer');
+  };
+  return { base, pid: child.pid, stop, log: () => log, logPath, dump };
 }
 
 function procStats(pid) {
@@ -283,7 +330,10 @@ async function readStream(url, headers, dropAfter) {
       }
     }
   } catch (error) {
-    if (!dropped) return { status: status || 'network', body: String(error?.message ?? error), events, retryAfter };
+    if (!dropped) {
+      const cause = error?.cause?.code ?? error?.cause?.message ?? error?.name ?? 'error';
+      return { status: status || 'network', body: String(error?.message ?? error), cause, afterEvents: events.length, events, retryAfter };
+    }
   } finally {
     clearTimeout(timer);
   }
@@ -311,6 +361,8 @@ function emptyFigures() {
     http4xx: {},
     network: 0,
     retryEvents: 0,
+    /** every client failure (network-level, or a stream that ended in stream_error), by cause */
+    failures: [],
   };
 }
 
@@ -341,9 +393,13 @@ async function conversationLoop(n, base, endAt, figures, records) {
         // not JSON
       }
       const kind = `${first.status} ${code}`;
-      if (first.status === 'network') figures.network++;
-      else if (first.status >= 500) figures.http5xx[kind] = (figures.http5xx[kind] ?? 0) + 1;
-      else figures.http4xx[kind] = (figures.http4xx[kind] ?? 0) + 1;
+      if (first.status === 'network') {
+        figures.network++;
+        figures.failures.push({ what: `network (${first.cause}, after ${first.afterEvents} events)`, message, at: Date.now(), startedAt: turn.startedAt });
+      } else if (first.status >= 500) {
+        figures.http5xx[kind] = (figures.http5xx[kind] ?? 0) + 1;
+        figures.failures.push({ what: kind, message, at: Date.now(), startedAt: turn.startedAt, code });
+      } else figures.http4xx[kind] = (figures.http4xx[kind] ?? 0) + 1;
       turn.outcome = 'refused';
       turn.endedAt = Date.now();
       // the turn may or may not have been stored half (input before the failure): go on in a new conversation
@@ -379,9 +435,18 @@ async function conversationLoop(n, base, endAt, figures, records) {
             return 'unknown';
           }
         })()} (resume)`;
-        if (rest.status === 'network') figures.network++;
-        else if (rest.status >= 500) figures.http5xx[kind] = (figures.http5xx[kind] ?? 0) + 1;
-        else figures.http4xx[kind] = (figures.http4xx[kind] ?? 0) + 1;
+        if (rest.status === 'network') {
+          figures.network++;
+          figures.failures.push({
+            what: `network on resume (${rest.cause}, after ${rest.afterEvents} events)`,
+            message,
+            at: Date.now(),
+            startedAt: turn.startedAt,
+          });
+        } else if (rest.status >= 500) {
+          figures.http5xx[kind] = (figures.http5xx[kind] ?? 0) + 1;
+          figures.failures.push({ what: kind, message, at: Date.now(), startedAt: turn.startedAt, code: kind.split(' ')[1] });
+        } else figures.http4xx[kind] = (figures.http4xx[kind] ?? 0) + 1;
         turn.outcome = 'resume-refused';
         turn.text = textOf(events);
         turn.endedAt = Date.now();
@@ -410,9 +475,12 @@ async function conversationLoop(n, base, endAt, figures, records) {
       figures.streamErrors++;
       turn.outcome = 'stream_error';
       turn.code = JSON.parse(events.at(-1).data).code;
+      figures.failures.push({ what: `stream_error ${turn.code}`, message, at: Date.now(), startedAt: turn.startedAt, code: turn.code });
       fresh();
     } else {
+      // the body ended without complete or stream_error: the connection was closed under the client
       turn.outcome = 'cut';
+      figures.failures.push({ what: `cut (${events.at(-1)?.event ?? 'no events'} last)`, message, at: Date.now(), startedAt: turn.startedAt });
       fresh();
     }
     await sleep(rand(100, 600));
@@ -449,6 +517,8 @@ async function checkConversations(base, records, outageWindows) {
       for (let attempt = 0; attempt < 5 && !messages; attempt++) {
         const r = await fetch(`${base}/conversations/${c.id}/messages`, { headers: { 'x-user': c.user } }).catch(() => undefined);
         if (r?.ok) messages = (await r.json()).messages;
+        // nothing stored for this user under that id (e.g. its first turn refused during the outage)
+        else if (r?.status === 404) messages = [];
         else await sleep(500);
       }
       if (!messages) {
@@ -521,6 +591,44 @@ async function checkConversations(base, records, outageWindows) {
   return result;
 }
 
+/**
+ * Every client failure by cause: an upstream fault the mock injected into that turn's requests
+ * (a 500 after the retries, or the connection cut after content, which is not retried), the
+ * store outage (a store error code, or the turn overlapping the outage window), or
+ * unexplained, which the soak reports as a bug.
+ */
+function classifyFailures(failures, faultsByMessage, outageWindows) {
+  const byCause = { 'injected upstream fault': {}, 'store outage': {}, unexplained: {} };
+  const examples = [];
+  for (const f of failures) {
+    const faults = faultsByMessage.get(f.message) ?? [];
+    const inOutage = overlaps({ startedAt: f.startedAt, endedAt: f.at }, outageWindows);
+    const storeCode = /^(memory_|replay_)/.test(f.code ?? '');
+    let cause;
+    if (storeCode || (inOutage && faults.length === 0)) cause = 'store outage';
+    else if (faults.length > 0) cause = 'injected upstream fault';
+    else cause = 'unexplained';
+    const key = faults.length > 0 && cause === 'injected upstream fault' ? `${f.what} [${faults.join('+')}]` : f.what;
+    byCause[cause][key] = (byCause[cause][key] ?? 0) + 1;
+    if (cause === 'unexplained' && examples.length < 10) examples.push(`${f.what}: "${f.message}"`);
+  }
+  const count = (cause) => Object.values(byCause[cause]).reduce((a, b) => a + b, 0);
+  return { total: failures.length, byCause, unexplained: count('unexplained'), examples };
+}
+
+/** Objects whose count grew most between two probe dumps (both after a forced GC). */
+function objectGrowth(idle, after, top = 12) {
+  if (!idle?.objects || !after?.objects) return [];
+  return Object.entries(after.objects)
+    .map(([name, { count, bytes }]) => ({
+      name,
+      count: count - (idle.objects[name]?.count ?? 0),
+      kb: Math.round((bytes - (idle.objects[name]?.bytes ?? 0)) / 1024),
+    }))
+    .sort((a, b) => b.count - a.count)
+    .slice(0, top);
+}
+
 // ---------- one run ----------
 
 async function run(name, { env, outage }) {
@@ -542,7 +650,13 @@ async function run(name, { env, outage }) {
     ...env,
   });
   await sleep(1000);
+  // the probe first (its heap snapshot leaves native memory behind): idle and after are then measured alike
+  const idleProbe = await app.dump();
+  await sleep(500);
   const idle = procStats(app.pid);
+  const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
+  const clientDelay = monitorEventLoopDelay({ resolution: 10 });
+  clientDelay.enable();
   const figures = emptyFigures();
   const records = [];
   const probe = [];
@@ -583,12 +697,16 @@ async function run(name, { env, outage }) {
   probing = false;
   await prober;
   clearInterval(sampler);
+  clientDelay.disable();
+  const loadDuring = loadavg().map((l) => Math.round(l * 100) / 100);
   // the sample keeps a dropped client's answer generating for its grace period (10 s)
   for (let i = 0; i < 150 && up.stats.open > 0; i++) await sleep(100);
   // idle connections close by themselves: the clients' and the upstream's keep-alive ones after
   // 5 s (the servers' keepAliveTimeout), the PostgreSQL pool's after 10 s (pg's idleTimeoutMillis)
   await sleep(12_000);
   const after = procStats(app.pid);
+  // forced GC (twice), then memory, handles and objects by constructor again: what is still retained
+  const afterProbe = await app.dump();
   const checks = await checkConversations(app.base, records, outages);
   const sorted = [...probe].sort((a, b) => a - b);
   const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
@@ -600,7 +718,7 @@ async function run(name, { env, outage }) {
     name,
     mode: FULL ? 'full' : 'short',
     conversations: records.length,
-    ...figures,
+    ...Object.fromEntries(Object.entries(figures).filter(([key]) => key !== 'failures')),
     upstream: { ...up.stats },
     outage: {
       what: outage.what,
@@ -616,7 +734,21 @@ async function run(name, { env, outage }) {
       rssGrowthMb: Math.round((after.rssMb - idle.rssMb) * 10) / 10,
       fdsLeaked: after.fds - idle.fds,
       socketsLeaked: after.sockets - idle.sockets,
+      afterGc: { idle: idleProbe.afterGc, after: afterProbe.afterGc },
+      handles: { idle: idleProbe.handles, after: afterProbe.handles },
+      objectGrowthAfterGc: objectGrowth(idleProbe, afterProbe),
     },
+    // the app's own event-loop delay over the run (the probe in the app), and the soak client's
+    eventLoopDelayMs: {
+      app: afterProbe.eventLoopDelayMs,
+      client: {
+        p50: Math.round(clientDelay.percentile(50) / 1e4) / 100,
+        p99: Math.round(clientDelay.percentile(99) / 1e4) / 100,
+        max: Math.round(clientDelay.max / 1e4) / 100,
+      },
+    },
+    machine: { cores: cpus().length, loadavg: { before: loadBefore, end: loadDuring } },
+    failures: classifyFailures(figures.failures, up.faults, outages),
     probeLatencyMs: { p50: Math.round(pct(50)), p99: Math.round(pct(99)), max: Math.round(sorted.at(-1) ?? 0), samples: sorted.length },
     checks,
     appLog: app.logPath,
@@ -634,6 +766,12 @@ async function run(name, { env, outage }) {
   if (bad5xx.length > 0) problems.push(`undocumented 5xx: ${bad5xx.join(', ')}`);
   if (outage.redis && outageWarnings > 2) problems.push(`${outageWarnings} "Redis is unreachable" warnings (one per store and outage expected)`);
   if (outage.redis && recoveries.length < 1) problems.push('no recovery logged after the Redis outage');
+  if (report.failures.unexplained > 0)
+    problems.push(`${report.failures.unexplained} client failure(s) with no injected cause: ${report.failures.examples.join('; ')}`);
+  const heapGrowth = afterProbe.afterGc.heapUsedMb - idleProbe.afterGc.heapUsedMb;
+  if (heapGrowth > 32) problems.push(`heap after GC ${heapGrowth.toFixed(1)} MB above idle (retention)`);
+  const handleGrowth = Object.entries(afterProbe.handles).filter(([kind, n]) => n - (idleProbe.handles[kind] ?? 0) > 4);
+  if (handleGrowth.length > 0) problems.push(`handles left: ${handleGrowth.map(([k, n]) => `${k} ${idleProbe.handles[k] ?? 0}→${n}`).join(', ')}`);
   if (up.stats.requests < figures.streams) problems.push(`fewer upstream requests (${up.stats.requests}) than streams (${figures.streams})`);
   report.problems = problems;
   console.log(JSON.stringify(report, null, 2));
