@@ -5,6 +5,7 @@
 //
 //   npm run soak            # short: 40 conversations, 20 s per run (~1 min in all)
 //   npm run soak -- --full  # 400 concurrent streams for two minutes per run (~6 min)
+//   npm run soak -- --heap  # also heap snapshots at idle and after: the objects retained, by constructor
 //
 // Run 1: replay store and conversation memory in a PRIVATE redis-server (free loopback port),
 // killed mid-run and restarted after an outage longer than the old client's ~31 s give-up
@@ -35,6 +36,8 @@ import { createParser } from 'eventsource-parser';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FULL = process.argv.includes('--full');
+// --heap: heap snapshots at idle and after, counted by constructor (a snapshot keeps ~200 MB of RSS in the allocator: the RSS figures then start from there)
+const HEAP = process.argv.includes('--heap');
 const only = process.argv.find((a) => a.startsWith('--run='))?.slice(6);
 const MODE = FULL
   ? { conversations: 400, durationMs: 120_000, redisOutageMs: 35_000, pgCutMs: 8_000, tokens: 24, tokenDelayMs: 40 }
@@ -227,7 +230,15 @@ async function startApp(env) {
   // --expose-gc and the probe (bench/soak-probe.mjs): memory after a forced GC, handles, the app's event-loop delay
   const child = spawn(process.execPath, ['--expose-gc', '--import', join(root, 'bench', 'soak-probe.mjs'), join(root, 'sample', 'dist', 'main.js')], {
     cwd: root,
-    env: { ...process.env, NO_COLOR: '1', PORT: String(port), HOST: '127.0.0.1', BUPPLE_SOAK_PROBE_OUT: probeOut, BUPPLE_SOAK_HEAP_SNAPSHOT: '1', ...env },
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      BUPPLE_SOAK_PROBE_OUT: probeOut,
+      BUPPLE_SOAK_HEAP_SNAPSHOT: HEAP ? '1' : '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = (chunk) => (log += chunk);
@@ -650,7 +661,7 @@ async function run(name, { env, outage }) {
     ...env,
   });
   await sleep(1000);
-  // the probe first (its heap snapshot leaves native memory behind): idle and after are then measured alike
+  // the probe first (with --heap its snapshot leaves native memory behind): idle and after are then measured alike
   const idleProbe = await app.dump();
   await sleep(500);
   const idle = procStats(app.pid);
