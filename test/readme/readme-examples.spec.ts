@@ -98,14 +98,11 @@ describe('README examples', () => {
   });
 
   it('every module example boots (with keys in the environment)', async () => {
-    const keys = [
-      'BUPPLE_ENGINE_OPENAI_API_KEY',
-      'BUPPLE_ENGINE_CLAUDE_API_KEY',
-      'BUPPLE_ENGINE_GEMINI_API_KEY',
-      'GROQ_API_KEY',
-      'OPENAI_API_KEY',
-      'AZURE_OPENAI_API_KEY',
-    ];
+    // every API key variable an example reads (BUPPLE_ENGINE_OPENAI_API_KEY, GROQ_API_KEY, ANTHROPIC_API_KEY…)
+    const keys = [...new Set(blocks.flatMap((block) => [...block.matchAll(/process\.env\.([A-Z0-9_]*API_KEY)\b/g)].map((match) => match[1])))];
+    expect(keys).toEqual(
+      expect.arrayContaining(['BUPPLE_ENGINE_OPENAI_API_KEY', 'BUPPLE_ENGINE_CLAUDE_API_KEY', 'BUPPLE_ENGINE_GEMINI_API_KEY', 'GROQ_API_KEY']),
+    );
     const saved = keys.map((key) => process.env[key]);
     keys.forEach((key) => (process.env[key] = `test-key-for-${key}`));
     try {
@@ -122,7 +119,8 @@ describe('README examples', () => {
           .catch((error: Error) => {
             throw new Error(`${file} (${name}) does not boot: ${error.message}`, { cause: error });
           });
-        expect(moduleRef.get(EngineService).engines().length).toBeGreaterThan(0);
+        // a module of the engine has engines; one of another package's (a throttler set-up…) only boots
+        if (block.includes('BuppleEngineModule')) expect({ file, engines: moduleRef.get(EngineService).engines().length > 0 }).toEqual({ file, engines: true });
         await moduleRef.close();
       }
     } finally {
