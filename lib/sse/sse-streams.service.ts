@@ -9,10 +9,11 @@ import {
   DEFAULT_MAX_STREAM_CHARS,
   DEFAULT_MAX_TOTAL_CHARS,
   DEFAULT_REPLAY_TTL_MS,
-  MemoryReplayBuffer,
+  MemoryReplayStore,
   type ReplayRecord,
 } from './replay/memory-replay-buffer.js';
-import { RedisReplayStore, type SseControlMessage } from './replay/redis-replay-store.js';
+import { RedisReplayStore } from './replay/redis-replay-store.js';
+import type { ReplayStore, SseControlMessage } from './replay/replay-store.js';
 import { ReplayUnavailableException } from './replay/replay-unavailable.exception.js';
 import { outageRetryAfterMs, reconnectDelay, type RedisTarget } from '../utils/redis-policy.js';
 import { parseSseEventId, type SseStreamInfo, type SseStreamState } from './replay/replay-record.js';
@@ -85,7 +86,8 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
   private readonly perScope = new Map<string, number>();
   /** Tokens used per scope and window (`limits.tokensPerWindow`). */
   private readonly tokens?: TokenWindows;
-  private readonly buffer: MemoryReplayBuffer;
+  /** The streams of this process (and, with the memory driver, the finished ones too). */
+  private readonly local: MemoryReplayStore;
   private readonly replay: SseReplayOptions;
   private readonly moduleOptions?: BuppleEngineModuleOptions;
   private redis?: RedisReplayStore;
@@ -110,12 +112,15 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     if (budget) this.tokens = new TokenWindows(budget.windowMs);
     this.replay = moduleOptions?.sse?.replay ?? {};
     const redis = this.replay.driver === 'redis';
-    this.buffer = new MemoryReplayBuffer({
-      ttlMs: this.replay.ttlMs ?? DEFAULT_REPLAY_TTL_MS,
-      maxStreamChars: this.replay.maxStreamChars ?? DEFAULT_MAX_STREAM_CHARS,
-      maxTotalChars: this.replay.maxTotalChars ?? DEFAULT_MAX_TOTAL_CHARS,
-      keepFinished: !redis,
-    });
+    this.local = new MemoryReplayStore(
+      {
+        ttlMs: this.replay.ttlMs ?? DEFAULT_REPLAY_TTL_MS,
+        maxStreamChars: this.replay.maxStreamChars ?? DEFAULT_MAX_STREAM_CHARS,
+        maxTotalChars: this.replay.maxTotalChars ?? DEFAULT_MAX_TOTAL_CHARS,
+        keepFinished: !redis,
+      },
+      (message) => this.onControl(message),
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -165,16 +170,21 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     return this.redis?.ready === true;
   }
 
-  /** Runs a replay-store read; Redis away is a ReplayUnavailableException (503 with Retry-After), never a raw error. */
-  private async remote<T>(run: (redis: RedisReplayStore) => Promise<T>): Promise<T | undefined> {
-    if (this.replay.driver !== 'redis') return undefined;
-    const redis = this.redis;
-    if (!redis?.ready) throw this.unavailable();
+  /** Runs a replay-store read; a store that is away is a ReplayUnavailableException (503 with Retry-After), never a raw error. */
+  private async read<T>(run: (store: ReplayStore) => Promise<T>): Promise<T> {
+    const store = this.store;
+    if (!store?.ready) throw this.unavailable();
     try {
-      return await run(redis);
+      return await run(store);
     } catch (error) {
       throw this.unavailable(error);
     }
+  }
+
+  /** A read of the shared store (Redis), undefined with the memory driver (this process already answered). */
+  private async remote<T>(run: (redis: ReplayStore) => Promise<T>): Promise<T | undefined> {
+    if (this.replay.driver !== 'redis') return undefined;
+    return this.read(run);
   }
 
   private unavailable(cause?: unknown): ReplayUnavailableException {
@@ -196,7 +206,7 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.beforeApplicationShutdown();
-    this.buffer.close();
+    await this.local.close();
     await this.pendingRedis?.close();
     this.pendingRedis = undefined;
     await this.redis?.close();
@@ -235,7 +245,7 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
   async info(streamId: string, scope?: string): Promise<SseStreamInfo | undefined> {
     const local = this.sessions.get(streamId);
     if (local?.replay) return scopeAllows(local.scope, scope) ? local.replay : undefined;
-    const record = this.buffer.get(streamId);
+    const record = this.local.buffer.get(streamId);
     if (record) return scopeAllows(record.scope, scope) ? record : undefined;
     const remote = await this.remote((redis) => redis.info(streamId));
     return remote && scopeAllows(remote.scope, scope) ? remote : undefined;
@@ -253,7 +263,7 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
       local.stop();
       return 'stopped';
     }
-    const record = this.buffer.get(streamId);
+    const record = this.local.buffer.get(streamId);
     if (record) return scopeAllows(record.scope, scope) ? 'finished' : 'not_found';
     const remote = await this.remote((redis) => redis.info(streamId));
     if (!remote || !scopeAllows(remote.scope, scope)) return 'not_found';
@@ -351,21 +361,27 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
   }
 
   openRecord(session: SseSession): ReplayRecord {
-    const record = this.buffer.create(session.streamId, session.scope, session.resumable);
+    const record = this.local.open(session.streamId, session.scope, session.resumable);
     this.redis?.start(record);
     return record;
   }
 
   recordEvent(session: SseSession, text: string): void {
     const record = session.replay!;
-    this.buffer.append(record, text);
+    this.local.appendTo(record, text);
     if (this.redis && record.storesEvents) this.redis.append(record.streamId, record.lastSeq, text);
   }
 
   closeRecord(session: SseSession, state: SseStreamState): void {
     const record = session.replay!;
     this.redis?.finish(record.streamId, state, record.lastSeq);
-    this.buffer.finish(record, state);
+    this.local.finishRecord(record, state);
+  }
+
+  /** Where the streams that do not run here are found: Redis (every instance), else this process. */
+  private get store(): ReplayStore | undefined {
+    if (this.replay.driver !== 'redis') return this.local;
+    return this.redis;
   }
 
   /**
@@ -378,38 +394,29 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
     const local = this.sessions.get(streamId);
     if (local && local.replay && !local.isEnded) {
       if (!scopeAllows(local.scope, scope)) return this.resync(connection, streamId);
-      const slice = this.buffer.slice(local.replay, afterSeq);
+      const slice = this.local.buffer.slice(local.replay, afterSeq);
       if (slice.kind === 'gone') return this.resync(connection, streamId);
       connection.commit();
       connection.write(slice.events.join(''));
       local.attach(connection);
       return;
     }
-    const record = this.buffer.get(streamId);
-    if (record && record.state !== 'running') {
-      if (!scopeAllows(record.scope, scope)) return this.resync(connection, streamId);
-      // an aborted answer is incomplete: the client must ask again, even if it saw every event
-      if (record.state === 'aborted') return this.resync(connection, streamId);
-      if (afterSeq >= record.lastSeq) return connection.noContent();
-      const slice = this.buffer.slice(record, afterSeq);
-      if (slice.kind === 'gone') return this.resync(connection, streamId);
-      connection.commit();
-      connection.end(slice.events.join(''));
-      return;
-    }
-    if (this.replay.driver === 'redis') return this.attachRemote(connection, streamId, afterSeq, scope);
+    // a running stream of this process is served above; any other, from the store (the same steps for memory and Redis)
+    if (this.replay.driver === 'redis' || this.local.buffer.get(streamId)) return this.attachStored(connection, streamId, afterSeq, scope);
     return this.resync(connection, streamId);
   }
 
-  private async attachRemote(connection: SseConnection, streamId: string, afterSeq: number, scope: string | undefined): Promise<void> {
-    const info = await this.remote((store) => store.info(streamId));
-    const redis = this.redis!;
+  /** Serves a resume from the replay store: what it holds after `afterSeq`, then (running elsewhere) live events. */
+  private async attachStored(connection: SseConnection, streamId: string, afterSeq: number, scope: string | undefined): Promise<void> {
+    const info = await this.read((store) => store.info(streamId));
+    const store = this.store!;
     if (connection.isEnded) return;
     if (!info || !scopeAllows(info.scope, scope)) return this.resync(connection, streamId);
+    // an aborted answer is incomplete: the client must ask again, even if it saw every event
     if (info.state === 'aborted') return this.resync(connection, streamId);
     if (info.state !== 'running' && afterSeq >= info.lastSeq) return connection.noContent();
     if (!info.storesEvents) return this.resync(connection, streamId);
-    const slice = (await this.remote((store) => store.range(streamId, afterSeq)))!;
+    const slice = (await this.read((s) => s.range(streamId, afterSeq)))!;
     if (connection.isEnded) return;
     if (slice.kind === 'gone') return this.resync(connection, streamId);
     connection.commit();
@@ -418,9 +425,9 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
       return;
     }
     if (slice.events.length > 0) connection.write(slice.events.join(''));
-    redis.publish({ type: 'attach', streamId }).catch(() => undefined);
+    store.publish({ type: 'attach', streamId }).catch(() => undefined);
     const following = { end: (): void => undefined };
-    const cancel = redis.follow(streamId, slice.lastId, {
+    const cancel = store.follow(streamId, slice.cursor, {
       onText: (text) => connection.write(text),
       onEnd: (state) => {
         this.followers.delete(following);
@@ -433,13 +440,13 @@ export class SseStreams implements SseSessionHost, OnModuleInit, BeforeApplicati
       cancel();
       this.followers.delete(following);
       connection.end('', true);
-      redis.publish({ type: 'detach', streamId }).catch(() => undefined);
+      store.publish({ type: 'detach', streamId }).catch(() => undefined);
     };
     this.followers.add(following);
     connection.onLost = () => {
       cancel();
       this.followers.delete(following);
-      redis.publish({ type: 'detach', streamId }).catch(() => undefined);
+      store.publish({ type: 'detach', streamId }).catch(() => undefined);
     };
   }
 

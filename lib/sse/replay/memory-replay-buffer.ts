@@ -1,4 +1,5 @@
 import type { ReplaySlice, SseStreamInfo, SseStreamState } from './replay-record.js';
+import type { ReplayFollowHandlers, ReplayRange, ReplayStore, SseControlMessage } from './replay-store.js';
 
 export const DEFAULT_REPLAY_TTL_MS = 300_000;
 export const DEFAULT_MAX_STREAM_CHARS = 1024 * 1024;
@@ -156,5 +157,108 @@ export class MemoryReplayBuffer {
       if (finished > 0) this.armSweep();
     }, delay);
     this.sweepTimer.unref();
+  }
+}
+
+/**
+ * The in-process ReplayStore over a MemoryReplayBuffer: the streams of this process, found by
+ * id; followers are told of each event as it is appended; control messages and links stay in
+ * this process. `SseStreams` also uses its buffer directly for the streams generating here (no
+ * lookup per event).
+ */
+export class MemoryReplayStore implements ReplayStore {
+  readonly shared = false;
+  readonly ready = true;
+  readonly buffer: MemoryReplayBuffer;
+  private readonly followers = new Map<string, Set<ReplayFollowHandlers>>();
+  private readonly links = new Map<string, string>();
+
+  constructor(
+    limits: MemoryReplayLimits,
+    private readonly onControl: (message: SseControlMessage) => void = () => undefined,
+  ) {
+    this.buffer = new MemoryReplayBuffer(limits);
+  }
+
+  /** Creates a stream's record (what `start` does), and returns it. */
+  open(streamId: string, scope: string | undefined, storesEvents: boolean): ReplayRecord {
+    return this.buffer.create(streamId, scope, storesEvents);
+  }
+
+  start(info: SseStreamInfo): void {
+    this.open(info.streamId, info.scope, info.storesEvents);
+  }
+
+  append(streamId: string, seq: number, text: string): void {
+    const record = this.buffer.get(streamId);
+    if (record && seq === record.lastSeq + 1) this.appendTo(record, text);
+  }
+
+  /** Appends the next event to a record held here, and tells its followers. */
+  appendTo(record: ReplayRecord, text: string): void {
+    this.buffer.append(record, text);
+    const followers = this.followers.get(record.streamId);
+    if (followers) for (const follower of followers) follower.onText(text);
+  }
+
+  finish(streamId: string, state: SseStreamState): void {
+    const record = this.buffer.get(streamId);
+    if (record) this.finishRecord(record, state);
+  }
+
+  finishRecord(record: ReplayRecord, state: SseStreamState): void {
+    this.buffer.finish(record, state);
+    const followers = this.followers.get(record.streamId);
+    this.followers.delete(record.streamId);
+    if (followers) for (const follower of followers) follower.onEnd(state);
+  }
+
+  async info(streamId: string): Promise<SseStreamInfo | undefined> {
+    return this.buffer.get(streamId);
+  }
+
+  async range(streamId: string, afterSeq: number): Promise<ReplayRange> {
+    const record = this.buffer.get(streamId);
+    if (!record) return { kind: 'gone' };
+    const slice = this.buffer.slice(record, afterSeq);
+    if (slice.kind === 'gone') return slice;
+    return { kind: 'events', events: slice.events, end: record.state === 'running' ? undefined : record.state, cursor: String(record.lastSeq) };
+  }
+
+  follow(streamId: string, _cursor: string, handlers: ReplayFollowHandlers): () => void {
+    const record = this.buffer.get(streamId);
+    if (!record || record.state !== 'running') {
+      queueMicrotask(() => handlers.onEnd(record ? record.state : 'expired'));
+      return () => undefined;
+    }
+    let set = this.followers.get(streamId);
+    if (!set) this.followers.set(streamId, (set = new Set()));
+    set.add(handlers);
+    return () => {
+      set.delete(handlers);
+      if (set.size === 0 && this.followers.get(streamId) === set) this.followers.delete(streamId);
+    };
+  }
+
+  async publish(message: SseControlMessage): Promise<void> {
+    this.onControl(message);
+  }
+
+  async link(key: string, streamId: string): Promise<void> {
+    this.links.set(key, streamId);
+  }
+
+  /** The latest stream of `key`, while its record is held. */
+  async linked(key: string): Promise<string | undefined> {
+    const streamId = this.links.get(key);
+    if (streamId !== undefined && !this.buffer.get(streamId)) this.links.delete(key);
+    return this.links.get(key);
+  }
+
+  async close(): Promise<void> {
+    for (const [, set] of this.followers) for (const follower of set) follower.onEnd('aborted');
+    this.followers.clear();
+    this.links.clear();
+    this.buffer.close();
   }
 }

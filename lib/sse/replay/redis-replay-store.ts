@@ -14,13 +14,12 @@ import {
   type RedisConnectionRole,
   type RedisTarget,
 } from '../../utils/redis-policy.js';
-import type { ReplaySlice, SseStreamInfo, SseStreamState } from './replay-record.js';
+import type { SseStreamInfo, SseStreamState } from './replay-record.js';
+import type { ReplayFollowHandlers, ReplayRange, ReplayStore, SseControlMessage } from './replay-store.js';
 
-/** A message on the control channel: stop a stream, or a follower came / left. */
-export interface SseControlMessage {
-  type: 'stop' | 'attach' | 'detach';
-  streamId: string;
-}
+export type { SseControlMessage } from './replay-store.js';
+/** @deprecated the ReplayStore's ReplayFollowHandlers. */
+export type RedisFollowHandlers = ReplayFollowHandlers;
 
 export interface RedisReplayOptions extends RedisTarget {
   keyPrefix: string;
@@ -46,12 +45,6 @@ interface Tracked {
 /** Streams ended while Redis was away whose end is still to be written, at most. */
 const MAX_STALE_ENDED = 10_000;
 
-/** What a follower gets: encoded event text, and the end of the stream. */
-export interface RedisFollowHandlers {
-  onText(text: string): void;
-  onEnd(state: SseStreamState | 'expired'): void;
-}
-
 type Entry = [id: string, fields: string[]];
 type Pipeline = ReturnType<Redis['pipeline']>;
 /** A write waiting for the next pipeline, and the stream it is for. */
@@ -73,7 +66,8 @@ function disconnect(client: Redis | undefined): void {
  * with `XRANGE` and then `XREAD BLOCK` on their own connection. Stops and follower counts
  * travel on the `<prefix>control` pub/sub channel.
  */
-export class RedisReplayStore {
+export class RedisReplayStore implements ReplayStore {
+  readonly shared = true;
   private client?: Redis;
   private subscriber?: Redis;
   private readonly followers = new Set<Redis>();
@@ -288,18 +282,18 @@ export class RedisReplayStore {
   }
 
   /** Events after `afterSeq` held now; `end` when the end marker was among them. */
-  async range(streamId: string, afterSeq: number): Promise<ReplaySlice & { end?: SseStreamState; lastId: string }> {
+  async range(streamId: string, afterSeq: number): Promise<ReplayRange> {
     // from just after `<afterSeq>-0`: the end marker `<afterSeq>-1`, or the event `<afterSeq+1>-0`
     const entries = (await this.command(() => this.client!.xrange(this.eventsKey(streamId), `${afterSeq}-1`, '+'))) as Entry[];
     const lastId = `${afterSeq}-0`;
     if (entries.length > 0) {
       const [ms, sq] = entries[0][0].split('-').map(Number);
       const next = (ms === afterSeq && sq === 1) || (ms === afterSeq + 1 && sq === 0);
-      if (!next) return { kind: 'gone', lastId };
+      if (!next) return { kind: 'gone' };
     } else if (afterSeq > 0) {
       // nothing after: is afterSeq itself still held (or was everything trimmed/expired)?
       const own = (await this.command(() => this.client!.xrange(this.eventsKey(streamId), lastId, lastId))) as Entry[];
-      if (own.length === 0) return { kind: 'gone', lastId };
+      if (own.length === 0) return { kind: 'gone' };
     }
     const events: string[] = [];
     let end: SseStreamState | undefined;
@@ -307,7 +301,7 @@ export class RedisReplayStore {
     let seq = afterSeq;
     for (const [id, fields] of entries) {
       // every event in order, or the end marker right after the last one: a hole (writes lost while Redis was away) is `gone`
-      if (id !== `${seq + 1}-0` && id !== `${seq}-1`) return { kind: 'gone', lastId };
+      if (id !== `${seq + 1}-0` && id !== `${seq}-1`) return { kind: 'gone' };
       if (id === `${seq + 1}-0`) seq++;
       last = id;
       const parsed = pairs(fields);
@@ -317,11 +311,11 @@ export class RedisReplayStore {
       }
       if (parsed.e !== undefined) events.push(parsed.e);
     }
-    return { kind: 'events', events, nextSeq: afterSeq + events.length + 1, end, lastId: last };
+    return { kind: 'events', events, end, cursor: last };
   }
 
   /** Follows the stream live from `lastId` on a connection of its own; returns a cancel function. */
-  follow(streamId: string, lastId: string, handlers: RedisFollowHandlers): () => void {
+  follow(streamId: string, lastId: string, handlers: ReplayFollowHandlers): () => void {
     // its own connection: XREAD BLOCK 2000 needs more than the command timeout; no reconnect (the client resumes again)
     const connection = this.make('bupple-sse-follow', 'blocking');
     connection.connect().catch(() => undefined);
