@@ -1,5 +1,11 @@
 import { useChat } from '@ai-sdk/react';
-import { DefaultChatTransport, type UIMessage } from 'ai';
+import {
+  DefaultChatTransport,
+  lastAssistantMessageIsCompleteWithApprovalResponses,
+  lastAssistantMessageIsCompleteWithToolCalls,
+  type ChatAddToolApproveResponseFunction,
+  type UIMessage,
+} from 'ai';
 import { useMemo, useState, type FormEvent } from 'react';
 import { createRoot } from 'react-dom/client';
 
@@ -21,7 +27,10 @@ function savedMessages(id: string): UIMessage[] {
   }
 }
 
-function Part({ part }: { part: UIMessage['parts'][number] }) {
+/** The tools the page offers: `add`, `now` (server), `localTime` (run here, in the browser), `transfer` (server, after approval). */
+const TOOLS = ['add', 'now', 'localTime', 'transfer'];
+
+function Part({ part, respond }: { part: UIMessage['parts'][number]; respond: ChatAddToolApproveResponseFunction }) {
   if (part.type === 'text') return <span className="text">{part.text}</span>;
   if (part.type === 'reasoning') {
     return (
@@ -32,10 +41,20 @@ function Part({ part }: { part: UIMessage['parts'][number] }) {
     );
   }
   if (part.type.startsWith('tool-')) {
-    const tool = part as { type: string; state: string; input?: unknown; output?: unknown; errorText?: string };
+    const tool = part as { type: string; state: string; input?: unknown; output?: unknown; errorText?: string; approval?: { id: string } };
     return (
-      <div className="tool-card" data-state={tool.state}>
+      <div className="tool-card" data-state={tool.state} data-tool={tool.type.slice(5)}>
         <strong>{tool.type.slice(5)}</strong> <code>{JSON.stringify(tool.input ?? {})}</code>
+        {tool.state === 'approval-requested' && tool.approval && (
+          <span className="approval">
+            <button type="button" className="approve" onClick={() => void respond({ id: tool.approval!.id, approved: true })}>
+              Approve
+            </button>
+            <button type="button" className="deny" onClick={() => void respond({ id: tool.approval!.id, approved: false, reason: 'denied on the page' })}>
+              Deny
+            </button>
+          </span>
+        )}
         {tool.state === 'output-available' && <div className="tool-output">→ {JSON.stringify(tool.output)}</div>}
         {tool.state === 'output-error' && <div className="tool-error">✗ {tool.errorText}</div>}
       </div>
@@ -47,11 +66,21 @@ function Part({ part }: { part: UIMessage['parts'][number] }) {
 function App() {
   const id = useMemo(chatId, []);
   const [input, setInput] = useState('');
-  const { messages, sendMessage, status, stop, error } = useChat({
+  const { messages, sendMessage, status, stop, error, addToolOutput, addToolApprovalResponse } = useChat({
     id,
     messages: savedMessages(id),
-    transport: new DefaultChatTransport({ api: '/api/chat' }),
+    transport: new DefaultChatTransport({ api: '/api/chat', body: { tools: TOOLS } }),
     resume: true,
+    // a tool without execute on the server runs here; its output goes back in the next request
+    onToolCall: ({ toolCall }) => {
+      if (toolCall.toolName === 'localTime' && !toolCall.dynamic)
+        void addToolOutput({
+          tool: 'localTime',
+          toolCallId: toolCall.toolCallId,
+          output: { iso: new Date().toISOString(), zone: Intl.DateTimeFormat().resolvedOptions().timeZone },
+        });
+    },
+    sendAutomaticallyWhen: (options) => lastAssistantMessageIsCompleteWithToolCalls(options) || lastAssistantMessageIsCompleteWithApprovalResponses(options),
     onFinish: ({ messages: all }) => sessionStorage.setItem(`bupple-chat-${id}`, JSON.stringify(all)),
   });
   const submit = (event: FormEvent) => {
@@ -68,7 +97,7 @@ function App() {
         {messages.map((message) => (
           <li key={message.id} className={`message ${message.role}`} data-role={message.role}>
             {message.parts.map((part, i) => (
-              <Part key={i} part={part} />
+              <Part key={i} part={part} respond={addToolApprovalResponse} />
             ))}
           </li>
         ))}

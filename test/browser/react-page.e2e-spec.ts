@@ -106,4 +106,35 @@ describe('the React page (useChat)', () => {
     expect(requests[0].state).toBe('completed');
     await page.close();
   }, 40_000);
+
+  it('tool cards: a server tool shows its result; a browser tool (onToolCall + addToolOutput) and an approved tool continue the answer', async () => {
+    const page = await context.newPage();
+    await page.goto(`${sample.url}/react`);
+    const card = (tool: string) => page.locator(`.tool-card[data-tool="${tool}"]`).last();
+    const ready = () => page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-status') === 'ready', undefined, { timeout: 20_000 });
+
+    await ask(page, 'Please add 2 and 3');
+    await page.waitForSelector('.tool-card[data-tool="add"][data-state="output-available"]');
+    expect(await card('add').locator('.tool-output').innerText()).toBe('→ {"sum":5}');
+    await ready();
+    expect(await assistantText(page)).toContain('add returned {"sum":5}.');
+
+    // localTime has no execute on the server: the page runs it and useChat sends the output back
+    await ask(page, 'What is my localTime?');
+    await page.waitForSelector('.tool-card[data-tool="localTime"][data-state="output-available"]');
+    await page.waitForFunction(() => (document.querySelector('li[data-role="assistant"]:last-child')?.textContent ?? '').includes('localTime returned'));
+    expect(await card('localTime').locator('.tool-output').innerText()).toMatch(/"iso":"\d{4}-\d\d-\d\dT/);
+
+    // transfer waits for the user's approval: the card shows the buttons, Approve runs it on the server
+    await ask(page, 'Please transfer 5');
+    await page.waitForSelector('.tool-card[data-tool="transfer"][data-state="approval-requested"] button.approve');
+    await page.screenshot({ path: outputPath('react-page-approval.png') });
+    await card('transfer').locator('button.approve').click();
+    await page.waitForSelector('.tool-card[data-tool="transfer"][data-state="output-available"]');
+    expect(await card('transfer').locator('.tool-output').innerText()).toBe('→ {"sent":5,"reference":"T-500"}');
+    await ready();
+    expect(await assistantText(page)).toContain('transfer returned {"sent":5,"reference":"T-500"}.');
+    await page.screenshot({ path: outputPath('react-page-tools.png') });
+    await page.close();
+  }, 60_000);
 });

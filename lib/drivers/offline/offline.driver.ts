@@ -90,7 +90,8 @@ function stepParts(step: OfflineStep | undefined, tokens: string[], request: Dri
   for (const text of tokens) parts.push({ type: 'text-delta', text });
   for (const source of step?.sources ?? []) parts.push({ type: 'source', ...source });
   (step?.toolCalls ?? []).forEach((call, n) => {
-    const id = call.id ?? `call_${stepIndexOf(request.messages)}_${n}`;
+    // the number of assistant messages so far: unique in a conversation (a first turn's steps: call_0_0, call_1_0…)
+    const id = call.id ?? `call_${request.messages.filter((m) => m.role === 'assistant').length}_${n}`;
     const argsText = call.argsText ?? JSON.stringify(call.args ?? {});
     parts.push({ type: 'tool-call-start', id, name: call.name });
     const size = Math.max(1, Math.ceil(argsText.length / 3));
