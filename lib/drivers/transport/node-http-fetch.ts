@@ -210,16 +210,10 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): NodeHtt
         clearTimeout(responseTimer);
       };
       if (responseMs !== undefined) {
-        responseTimer = setTimeout(
-          () => request.destroy(transportError('ERR_RESPONSE_TIMEOUT', `no response headers within ${responseMs} ms (timeout.responseMs)`)),
-          responseMs,
-        );
+        responseTimer = setTimeout(() => request.destroy(transportError('ERR_RESPONSE_TIMEOUT', `no response headers within ${responseMs} ms`)), responseMs);
       }
       if (connectMs !== undefined) {
-        connectTimer = setTimeout(
-          () => request.destroy(transportError('ERR_CONNECT_TIMEOUT', `no connection within ${connectMs} ms (timeout.connectMs)`)),
-          connectMs,
-        );
+        connectTimer = setTimeout(() => request.destroy(transportError('ERR_CONNECT_TIMEOUT', `no connection within ${connectMs} ms`)), connectMs);
         request.once('socket', (socket: Socket) => {
           // a kept-alive socket (or a tunnel, handed over ready) is up; a new one is still connecting
           if (!socket.connecting) clearTimeout(connectTimer);

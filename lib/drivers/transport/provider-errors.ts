@@ -121,8 +121,18 @@ const NETWORK_CODES: Record<string, string> = {
 /** Network failures that waiting does not fix. */
 const NOT_RETRYABLE_CODES = new Set(['ERR_PROXY_AUTH']);
 
-/** The transport's own codes, whose messages (written to name no secret: a proxy by host:port) say more than the table. */
-const OWN_MESSAGE_CODES = new Set(['ERR_CONNECT_TIMEOUT', 'ERR_RESPONSE_TIMEOUT', 'ERR_PROXY_TUNNEL', 'ERR_PROXY_AUTH']);
+/**
+ * The transport's own codes, whose messages (written to name no secret: a proxy by host:port)
+ * say more than the table, and the option each is about. Their messages never say "timed out"
+ * or "timeout": an SDK that reads that in a fetch failure throws its own timeout error and
+ * drops the cause.
+ */
+const OWN_MESSAGE_CODES: Record<string, string> = {
+  ERR_CONNECT_TIMEOUT: ' (the engine option timeout.connectMs)',
+  ERR_RESPONSE_TIMEOUT: ' (the engine option timeout.responseMs)',
+  ERR_PROXY_TUNNEL: '',
+  ERR_PROXY_AUTH: '',
+};
 
 /** The message of the error carrying `code` in the cause chain. */
 function messageOf(error: unknown, code: string): string | undefined {
@@ -183,7 +193,7 @@ export function networkException(error: unknown, context: ProviderErrorContext):
   const fetchFailure = error instanceof TypeError && (error.message === 'fetch failed' || error.message === 'terminated');
   if (code || fetchFailure || hasName(error, ['APIConnectionError'])) {
     const detail = code
-      ? `${(OWN_MESSAGE_CODES.has(code) && messageOf(error, code)) || NETWORK_CODES[code]} (${code})`
+      ? `${code in OWN_MESSAGE_CODES && messageOf(error, code) ? `${messageOf(error, code)}${OWN_MESSAGE_CODES[code]}` : NETWORK_CODES[code]} (${code})`
       : error instanceof TypeError && error.message === 'terminated'
         ? 'the connection closed mid-response'
         : 'the connection failed';

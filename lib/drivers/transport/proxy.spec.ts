@@ -331,6 +331,34 @@ describe('provider transport through an HTTP proxy', () => {
     }
   });
 
+  it.each(['openai', 'claude', 'gemini'] as const)(
+    'the %s engine sends its requests through the proxy its config names, with its timeout',
+    async (provider) => {
+      const { createOpenAIDriver } = await import('../openai/openai.driver.js');
+      const { createClaudeDriver } = await import('../claude/claude.driver.js');
+      const { createGeminiDriver } = await import('../gemini/gemini.driver.js');
+      const quiet = createServer(() => undefined); // takes the request, never answers: the engine's timeout.responseMs ends it
+      const port = await listen(quiet);
+      const config = { apiKey: 'sk-engine-key-0123456789', baseURL: `http://127.0.0.1:${port}`, proxy: proxy.url(), timeout: { responseMs: 200 } };
+      const create = { openai: createOpenAIDriver, claude: createClaudeDriver, gemini: createGeminiDriver }[provider];
+      const driver = await create(provider, config);
+      try {
+        const error = await new Promise<unknown>((resolve) =>
+          driver
+            .stream({ messages: [{ role: 'user', content: 'hi' }], options: { model: 'm' } })
+            .subscribe({ error: resolve, complete: () => resolve(undefined) }),
+        );
+        expect(error).toBeInstanceOf(ConnectionException);
+        expect((error as Error).message).toContain('timeout.responseMs');
+        expect(proxy.log).toEqual([{ kind: 'absolute', target: expect.stringContaining(`http://127.0.0.1:${port}/`), authorization: BASIC }]);
+        expect(allText(error)).not.toContain(PASSWORD);
+      } finally {
+        driver.close();
+        await close(quiet);
+      }
+    },
+  );
+
   it('agent: every request goes over the caller’s own agent', async () => {
     let created = 0;
     class CountingAgent extends http.Agent {

@@ -226,7 +226,7 @@ export class TunnelAgent extends https.Agent {
       limit === undefined
         ? undefined
         : setTimeout(() => {
-            const error = transportError('ERR_CONNECT_TIMEOUT', `the proxy ${proxy.label} opened no tunnel within ${limit} ms (timeout.connectMs)`);
+            const error = transportError('ERR_CONNECT_TIMEOUT', `the proxy ${proxy.label} opened no tunnel within ${limit} ms`);
             connect.destroy(error);
             finish(error);
           }, limit);
