@@ -164,6 +164,15 @@ export class OpenAIStreamReader {
     const index = typeof call.index === 'number' ? call.index : position;
     const fn = isRecord(call.function) ? call.function : {};
     let pending = this.calls.get(index);
+    // the per-token path: one more argument piece of a call under way
+    if (pending !== undefined && pending.started && !pending.ended && typeof fn.arguments === 'string') {
+      const piece = fn.arguments;
+      if (piece !== '') {
+        pending.args += piece;
+        out({ type: 'tool-call-delta', id: pending.id, argsTextDelta: piece });
+      }
+      return;
+    }
     if (!pending) {
       pending = { id: '', name: '', args: '', started: false, ended: false };
       this.calls.set(index, pending);
