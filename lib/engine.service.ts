@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import { defer, map, Observable, reduce } from 'rxjs';
+import { defer, map, Observable, reduce, type Subscriber } from 'rxjs';
 import { ENGINE_MODULE_OPTIONS } from './bupple-engine.module-definition.js';
 import type { EngineDriver } from './drivers/engine-driver.interface.js';
 import { UnknownEngineException } from './errors/engine.exception.js';
@@ -7,7 +7,7 @@ import { ErrorMessages } from './errors/error-messages.js';
 import { DEFAULT_RETRY } from './engine/backoff.js';
 import { configuredEngineNames } from './engine/create-drivers.js';
 import { DEFAULT_TIMEOUT, engineStream } from './engine/engine-stream.js';
-import { streamReporterStorage, type StreamReporter } from './engine/stream-reporter.js';
+import { lifecycleOf, type StreamReporter } from './engine/stream-lifecycle.js';
 import { validateMessages } from './engine/validate-messages.js';
 import { ENGINE_DRIVERS, ENGINE_TELEMETRY } from './engine.tokens.js';
 import type { EngineTelemetry } from './telemetry/engine-telemetry.js';
@@ -96,7 +96,8 @@ export class EngineService implements OnApplicationShutdown {
    * Observable errors with an EngineException.
    */
   stream(messages: EngineMessage[], options: EngineCallOptions = {}): Observable<EngineChunk> {
-    return defer(() => this.plannedStream(messages, options, streamReporterStorage.getStore(), false));
+    // the lifecycle the subscriber attached (the SSE layer's, see withStreamLifecycle) hears acceptance, retries, fallbacks, warnings
+    return new Observable<EngineChunk>((subscriber) => this.plannedStream(messages, options, lifecycleOf(subscriber), false).subscribe(subscriber));
   }
 
   /** Gets a whole answer: one EngineResponse, then completion. */
@@ -177,7 +178,9 @@ export class EngineService implements OnApplicationShutdown {
   streamObject<T>(messages: EngineMessage[], options: ArrayCallOptions<T>): Observable<ObjectStreamPart<T[]>>;
   streamObject<const V extends string>(messages: EngineMessage[], options: EnumCallOptions<V>): Observable<ObjectStreamPart<V>>;
   streamObject(messages: EngineMessage[], options: AnyObjectCallOptions): Observable<ObjectStreamPart<any>> {
-    return defer(() => this.objectParts(messages, options, true, streamReporterStorage.getStore()));
+    return new Observable<ObjectStreamPart<any>>((subscriber: Subscriber<ObjectStreamPart<any>>) =>
+      this.objectParts(messages, options, true, lifecycleOf(subscriber)).subscribe(subscriber),
+    );
   }
 
   private objectParts(messages: EngineMessage[], options: AnyObjectCallOptions, streaming: boolean, outer: StreamReporter | undefined) {

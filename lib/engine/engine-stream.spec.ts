@@ -14,7 +14,7 @@ import {
 import type { ConversationLike, RecordedAnswer } from '../interfaces/conversation-like.interface.js';
 import type { EngineMessage } from '../interfaces/engine-message.interface.js';
 import type { BuppleEngineModuleOptions } from '../bupple-engine.module-options.js';
-import { streamReporterStorage, type StreamReporter } from './stream-reporter.js';
+import { withStreamLifecycle, type StreamReporter } from './stream-lifecycle.js';
 
 /** A driver that behaves like a different offline script on each attempt, and counts attempts. */
 class AttemptsDriver implements EngineDriver {
@@ -58,9 +58,9 @@ function recorder(): StreamReporter & { calls: [string, unknown][] } {
   };
 }
 
-/** Subscribes with a reporter installed, as @SseStream() does. */
+/** Subscribes with a reporter attached, as @SseStream() does. */
 function collectWith(reporter: StreamReporter, source: Observable<unknown>): Promise<unknown[]> {
-  return streamReporterStorage.run(reporter, () => lastValueFrom(source.pipe(toArray())));
+  return lastValueFrom(source.pipe(toArray(), withStreamLifecycle(reporter)));
 }
 
 describe('EngineService.stream()', () => {

@@ -19,7 +19,7 @@ import { driverOptions } from './driver-options.js';
 import { FallbackChain } from './fallback-chain.js';
 import { recover } from './retry-policy.js';
 import { DEFAULT_MAX_DELTA_CHARS } from './size-caps.js';
-import type { StreamReporter } from './stream-reporter.js';
+import type { StreamReporter } from './stream-lifecycle.js';
 import { toolStep } from './tool-step.js';
 
 export { driverOptions } from './driver-options.js';
@@ -36,6 +36,7 @@ export interface EngineStreamPlan {
   options: EngineCallOptions;
   retry: ResolvedRetryOptions;
   timeout: ResolvedTimeoutOptions;
+  /** The subscription's lifecycle: told when the provider accepted, about retries, fallbacks and warnings. */
   reporter?: StreamReporter;
   /** Nothing has reached a client yet (send()): a failure after content may always restart. */
   restartable?: boolean;
@@ -222,10 +223,12 @@ class EngineStreamRun {
       this.chunks.holdWarnings(warnings);
       for (const warning of warnings) logger.warn(`${this.driver.name}: ${warning.message}`);
     }
+    const reporter = this.plan.reporter;
     if (!this.accepted) {
       this.accepted = true;
-      this.plan.reporter?.accepted({ engine: this.driver.name, provider: this.driver.provider, model });
+      reporter?.accepted({ engine: this.driver.name, provider: this.driver.provider, model });
     }
+    if (reporter?.warning) for (const warning of warnings) reporter.warning(warning);
     if (this.heldResults.length > 0) {
       const held = this.heldResults;
       this.heldResults = [];

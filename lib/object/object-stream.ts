@@ -1,5 +1,5 @@
 import { Observable, type Subscription } from 'rxjs';
-import type { StreamReporter } from '../engine/stream-reporter.js';
+import type { StreamReporter } from '../engine/stream-lifecycle.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import { formatFieldError, ObjectValidationException, type ObjectFieldError } from '../errors/object.exception.js';
 import type { EngineCallOptions, StructuredOutputMode } from '../interfaces/engine-call-options.interface.js';

@@ -1,7 +1,5 @@
 import { Injectable, mixin, type CallHandler, type ExecutionContext, type NestInterceptor, type Type } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { streamReporterStorage } from '../engine/stream-reporter.js';
-import { sharedState } from '../utils/shared-state.js';
 import type { SseDisconnectPolicy, SseProgressOptions, SseStreamOptions } from './sse-options.interface.js';
 
 /** Something that takes route options late: the stream being set up. */
@@ -13,14 +11,23 @@ function isConfigurable(value: unknown): value is SseConfigurable {
   return typeof value === 'object' && value !== null && typeof (value as SseConfigurable).configure === 'function';
 }
 
-/** Options set by feature interceptors that ran before `SseStreamInterceptor` (outer ones). */
-const pending = sharedState('pending-sse-options', () => new WeakMap<object, Partial<SseStreamOptions>>());
+/** Where a request keeps its SSE set-up (registered keys: the CommonJS and ESM builds agree on them). */
+const PENDING_OPTIONS: unique symbol = Symbol.for('bupple.nestjs-ai-engine.sse-pending-options') as never;
+const STREAM: unique symbol = Symbol.for('bupple.nestjs-ai-engine.sse-stream') as never;
 
-/** Internal: takes the options an outer feature interceptor left for this request. */
+type SseRequestState = { [PENDING_OPTIONS]?: Partial<SseStreamOptions>; [STREAM]?: SseConfigurable };
+
+/** Internal: takes the options an outer feature interceptor (one that ran before `SseStreamInterceptor`) left on this request. */
 export function takePendingSseOptions(request: object): Partial<SseStreamOptions> | undefined {
-  const options = pending.get(request);
-  pending.delete(request);
+  const state = request as SseRequestState;
+  const options = state[PENDING_OPTIONS];
+  delete state[PENDING_OPTIONS];
   return options;
+}
+
+/** Internal: the stream being set up for this request, which inner feature interceptors configure. */
+export function setSseStreamOf(request: object, stream: SseConfigurable): void {
+  (request as SseRequestState)[STREAM] = stream;
 }
 
 /**
@@ -32,12 +39,11 @@ function featureInterceptor(options: Partial<SseStreamOptions>): Type<NestInterc
   @Injectable()
   class SseFeatureInterceptor implements NestInterceptor {
     intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-      const current = streamReporterStorage.getStore();
+      // inside @SseStream() the stream exists (it is being subscribed); outside, it takes the options when it is made
+      const request = context.switchToHttp().getRequest<object>() as SseRequestState;
+      const current = request[STREAM];
       if (isConfigurable(current)) current.configure(options);
-      else {
-        const request = context.switchToHttp().getRequest<object>();
-        pending.set(request, { ...pending.get(request), ...options });
-      }
+      else request[PENDING_OPTIONS] = { ...request[PENDING_OPTIONS], ...options };
       return next.handle();
     }
   }

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { resolveScope } from '../scope/engine-scope.js';
 import type { Logger } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
-import type { StreamAcceptedInfo, StreamFallbackInfo, StreamReporter, StreamRetryInfo } from '../engine/stream-reporter.js';
-import { holdReporterStorage, streamReporterStorage } from '../engine/stream-reporter.js';
+import type { StreamAcceptedInfo, StreamFallbackInfo, StreamReporter, StreamRetryInfo } from '../engine/stream-lifecycle.js';
+import { withStreamLifecycle } from '../engine/stream-lifecycle.js';
+import type { EngineWarning } from '../interfaces/engine-warning.interface.js';
 import { EngineException } from '../errors/engine.exception.js';
 import { describeEngineError, publicEngineError } from '../errors/engine-http.js';
 import { ObjectValidationException } from '../errors/object.exception.js';
@@ -108,8 +109,8 @@ export class SseSession implements StreamReporter, SseConfigurable {
   private steps?: EngineChunk['steps'];
   private held: [string, unknown][] = [];
   private subscription?: Subscription;
-  /** Lets the reporter storage go once the engine has picked this session up (see holdReporterStorage). */
-  private releaseReporterStorage: () => void = () => undefined;
+  /** An engine stream reports to this session (its lifecycle): its warnings come from there, not from the chunks. */
+  private engineAttached = false;
   private connections: SseConnection[] = [];
   /** Followers on other instances (Redis), counted from attach/detach messages. */
   private remoteFollowers = 0;
@@ -162,22 +163,21 @@ export class SseSession implements StreamReporter, SseConfigurable {
     return this.ended;
   }
 
-  /** Subscribes to the source with this session installed as the engine's reporter. */
+  /** Subscribes to the source with this session attached as the subscription's lifecycle (the engine's reporter). */
   run(source: () => Observable<unknown>): void {
     if (this.options.startImmediately) this.commit();
-    this.releaseReporterStorage = holdReporterStorage();
-    this.subscription = streamReporterStorage.run(this, () =>
-      source().subscribe({
+    this.subscription = source()
+      .pipe(withStreamLifecycle(this))
+      .subscribe({
         next: (value) => this.onValue(value),
         error: (error: unknown) => this.onError(error),
         complete: () => this.onComplete(),
-      }),
-    );
+      });
     if (this.ended) this.subscription.unsubscribe();
   }
 
   accepted(info: StreamAcceptedInfo): void {
-    this.releaseReporterStorage();
+    this.engineAttached = true;
     this.engine = info.engine;
     this.model = info.model;
     this.commit();
@@ -192,6 +192,11 @@ export class SseSession implements StreamReporter, SseConfigurable {
     const data = { from: info.from, to: info.to, reason: info.reason, reset: info.reset };
     if (this.committed) this.emit('fallback', data);
     else this.held.push(['fallback', data]);
+  }
+
+  /** Options the provider could not honour are never silently dropped, even when the route maps the chunks away. */
+  warning(warning: EngineWarning): void {
+    this.emit('warning', warning);
   }
 
   /**
@@ -271,15 +276,14 @@ export class SseSession implements StreamReporter, SseConfigurable {
 
   private onValue(value: unknown): void {
     if (this.ended) return;
-    this.releaseReporterStorage();
     if (isEngineChunk(value)) {
       if (!this.committed) {
         this.engine ??= value.engine;
         this.model ??= value.model;
         this.commit();
       }
-      // options the provider could not honour are never silently dropped
-      if (value.warnings) for (const warning of value.warnings) this.emit('warning', warning);
+      // the warnings of an engine that does not report to this session (its chunks came another way) ride on its chunks
+      if (value.warnings && !this.engineAttached) for (const warning of value.warnings) this.emit('warning', warning);
       if (value.finishReason) {
         this.finishReason = value.finishReason;
         this.usage = value.usage ?? null;
@@ -362,7 +366,6 @@ export class SseSession implements StreamReporter, SseConfigurable {
   }
 
   private onComplete(): void {
-    this.releaseReporterStorage();
     if (this.ended) return;
     this.commit();
     if (this.progress) {
@@ -381,7 +384,6 @@ export class SseSession implements StreamReporter, SseConfigurable {
   }
 
   private onError(error: unknown): void {
-    this.releaseReporterStorage();
     if (this.ended) return;
     if (!this.committed) {
       this.ended = true;
@@ -418,7 +420,6 @@ export class SseSession implements StreamReporter, SseConfigurable {
   }
 
   private finish(state: SseStreamState, closeSockets = false): void {
-    this.releaseReporterStorage();
     if (this.ended) return;
     if (this.ui && this.record) {
       if (state === 'stopped') this.sendUi(this.ui.aborted());
@@ -471,7 +472,6 @@ export class SseSession implements StreamReporter, SseConfigurable {
 
   /** Server shutdown, or the interceptor's subscriber went away before commit. */
   dispose(): void {
-    this.releaseReporterStorage();
     if (this.ended) return;
     this.subscription?.unsubscribe();
     if (this.committed) this.finish('aborted', true);

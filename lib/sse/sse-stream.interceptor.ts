@@ -12,7 +12,7 @@ import { jsonLimitException, requestJsonProblem } from '../security/json-limits.
 import { TokenLimitException, TooManyStreamsException } from '../security/limits.js';
 import { parseSseEventId } from './replay/replay-record.js';
 import { SseConnection, type PlatformResponse } from './sse-connection.js';
-import { takePendingSseOptions } from './sse-features.js';
+import { setSseStreamOf, takePendingSseOptions } from './sse-features.js';
 import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
 import type { SseResumeRequest } from './sse-resume.js';
 import { SseSession } from './sse-session.js';
@@ -121,6 +121,8 @@ export class SseStreamInterceptor implements NestInterceptor {
         this.logger,
       );
       label.streamId = session.streamId;
+      // feature interceptors inside @SseStream() configure it while it subscribes
+      setSseStreamOf(request, session);
       session.run(() => next.handle());
       // Once committed, the session owns the stream until the client goes.
       return () => {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { DriverStreamPart, EngineDriver } from '../drivers/engine-driver.interface.js';
-import type { StreamReporter } from '../engine/stream-reporter.js';
+import type { StreamReporter } from '../engine/stream-lifecycle.js';
 import { EngineException } from '../errors/engine.exception.js';
 import { publicEngineError } from '../errors/engine-http.js';
 import type { EngineCallOptions } from '../interfaces/engine-call-options.interface.js';
@@ -73,6 +73,7 @@ export function observeCall(
     const reporter: StreamReporter = {
       streamId: call.reporter?.streamId,
       accepted: (info) => call.reporter?.accepted(info),
+      warning: (warning) => call.reporter?.warning?.(warning),
       retry: (info) => {
         span?.addEvent('retry', {
           'bupple.retry.attempt': info.attempt,
