@@ -2,16 +2,9 @@ import 'reflect-metadata';
 import { Controller, Get, Query, UseInterceptors, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { filter, map, NEVER, Observable, takeUntil } from 'rxjs';
-import {
-  AuthenticationException,
-  BuppleEngineModule,
-  ConnectionException,
-  EngineService,
-  SseProgressInterceptor,
-  SseStream,
-  type DriverStreamPart,
-  type EngineDriver,
-} from '@bupple/nestjs-ai-engine';
+import { AuthenticationException, BuppleEngineModule, ConnectionException, EngineService, SseStream } from '@bupple/nestjs-ai-engine';
+import type { DriverStreamPart, EngineDriver } from '@bupple/nestjs-ai-engine/drivers';
+import { SseProgressInterceptor } from '@bupple/nestjs-ai-engine/sse';
 import { dataOf, readSse } from '../utils/sse-client.js';
 
 /** Answers by script: each call takes the next script (the last one repeats). */
