@@ -196,6 +196,9 @@ export class UiMessageTranslator {
   }
 
   private textChunks(text: string): Chunk[] {
+    // the hot path: a text part is open in the current step
+    if (this.text !== undefined && !this.afterTools && this.reasoning === undefined && text.length <= UI_DELTA_PIECE_CHARS)
+      return [{ type: 'text-delta', id: this.text, delta: text }];
     const out = [...this.nextStep(), ...this.closeReasoning()];
     if (this.text === undefined) {
       this.text = `text-${this.parts++}`;
