@@ -216,9 +216,10 @@ export class SseSession implements StreamReporter, SseConfigurable {
   }
 
   /** The per-token path of streamed tool-call arguments, like `emitContent`. */
-  emitRaw(event: string, json: string): void {
+  emitRaw(event: string, json: string, fields: object): void {
     if (this.ended || !this.record) return;
-    if (this.ui) return this.sendUi(this.ui.translate(event, JSON.parse(json)));
+    // the UI translator takes the fields as they are: the JSON just built is never parsed back
+    if (this.ui) return this.sendUi(this.ui.translate(event, fields));
     this.send(`id: ${this.streamId}-${this.record.lastSeq + 1}\nevent: ${event}\ndata: ${json}\n\n`);
   }
 

@@ -13,7 +13,11 @@ export const SSE_TOOL_EVENTS = {
 /** Where the events go: the session's general and per-token paths. */
 export interface SsePartSink {
   emit(event: string, data: unknown): void;
-  emitRaw(event: string, json: string): void;
+  /**
+   * The per-token path: `json` is the event's data already encoded, `fields` the same data as
+   * an object, so that a sink that does not write JSON (the UI message protocol) never parses.
+   */
+  emitRaw(event: string, json: string, fields: object): void;
 }
 
 /**
@@ -35,11 +39,11 @@ export function emitChunkParts(chunk: EngineChunk, sink: SsePartSink): void {
       lastName = delta.name;
       lastPrefix = `{"id":${JSON.stringify(delta.id)},"name":${JSON.stringify(delta.name)},"argsTextDelta":`;
     }
-    sink.emitRaw(SSE_TOOL_EVENTS.toolCallDelta, `${lastPrefix}${JSON.stringify(delta.argsTextDelta)}}`);
+    sink.emitRaw(SSE_TOOL_EVENTS.toolCallDelta, `${lastPrefix}${JSON.stringify(delta.argsTextDelta)}}`, delta);
     return;
   }
   if (chunk.reasoning) {
-    sink.emitRaw(SSE_TOOL_EVENTS.reasoning, `{"content":${JSON.stringify(chunk.reasoning)}}`);
+    sink.emitRaw(SSE_TOOL_EVENTS.reasoning, `{"content":${JSON.stringify(chunk.reasoning)}}`, { content: chunk.reasoning });
     return;
   }
   if (chunk.toolCall) {
