@@ -1,44 +1,19 @@
-import fc from 'fast-check';
-import { estimateTokens } from './sse-progress.js';
+import { ProgressCounter } from './sse-progress.js';
 
-/** The definition the one-pass count must keep: Latin runs count one token per 6 characters begun, any other visible code point one. */
-function reference(text: string): number {
-  let count = 0;
-  for (const match of text.matchAll(/[A-Za-z0-9\u00C0-\u024F]+|\S/gu)) count += Math.ceil(match[0].length / 6);
-  return text.length > 0 ? Math.max(1, count) : 0;
-}
-
-describe('estimateTokens', () => {
-  it.each([
-    ['', 0],
-    ['  ', 1],
-    ['tok ', 1],
-    ['abcdefghijklm', 3],
-    ['Hello, world!', 4],
-    ['日本語', 3],
-    ['🙂🙂', 2],
-    ['a\ud800b', 3],
-    ['\udc00\ud800', 2],
-    ['×÷ÀÉ', 1],
-    ['\u3000a\u2028\ufeff\u00a0', 1],
-    ['\u0085\u180e', 2],
-  ])('%j is %i', (text, tokens) => {
-    expect(estimateTokens(text)).toBe(tokens);
-    expect(reference(text)).toBe(tokens);
+describe('ProgressCounter', () => {
+  it('says when a progress event is due, by percent step, never 100 % before the end', () => {
+    const counter = new ProgressCounter({ total: 10, intervalMs: 0, percentStep: 20 });
+    expect(counter.count(1)).toBeUndefined();
+    expect(counter.count(1)).toEqual({ processed: 2, total: 10, percent: 20 });
+    expect(counter.count(1)).toBeUndefined();
+    expect(counter.count(20)).toEqual({ processed: 10, total: 10, percent: 99 });
+    expect(counter.end(undefined)).toEqual({ processed: 23, total: 23, percent: 100 });
+    expect(counter.end(7)).toEqual({ processed: 7, total: 7, percent: 100 });
   });
 
-  it('counts like its regular-expression definition, for any text', () => {
-    const char = fc.oneof(
-      fc.string({ unit: 'binary', maxLength: 1 }),
-      fc.constantFrom(' ', '\t', '\n', '\u00a0', '\u1680', '\u2000', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff', '\u0085', '\u180e'),
-      fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', 'À', 'ɏ', 'ɐ', '¿', '×', '9', 'z', '{'),
-    );
-    fc.assert(
-      fc.property(fc.array(char, { maxLength: 40 }), (chars) => {
-        const text = chars.join('');
-        expect(estimateTokens(text)).toBe(reference(text));
-      }),
-      { numRuns: 3000 },
-    );
+  it('waits intervalMs between two events', () => {
+    const counter = new ProgressCounter({ total: 100, intervalMs: 60_000, percentStep: 1 });
+    expect(counter.count(10)?.percent).toBe(10);
+    expect(counter.count(10)).toBeUndefined();
   });
 });

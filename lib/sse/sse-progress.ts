@@ -68,3 +68,46 @@ export function resolveProgress(option: boolean | SseProgressOptions | undefined
   if (total === undefined) return undefined;
   return { total, intervalMs: Math.max(0, settings.intervalMs ?? 100), percentStep: Math.max(0, settings.percentStep ?? 1) };
 }
+
+/** One `progress` event's data. */
+export interface ProgressData {
+  processed: number;
+  total: number;
+  percent: number;
+}
+
+/**
+ * Counts one stream's progress in output tokens, without a timer: on each piece of answer it
+ * compares the percentage and the clock, and says when a `progress` event is due.
+ */
+export class ProgressCounter {
+  private processed = 0;
+  private lastPercent = 0;
+  private lastAt = 0;
+
+  constructor(private readonly settings: ResolvedProgress) {}
+
+  /** Counts `tokens` more; the event to send, when one is due (at most 99 % before the end). */
+  count(tokens: number): ProgressData | undefined {
+    const { total, percentStep, intervalMs } = this.settings;
+    this.processed += tokens;
+    const percent = Math.min(99, Math.floor((this.processed * 100) / total));
+    if (percent - this.lastPercent < percentStep || percent <= this.lastPercent) return undefined;
+    if (intervalMs > 0) {
+      const now = Date.now();
+      if (now - this.lastAt < intervalMs) return undefined;
+      this.lastAt = now;
+    }
+    this.lastPercent = percent;
+    return { processed: Math.min(this.processed, total), total, percent };
+  }
+
+  /**
+   * The last event: the answer's real size, the provider's output tokens when it reported
+   * usage, else the estimate; processed and total both say it, so it reads N of N at 100 %.
+   */
+  end(completionTokens: number | undefined): ProgressData {
+    const tokens = completionTokens !== undefined && completionTokens > 0 ? completionTokens : this.processed;
+    return { processed: tokens, total: tokens, percent: 100 };
+  }
+}

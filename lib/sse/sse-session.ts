@@ -24,7 +24,7 @@ import { UI_DONE, UiMessageTranslator } from './ui-message-protocol.js';
 import { isMessageEvent, isSseEvent } from './sse-event.js';
 import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
 import { isSseResumeRequest, type SseResumeRequest } from './sse-resume.js';
-import { estimateTokens, resolveProgress, type ResolvedProgress } from './sse-progress.js';
+import { estimateTokens, ProgressCounter, resolveProgress } from './sse-progress.js';
 import { emitChunkParts } from './sse-tool-events.js';
 import type { SseConfigurable } from './sse-features.js';
 
@@ -61,6 +61,11 @@ export function pieces(text: string, size: number): string[] {
 
 function isEngineChunk(value: unknown): value is EngineChunk {
   return typeof value === 'object' && value !== null && 'content' in value && 'finishReason' in value && 'index' in value;
+}
+
+function progressCounter(option: SseStreamOptions['progress'], req: SseRequest): ProgressCounter | undefined {
+  const settings = resolveProgress(option, req);
+  return settings && new ProgressCounter(settings);
 }
 
 /** What a session needs from the stream registry (SseStreams). */
@@ -115,10 +120,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   /** Followers on other instances (Redis), counted from attach/detach messages. */
   private remoteFollowers = 0;
   private graceTimer?: NodeJS.Timeout;
-  private progress?: ResolvedProgress;
-  private processed = 0;
-  private lastPercent = 0;
-  private lastProgressAt = 0;
+  private progress?: ProgressCounter;
   private plainIndex = 0;
   private objectEvents?: ObjectEvents;
   private transform?: (chunk: unknown) => unknown;
@@ -134,7 +136,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
     private readonly logger: Logger,
   ) {
     this.scope = resolveScope(options.scope, req);
-    this.progress = resolveProgress(options.progress, req);
+    this.progress = progressCounter(options.progress, req);
     this.transform = options.transform;
     if (options.protocol === 'ui-message') this.ui = UiMessageTranslator.forRequest(req, `msg-${this.streamId}`);
     this.connections.push(first);
@@ -150,7 +152,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
   /** Feature interceptors inside `@SseStream()` set options here before the first value. */
   configure(options: Partial<SseStreamOptions>): void {
     Object.assign(this.options, options);
-    if ('progress' in options) this.progress = resolveProgress(this.options.progress, this.req);
+    if ('progress' in options) this.progress = progressCounter(this.options.progress, this.req);
     if ('transform' in options) this.transform = this.options.transform;
   }
 
@@ -353,28 +355,15 @@ export class SseSession implements StreamReporter, SseConfigurable {
    * timer: compares the percentage and the clock on each content chunk.
    */
   private countProgress(tokens: number): void {
-    const progress = this.progress!;
-    this.processed += tokens;
-    const percent = Math.min(99, Math.floor((this.processed * 100) / progress.total));
-    if (percent - this.lastPercent < progress.percentStep || percent <= this.lastPercent) return;
-    if (progress.intervalMs > 0) {
-      const now = Date.now();
-      if (now - this.lastProgressAt < progress.intervalMs) return;
-      this.lastProgressAt = now;
-    }
-    this.lastPercent = percent;
-    this.emit('progress', { processed: Math.min(this.processed, progress.total), total: progress.total, percent });
+    const due = this.progress!.count(tokens);
+    if (due) this.emit('progress', due);
   }
 
   private onComplete(): void {
     if (this.ended) return;
     this.commit();
-    if (this.progress) {
-      // the answer's real size: the provider's output tokens when it reports usage, else the
-      // estimate; processed and total both say it, so the last event reads N of N at 100 %
-      const tokens = this.usage && this.usage.completionTokens > 0 ? this.usage.completionTokens : this.processed;
-      this.emit('progress', { processed: tokens, total: tokens, percent: 100 });
-    }
+    // the answer's real size: N of N at 100 %
+    if (this.progress) this.emit('progress', this.progress.end(this.usage?.completionTokens));
     this.emit(
       'complete',
       this.steps
