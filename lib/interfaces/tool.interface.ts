@@ -39,6 +39,8 @@ export interface ToolResult {
   name: string;
   result?: unknown;
   error?: { message: string };
+  /** The user denied the call (`needsApproval`): it did not run, and `error.message` says so. */
+  denied?: true;
 }
 
 /** A cited source (Perplexity citations, Claude web search, Gemini grounding). */

@@ -26,7 +26,7 @@ export const SSE_EVENT_DATA_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   reasoning: object({ content: str }),
   tool_call_delta: object({ id: str, name: str, argsTextDelta: str }),
   tool_call: toolCall,
-  tool_result: object({ id: str, name: str, result: {}, error: object({ message: str }) }, ['id', 'name']),
+  tool_result: object({ id: str, name: str, result: {}, error: object({ message: str }), denied: bool }, ['id', 'name']),
   tool_approval: toolCall,
   source: object({ url: str, title: str }, ['url']),
   object_partial: object({ object: {} }),

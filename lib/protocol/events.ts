@@ -69,12 +69,13 @@ export interface ToolCallData {
   args: unknown;
 }
 
-/** `tool_result`: what a tool returned (`result`), or why it did not run (`error`). */
+/** `tool_result`: what a tool returned (`result`), or why it did not run (`error`; `denied` when the user denied the call). */
 export interface ToolResultData {
   id: string;
   name: string;
   result?: unknown;
   error?: { message: string };
+  denied?: true;
 }
 
 /** `tool_approval`: a tool call waiting for approval. */

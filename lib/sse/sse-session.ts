@@ -298,8 +298,11 @@ export class SseSession implements StreamReporter, SseConfigurable {
         return;
       }
       if (this.transform) this.transformed(value, value.index);
-      else if (this.ui) this.sendUi(this.ui.textDelta(value.content));
-      else if (value.content.length <= CONTENT_PIECE_CHARS) this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
+      else if (this.ui) {
+        const json = this.ui.textDeltaJson(value.content);
+        if (json === undefined) this.sendUi(this.ui.textDelta(value.content));
+        else this.send(`id: ${this.streamId}-${this.record!.lastSeq + 1}\ndata: ${json}\n\n`);
+      } else if (value.content.length <= CONTENT_PIECE_CHARS) this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
       // a large delta goes out as several content events (same index), each small enough to replay
       else for (const piece of pieces(value.content, CONTENT_PIECE_CHARS)) this.emitContent(`{"content":${JSON.stringify(piece)},"index":${value.index}}`);
       if (this.progress) this.countProgress(estimateTokens(value.content));

@@ -51,8 +51,9 @@ export function emitChunkParts(chunk: EngineChunk, sink: SsePartSink): void {
     return;
   }
   if (chunk.toolResult) {
-    const { id, name, error, result } = chunk.toolResult;
-    sink.emit(SSE_TOOL_EVENTS.toolResult, error ? { id, name, error: { message: error.message } } : { id, name, result: result ?? null });
+    const { id, name, error, result, denied } = chunk.toolResult;
+    if (error && denied) sink.emit(SSE_TOOL_EVENTS.toolResult, { id, name, error: { message: error.message }, denied: true });
+    else sink.emit(SSE_TOOL_EVENTS.toolResult, error ? { id, name, error: { message: error.message } } : { id, name, result: result ?? null });
     return;
   }
   if (chunk.toolApproval) {

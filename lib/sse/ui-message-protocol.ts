@@ -11,7 +11,7 @@ import { sharedState } from '../utils/shared-state.js';
  * `start` → `start` (`messageId`) + `start-step`; `content` → `text-start` / `text-delta`;
  * `reasoning` → `reasoning-start` / `reasoning-delta`; `tool_call_delta` → `tool-input-start` /
  * `tool-input-delta`; `tool_call` → `tool-input-available`; `tool_result` →
- * `tool-output-available` / `tool-output-error`; `tool_approval` → `tool-approval-request`;
+ * `tool-output-available` / `tool-output-error` / `tool-output-denied` (a call the user denied); `tool_approval` → `tool-approval-request`;
  * `source` → `source-url`; `stream_error` → `error` (`errorText`, sanitised as `stream_error`
  * is); `complete` → the open parts' ends, `finish-step`, `finish` (`finishReason`, message
  * metadata `{ usage }`). The library's other events travel as data parts: `data-progress`
@@ -156,6 +156,7 @@ export class UiMessageTranslator {
         ];
       case 'tool_result':
         this.afterTools = true;
+        if (d.denied === true) return [{ type: 'tool-output-denied', toolCallId: String(d.id) }];
         return d.error
           ? [{ type: 'tool-output-error', toolCallId: String(d.id), errorText: String((d.error as { message?: unknown }).message ?? 'The tool failed.') }]
           : [{ type: 'tool-output-available', toolCallId: String(d.id), output: d.result ?? null }];
@@ -193,6 +194,18 @@ export class UiMessageTranslator {
     const out = this.textChunks(text);
     if (this.observer) for (const chunk of out) this.observer.apply(chunk);
     return out;
+  }
+
+  /**
+   * The per-token path as JSON text: a delta into the open text part of the current step,
+   * built with one `JSON.stringify` of the text; undefined when the delta opens, closes or
+   * splits a part (then `textDelta()` gives its chunks).
+   */
+  textDeltaJson(text: string): string | undefined {
+    if (this.text === undefined || this.afterTools || this.reasoning !== undefined || text.length > UI_DELTA_PIECE_CHARS) return undefined;
+    if (this.observer) this.observer.apply({ type: 'text-delta', id: this.text, delta: text });
+    // the part id is ours (`text-<n>`): nothing in it to escape
+    return `{"type":"text-delta","id":"${this.text}","delta":${JSON.stringify(text)}}`;
   }
 
   private textChunks(text: string): Chunk[] {

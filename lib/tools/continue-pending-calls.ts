@@ -29,7 +29,7 @@ export async function continuePendingCalls(
       .filter((call) => decisions.has(call.id))
       .map(async (call): Promise<ToolResult> => {
         const decision = decisions.get(call.id)!;
-        if (!decision.approved) return { id: call.id, name: call.name, error: { message: ToolMessages.denied(call.name, decision.reason) } };
+        if (!decision.approved) return { id: call.id, name: call.name, error: { message: ToolMessages.denied(call.name, decision.reason) }, denied: true };
         const prepared = await prepareToolCall({ id: call.id, name: call.name, args: call.args, argsJson: true }, context.tools);
         if ('error' in prepared) return prepared.error;
         return runTool({ id: call.id, name: call.name, args: call.args }, context.tools.get(call.name)!, prepared.args, context);

@@ -290,7 +290,7 @@ describe('tool loop', () => {
       engine.send(history, { tools: guarded, maxSteps: 3, toolApprovals: [{ id: approval.id, approved: false, reason: 'too big' }] }),
     );
     expect(ran).toBe(1);
-    expect(denied.toolResults).toEqual([{ id: 'call_0_0', name: 'add', error: { message: 'The user denied the call of tool "add": too big' } }]);
+    expect(denied.toolResults).toEqual([{ id: 'call_0_0', name: 'add', error: { message: 'The user denied the call of tool "add": too big' }, denied: true }]);
   });
 
   it('a call the history leaves unanswered gets a "not executed" result, so providers accept it', async () => {

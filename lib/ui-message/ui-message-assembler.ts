@@ -98,6 +98,11 @@ export class UiMessageAssembler {
         if (part) Object.assign(part, { state: 'output-available', output: chunk.output });
         return;
       }
+      case 'tool-output-denied': {
+        const part = this.findTool(String(chunk.toolCallId));
+        if (part) part.state = 'output-denied';
+        return;
+      }
       case 'tool-output-error': {
         const part = this.findTool(String(chunk.toolCallId));
         if (part) Object.assign(part, { state: 'output-error', errorText: chunk.errorText });

@@ -1,5 +1,6 @@
 import type { ContentPart, EngineMessage } from '../interfaces/engine-message.interface.js';
 import type { ToolApproval } from '../tools/tool-definition.interface.js';
+import { ToolMessages } from '../tools/tool-messages.js';
 
 /** The fields of a `UIMessage` the conversion reads. */
 export interface UiMessageLike {
@@ -49,7 +50,17 @@ export function uiMessagesToEngineMessages(messages: UiMessageLike[]): EngineMes
             type: 'tool-result',
             id,
             name,
-            error: { message: typeof part.errorText === 'string' ? part.errorText : 'The tool call was denied.' },
+            error: {
+              message:
+                typeof part.errorText === 'string'
+                  ? part.errorText
+                  : ToolMessages.denied(
+                      name,
+                      typeof (part.approval as { reason?: unknown } | undefined)?.reason === 'string'
+                        ? (part.approval as { reason: string }).reason
+                        : undefined,
+                    ),
+            },
           });
         }
       }
