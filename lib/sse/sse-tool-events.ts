@@ -52,8 +52,9 @@ export function emitChunkParts(chunk: EngineChunk, sink: SsePartSink): void {
   }
   if (chunk.toolResult) {
     const { id, name, error, result, denied } = chunk.toolResult;
-    if (error && denied) sink.emit(SSE_TOOL_EVENTS.toolResult, { id, name, error: { message: error.message }, denied: true });
-    else sink.emit(SSE_TOOL_EVENTS.toolResult, error ? { id, name, error: { message: error.message } } : { id, name, result: result ?? null });
+    if (!error) sink.emit(SSE_TOOL_EVENTS.toolResult, { id, name, result: result ?? null });
+    else
+      sink.emit(SSE_TOOL_EVENTS.toolResult, denied ? { id, name, error: { message: error.message }, denied } : { id, name, error: { message: error.message } });
     return;
   }
   if (chunk.toolApproval) {

@@ -202,16 +202,20 @@ export class UiMessageTranslator {
    * splits a part (then `textDelta()` gives its chunks).
    */
   textDeltaJson(text: string): string | undefined {
-    if (this.text === undefined || this.afterTools || this.reasoning !== undefined || text.length > UI_DELTA_PIECE_CHARS) return undefined;
+    if (!this.continuesText(text)) return undefined;
     if (this.observer) this.observer.apply({ type: 'text-delta', id: this.text, delta: text });
     // the part id is ours (`text-<n>`): nothing in it to escape
     return `{"type":"text-delta","id":"${this.text}","delta":${JSON.stringify(text)}}`;
   }
 
+  /** `text` goes into the text part open in the current step, in one chunk (nothing to open, close or split). */
+  private continuesText(text: string): boolean {
+    return this.text !== undefined && !this.afterTools && this.reasoning === undefined && text.length <= UI_DELTA_PIECE_CHARS;
+  }
+
   private textChunks(text: string): Chunk[] {
     // the hot path: a text part is open in the current step
-    if (this.text !== undefined && !this.afterTools && this.reasoning === undefined && text.length <= UI_DELTA_PIECE_CHARS)
-      return [{ type: 'text-delta', id: this.text, delta: text }];
+    if (this.continuesText(text)) return [{ type: 'text-delta', id: this.text!, delta: text }];
     const out = [...this.nextStep(), ...this.closeReasoning()];
     if (this.text === undefined) {
       this.text = `text-${this.parts++}`;
