@@ -167,6 +167,12 @@ describeCluster('Redis Cluster: two app instances sharing the replay buffer', ()
     const chat = `chat-${randomUUID()}`;
     const first = await read(`${a.base}/chat/stream?engine=slow&chat=${chat}`, { stopAfter: 3 });
     const { streamId } = seqsOf(first.events);
+    // A writes the chat's link and events to the cluster in the background (one pipeline per stream, in rounds):
+    // under load B may look before they land, and then answers resync; wait until B sees the stream
+    await until("B sees the chat's stream", 5000, async () => {
+      const probe = await read(`${b.base}/chat/latest/${chat}`, { stopAfter: 1, timeoutMs: 1000 });
+      return seqsOf(probe.events).streamId === streamId;
+    });
     const latest = await read(`${b.base}/chat/latest/${chat}`, { stopAfter: 10 });
     expect(latest.status).toBe(200);
     // from its start (seq 1), in order, on B
@@ -191,8 +197,8 @@ describeCluster('Redis Cluster: two app instances sharing the replay buffer', ()
     const following = read(`${b.base}/chat/stream`, { lastEventId: lastSeen, timeoutMs: 30_000 });
     await sleep(300);
     // a finished stream held by another master: it stays readable during the outage
-    const other = await otherSlotStream(a);
     const master = await cluster.masterOf(`${prefix}sse:{${streamId}}:e`);
+    const other = await otherSlotStream(a, master.port);
     expect((await cluster.masterOf(`${prefix}sse:{${other.streamId}}:e`)).port).not.toBe(master.port);
 
     const killedAt = Date.now();
@@ -263,14 +269,12 @@ describeCluster('Redis Cluster: two app instances sharing the replay buffer', ()
 });
 
 /** A finished 100-event stream of A whose keys live on a master other than the first one asked for. */
-async function otherSlotStream(a: Instance): Promise<{ streamId: string }> {
-  const known = new Set<number>();
-  for (let i = 0; i < 10; i++) {
+/** A finished stream of A's whose keys live on another master than `avoidPort`. */
+async function otherSlotStream(a: Instance, avoidPort: number): Promise<{ streamId: string }> {
+  for (let i = 0; i < 20; i++) {
     const whole = await read(`${a.base}/chat/stream`);
     const { streamId } = seqsOf(whole.events);
-    const port = (await cluster.masterOf(`${prefix}sse:{${streamId}}:e`)).port;
-    known.add(port);
-    if (known.size > 1 || i > 0) return { streamId: streamId! };
+    if ((await cluster.masterOf(`${prefix}sse:{${streamId}}:e`)).port !== avoidPort) return { streamId: streamId! };
   }
   throw new Error('no stream on another master');
 }
