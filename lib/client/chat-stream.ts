@@ -44,6 +44,8 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
   private lastSeq = 0;
   private lastId: string | undefined;
   private text = '';
+  /** Where the step under way starts in `text` (after the last `tool_result`): a `reset` takes the text back to here, as the engine restarts that step only. */
+  private stepStart = 0;
   private serverRetryMs: number | undefined;
   private attempt = 0;
   private resuming = false;
@@ -261,7 +263,11 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
     const parsed = parseEventId(message.id);
     if (parsed) {
       if (this.id !== undefined && parsed.streamId === this.id && parsed.seq <= this.lastSeq) return; // replayed: seen already
-      if (this.id !== undefined && parsed.streamId !== this.id) this.text = ''; // a new generation
+      if (this.id !== undefined && parsed.streamId !== this.id) {
+        // a new generation
+        this.text = '';
+        this.stepStart = 0;
+      }
       this.id = parsed.streamId;
       this.lastSeq = parsed.seq;
       this.attempt = 0; // progress: the connection works again
@@ -277,7 +283,8 @@ export class ChatStream implements AsyncIterable<StreamEvent> {
     this.call(() => {
       if (effect.streamId !== undefined && this.id === undefined) this.id = effect.streamId;
       if (effect.append !== undefined) this.text += effect.append;
-      if (effect.reset) this.text = '';
+      if (effect.reset) this.text = this.text.slice(0, this.stepStart);
+      if (event.event === 'tool_result' && !event.custom) this.stepStart = this.text.length;
       callHandlers(this.options, event, effect);
     });
     if (this.closed) return;

@@ -127,7 +127,10 @@ export interface ObjectData {
   object: unknown;
 }
 
-/** `retry`: the engine tries again. With `reset`, the partial answer shown so far is void. */
+/**
+ * `retry`: the engine tries again. With `reset`, what the step under way had shown is void: the
+ * text and tool calls since the last `tool_result` (all of it in an answer without tools).
+ */
 export interface RetryData {
   attempt: number;
   maxAttempts: number;
@@ -135,7 +138,7 @@ export interface RetryData {
   reset: boolean;
 }
 
-/** `fallback`: the engine switched to another one. With `reset`, the partial answer is void. */
+/** `fallback`: the engine switched to another one. With `reset`, what the step under way had shown is void (as for `retry`). */
 export interface FallbackData {
   from: string;
   to: string;

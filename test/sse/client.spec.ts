@@ -250,6 +250,35 @@ describe('streamChat: events and handlers', () => {
     expect((await streamChat({ url: `${base}/chat` }).done).content).toBe('other');
   });
 
+  it('a reset after a tool step takes back only the step under way: the text before the last tool_result stays', async () => {
+    const seen: string[] = [];
+    handler = (_req, res) => {
+      sse(res);
+      ev(res, 1, 'start', { engine: 'e', model: 'm', streamId: 'st1' });
+      ev(res, 2, 'content', { content: 'Let me add. ', index: 0 });
+      ev(res, 3, 'tool_call', { id: 'c1', name: 'add', args: { a: 2, b: 3 } });
+      ev(res, 4, 'tool_result', { id: 'c1', name: 'add', result: { sum: 5 } });
+      ev(res, 5, 'content', { content: 'lost', index: 3 });
+      ev(res, 6, 'retry', { attempt: 1, maxAttempts: 2, delayMs: 5, reset: true });
+      ev(res, 7, 'content', { content: 'Also ', index: 3 });
+      ev(res, 8, 'tool_call', { id: 'c2', name: 'now', args: {} });
+      ev(res, 9, 'tool_result', { id: 'c2', name: 'now', result: { iso: '2026-12-02T10:00:00.000Z' } });
+      ev(res, 10, 'content', { content: 'gone', index: 7 });
+      ev(res, 11, 'fallback', { from: 'e', to: 'f', reason: 'overloaded', reset: true });
+      ev(res, 12, 'content', { content: '5, at ten.', index: 7 });
+      ev(res, 13, 'complete', { finishReason: 'stop', usage: null });
+      res.end();
+    };
+    const stream = streamChat({
+      url: `${base}/chat`,
+      onRetry: () => seen.push(stream.content),
+      onFallback: () => seen.push(stream.content),
+    });
+    expect((await stream.done).content).toBe('Let me add. Also 5, at ten.');
+    // what a handler reads at the reset: the text the restarted step builds on
+    expect(seen).toEqual(['Let me add. ', 'Let me add. Also ']);
+  });
+
   it('abort() from onComplete keeps the outcome complete and sends no DELETE', async () => {
     handler = (req, res) => {
       if (req.method === 'DELETE') {
