@@ -85,7 +85,8 @@ const textOf = (content: unknown): string =>
 // ---------------------------------------------------------------------------------- OpenAI
 
 const OPENAI_ID = 'chatcmpl-E2eBuppleTest0000000000001';
-const openaiChunk = (model: string, choices: unknown[], usage: unknown = null) =>
+/** One OpenAI Chat Completions stream frame (`data: {…chat.completion.chunk…}`), as the recorded streams carry it. */
+export const openaiChunk = (model: string, choices: unknown[], usage: unknown = null) =>
   `data: ${JSON.stringify({
     id: OPENAI_ID,
     object: 'chat.completion.chunk',
