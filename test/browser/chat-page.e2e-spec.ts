@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { lastValueFrom, toArray } from 'rxjs';
 // the driver's own file, not the whole package: the test compiles faster
 import { OfflineDriver, splitIntoTokens } from '../../lib/drivers/offline/offline.driver.js';
-import { freePort, launchBrowser, NetworkLink, outputPath, SampleProcess } from './harness.js';
+import { answerText, ask, lastAnswer, logText, newConversationId, openChat as openChatAt, screenshot, statusState, waitForState } from './chat-page-helpers.js';
+import { freePort, launchBrowser, NetworkLink, SampleProcess } from './harness.js';
 
 /**
  * The sample's chat page in headless Chromium, against the built sample (a child process)
@@ -78,32 +78,7 @@ async function waitFor<T>(what: string, read: () => Promise<T>, ok: (value: T) =
 }
 
 /** A new tab on a new conversation (`?c=…`), once the page has loaded its engines and history. */
-async function openChat(conversationId = `t${randomBytes(8).toString('hex')}`): Promise<Page> {
-  const page = await context.newPage();
-  page.on('request', (request) => {
-    const url = request.url();
-    if (!url.startsWith(`${link.url}/`) && !url.startsWith('data:')) foreignRequests.push(url);
-  });
-  await page.goto(`${link.url}/?c=${conversationId}`);
-  await page.waitForSelector('html[data-ready="true"]');
-  return page;
-}
-
-async function ask(page: Page, question: string, maxTokens = 256): Promise<void> {
-  await page.fill('#max-tokens', String(maxTokens));
-  await page.fill('#message', question);
-  await page.press('#message', 'Enter');
-}
-
-const lastAnswer = (page: Page) => page.locator('#history li.assistant').last();
-const answerText = async (page: Page) => (await lastAnswer(page).locator('.text').textContent()) ?? '';
-const statusState = (page: Page) => page.getAttribute('#status', 'data-state');
-
-async function waitForState(page: Page, states: string[], timeout = 15_000): Promise<string> {
-  const selector = states.map((state) => `#status[data-state="${state}"]`).join(', ');
-  await page.waitForSelector(selector, { timeout });
-  return (await statusState(page)) ?? '';
-}
+const openChat = (conversationId?: string): Promise<Page> => openChatAt(context, link.url, foreignRequests, conversationId);
 
 /** Waits until the answer shows at least `words` words of text. */
 async function waitForWords(page: Page, words: number): Promise<string> {
@@ -112,12 +87,6 @@ async function waitForWords(page: Page, words: number): Promise<string> {
     words,
   );
   return answerText(page);
-}
-
-const logText = async (page: Page) => (await page.locator('#log').textContent()) ?? '';
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: outputPath(`${name}.png`), fullPage: true });
 }
 
 describe('sample page routes', () => {
@@ -444,7 +413,7 @@ describe('sample chat page (Chromium)', () => {
   }, 40_000);
 
   it('history comes from memory, survives a reload, and Clear empties it (phone width)', async () => {
-    const conversationId = `t${randomBytes(8).toString('hex')}`;
+    const conversationId = newConversationId();
     const question = 'Remember me';
     const expected = await expectedAnswer(question);
     let page = await openChat(conversationId);
