@@ -17,8 +17,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * The built sample (`node sample/dist/main.js`) as a child process on a fixed port, so it can
- * be killed and started again on the same address. No provider key reaches it: it runs on
- * the offline engine only.
+ * be killed and started again on the same address. No provider key of the test's environment
+ * reaches it: it runs on the offline engine, or on a local fake provider whose key `env` gives.
  */
 export class SampleProcess {
   private child?: ChildProcess;
