@@ -15,6 +15,7 @@ import { createProviderTransport, readEventStream, transportOptionsOf } from '..
 import { mapOpenAIError, mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
 import type { OpenAIChatChunk, OpenAIChatClient, OpenAIChatRequestBody, OpenAIMessage } from './openai-api.types.js';
 import { OpenAIStreamReader } from './read-openai-stream.js';
+import { openAIDirectClient } from './openai-direct-client.js';
 import { isStrictCompatibleRoot, toOpenAIStrictSchema } from './to-openai-strict-schema.js';
 import { resolveOpenAIPreset, type OpenAIPreset } from './openai-presets.js';
 import type { EngineWarning } from '../../interfaces/engine-warning.interface.js';
@@ -41,7 +42,8 @@ function schemaName(name: string | undefined): string {
 }
 
 /**
- * The OpenAI engine: Chat Completions over the official `openai` SDK, streamed. With
+ * The OpenAI engine: Chat Completions, streamed (the request built by `openAIDirectClient`,
+ * or by the SDK's Azure client for Azure), read by the library's SSE reader. With
  * `baseURL` it speaks to any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter,
  * Groq…). Create it with `createOpenAIDriver()`, which loads the SDK lazily.
  */
@@ -278,5 +280,10 @@ export async function createOpenAIDriver(name: string, engineConfig: OpenAIEngin
       engine: name,
     });
   }
-  return new OpenAIDriver(name, config, client, () => transport.close(), preset);
+  // Azure: the SDK's client (deployment URLs, api-version, `api-key`). Anything else: the same
+  // request built directly (the SDK client above still checked the options).
+  const chat = config.azure
+    ? client
+    : openAIDirectClient(transport, { baseURL: config.baseURL, apiKey: keyless ? undefined : (config.apiKey ?? ''), organization: config.organization });
+  return new OpenAIDriver(name, config, chat, () => transport.close(), preset);
 }

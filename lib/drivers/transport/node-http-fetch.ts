@@ -6,6 +6,12 @@ import { TunnelAgent, createProxyPlan, transportError, type ProxyEndpoint, type 
 /** A `fetch` over node:http / node:https, with the keep-alive agents it owns. */
 export interface NodeHttpFetch {
   readonly fetch: typeof fetch;
+  /**
+   * `fetch` whose responses carry no WHATWG body (`response.body` is null): the body is read
+   * with `readResponseBody()` / `readEventStream()` only, straight from the Node stream. It
+   * saves a `ReadableStream` per request, for drivers that read their bodies themselves.
+   */
+  readonly fetchNodeBody: typeof fetch;
   /** Closes the kept-alive connections (and any request still open). */
   close(): void;
 }
@@ -167,7 +173,7 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): NodeHtt
     return found;
   };
 
-  const nodeFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+  const nodeFetch = (input: string | URL | Request, init: RequestInit = {}, webBodies = true): Promise<Response> => {
     const url = typeof input === 'string' ? parseUrl(input) : input instanceof URL ? input : null;
     const body = init.body;
     const bytes = body === undefined || body === null ? undefined : typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? body : null;
@@ -256,7 +262,7 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): NodeHtt
         const hasBody = method !== 'HEAD' && !NULL_BODY_STATUSES.has(status);
         let response: Response;
         try {
-          response = new Response(hasBody ? webBody(entry) : null, {
+          response = new Response(hasBody && webBodies ? webBody(entry) : null, {
             status,
             statusText: message.statusMessage,
             headers: responseHeaders(message.rawHeaders),
@@ -277,7 +283,8 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): NodeHtt
   };
 
   return {
-    fetch: nodeFetch as typeof fetch,
+    fetch: ((input: string | URL | Request, init?: RequestInit) => nodeFetch(input, init)) as typeof fetch,
+    fetchNodeBody: ((input: string | URL | Request, init?: RequestInit) => nodeFetch(input, init, false)) as typeof fetch,
     close() {
       agents['http:'].destroy();
       agents['https:'].destroy();

@@ -106,6 +106,25 @@ describe('readEventStream()', () => {
     for (const got of seen) expect(got).toEqual(seen[0]);
   });
 
+  it('request() answers carry no WHATWG body (none is made): the events are read from the Node stream, fetch() answers keep theirs', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, SSE);
+      void writeSlowly(res, events(3), 7);
+    };
+    const response = await transport.request(url, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(response.body).toBeNull();
+    const got: string[] = [];
+    await readEventStream(response, ({ data }) => {
+      got.push(data);
+    });
+    expect(got).toHaveLength(3);
+    const viaFetch = await transport.eventStreamFetch(url, { method: 'POST', body: '{}' });
+    expect(viaFetch.body).not.toBeNull();
+    expect(await viaFetch.text()).toContain('data:');
+  });
+
   it('stops when onEvent returns false and says so; the connection is closed while the body goes on', async () => {
     handler = (_req, res) => {
       res.writeHead(200, SSE);

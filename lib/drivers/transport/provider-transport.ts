@@ -110,7 +110,11 @@ export interface ProviderTransport {
   readonly fetch: typeof fetch;
   /** A `fetch` that resolves only with a 2xx event stream; anything else rejects with a `ProviderResponseError`. */
   readonly eventStreamFetch: typeof fetch;
-  /** `eventStreamFetch`, for drivers that build requests themselves. */
+  /**
+   * `eventStreamFetch`, for drivers that build requests themselves. The answer's body is read
+   * with `readEventStream()` (or `readResponseBody()`) only: `response.body` is null, which
+   * spares a WHATWG stream per request.
+   */
   request(url: string | URL, init: RequestInit): Promise<Response>;
   /** Closes the kept-alive connections (and any request still open). */
   close(): void;
@@ -154,17 +158,18 @@ export async function expectEventStream(response: Response): Promise<Response> {
 export function createProviderTransport(options: ProviderTransportOptions = {}): ProviderTransport {
   const node = createNodeHttpFetch({ tls: options.tls, proxy: options.proxy, noProxy: options.noProxy, agent: options.agent, timeout: options.timeout });
   const extra = options.headers;
-  const plain = ((input: string | URL | Request, init: RequestInit = {}) => {
-    if (!extra) return node.fetch(input, init);
+  const withExtra = (init: RequestInit): RequestInit => {
+    if (!extra) return init;
     const headers = new Headers(extra);
     new Headers(init.headers).forEach((value, name) => headers.set(name, value));
-    return node.fetch(input, { ...init, headers });
-  }) as typeof fetch;
+    return { ...init, headers };
+  };
+  const plain = ((input: string | URL | Request, init: RequestInit = {}) => node.fetch(input, withExtra(init))) as typeof fetch;
   const eventStreamFetch = (async (input: string | URL | Request, init?: RequestInit) => expectEventStream(await plain(input, init))) as typeof fetch;
   return {
     fetch: plain,
     eventStreamFetch,
-    request: (url, init) => eventStreamFetch(url, init),
+    request: async (url, init) => expectEventStream(await node.fetchNodeBody(url, withExtra(init))),
     close: () => node.close(),
   };
 }
