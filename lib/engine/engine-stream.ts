@@ -68,8 +68,8 @@ class EngineStreamRun {
   private readonly chunks = new ChunkSequence();
   private readonly answer = new AnswerRecorder();
   private readonly tools: Map<string, ResolvedTool>;
-  /** Fires on teardown: the signal of every tool under way. */
-  private readonly toolsAbort = new AbortController();
+  /** Fires on teardown: the signal of every tool under way. Made when a tool needs it (an abort costs an AbortError). */
+  private toolsAbort?: AbortController;
   private readonly onAbortSignal = () => this.stopByCaller();
   /** The request of the next model call (the conversation, then this answer's tool steps). */
   private messages: EngineMessage[];
@@ -102,6 +102,11 @@ class EngineStreamRun {
     return this.chain.driver;
   }
 
+  private get toolSignal(): AbortSignal {
+    this.toolsAbort ??= new AbortController();
+    return this.toolsAbort.signal;
+  }
+
   private get at() {
     return { engine: this.driver.name, model: this.model };
   }
@@ -129,9 +134,13 @@ class EngineStreamRun {
       .then(async (earlier) => {
         if (this.finished || this.subscriber.closed) return;
         const messages = [...earlier, ...this.messages];
+        const toolSignal = () => this.toolSignal;
         const continued = await continuePendingCalls(messages, this.plan.options.toolApprovals, {
           tools: this.tools,
-          signal: this.toolsAbort.signal,
+          // only a call that runs asks for it
+          get signal() {
+            return toolSignal();
+          },
           messages,
           step: 0,
         });
@@ -262,7 +271,7 @@ class EngineStreamRun {
   private async runTools(calls: ReceivedToolCall[], result: StepResult): Promise<void> {
     let end;
     try {
-      end = await toolStep(calls, { tools: this.tools, signal: this.toolsAbort.signal, messages: this.messages, step: result.index }, (toolResult) => {
+      end = await toolStep(calls, { tools: this.tools, signal: this.toolSignal, messages: this.messages, step: result.index }, (toolResult) => {
         if (!this.finished) this.emitToolResult(toolResult);
       });
     } catch (error) {
@@ -367,7 +376,7 @@ class EngineStreamRun {
     this.clearDeadline();
     this.call?.unsubscribe();
     this.call = undefined;
-    this.toolsAbort.abort();
+    this.toolsAbort?.abort();
   }
 
   private async store(complete: boolean, finish?: StepFinish, interruptedBy?: string): Promise<void> {

@@ -30,13 +30,19 @@ interface OtelMeter {
   createCounter(name: string, options?: { description?: string; unit?: string }): OtelInstrument;
   createUpDownCounter(name: string, options?: { description?: string; unit?: string }): OtelInstrument;
 }
+interface OtelTracerProvider {
+  getDelegate?(): unknown;
+}
 interface OtelApi {
   trace: {
+    getTracerProvider(): OtelTracerProvider;
     getTracer(name: string, version?: string): OtelTracer;
     getActiveSpan(): OtelSpan | undefined;
     setSpan(context: OtelContext, span: OtelSpan): OtelContext;
   };
   metrics: { getMeter(name: string, version?: string): OtelMeter };
+  createNoopMeter(): OtelMeter;
+  ProxyTracerProvider: new () => OtelTracerProvider;
   context: { active(): OtelContext };
   SpanKind: { CLIENT: number; INTERNAL: number };
   SpanStatusCode: { ERROR: number };
@@ -69,6 +75,9 @@ export class EngineTelemetry {
   readonly providerErrors: OtelInstrument;
   readonly activeStreams: OtelInstrument;
   readonly resumes: OtelInstrument;
+  private readonly metricsOn: boolean;
+  /** The API's no-op tracer provider: the global one's delegate until an SDK registers. */
+  private readonly noopTracerProvider: unknown;
 
   private constructor(
     private readonly api: OtelApi,
@@ -77,6 +86,9 @@ export class EngineTelemetry {
     this.recordContent = options.recordContent === true;
     this.tracer = api.trace.getTracer(SCOPE);
     const meter = api.metrics.getMeter(SCOPE);
+    // instruments are made once, here: from the API's no-op meter they record nothing, ever
+    this.metricsOn = !(meter instanceof (api.createNoopMeter().constructor as new () => OtelMeter));
+    this.noopTracerProvider = new api.ProxyTracerProvider().getDelegate?.();
     this.duration = meter.createHistogram('gen_ai.client.operation.duration', {
       description: 'GenAI operation duration',
       unit: 's',
@@ -113,6 +125,17 @@ export class EngineTelemetry {
       }
       throw error;
     }
+  }
+
+  /**
+   * Whether anything records what a call does: metrics (a meter provider was registered
+   * before the module started), or traces (a tracer provider is registered now). With
+   * `@opentelemetry/api` installed and no SDK, a call skips the spans and attributes.
+   */
+  get observing(): boolean {
+    if (this.metricsOn) return true;
+    const provider = this.api.trace.getTracerProvider();
+    return (provider.getDelegate ? provider.getDelegate() : provider) !== this.noopTracerProvider;
   }
 
   /** A span in the current context (the caller's, e.g. the HTTP request's). */

@@ -37,14 +37,17 @@ function usageAttributes(usage: EngineUsage | undefined | null) {
  * with a child span per provider attempt and per tool run (`execute_tool {name}`), `retry` /
  * `fallback` span events, the GenAI
  * metrics, and the `onFinish` hooks, called once whether the answer completes, fails or is
- * aborted. With no telemetry and no hook, `run` is returned as it is.
+ * aborted. With no telemetry (or no OpenTelemetry SDK registered) and no hook, `run` is
+ * returned as it is.
  */
 export function observeCall(
   call: ObservedCall,
-  telemetry: EngineTelemetry | undefined,
+  observer: EngineTelemetry | undefined,
   hooks: EngineFinishHook[],
   run: (chain: EngineDriver[], reporter: StreamReporter | undefined, tools: Map<string, ResolvedTool> | undefined) => Observable<EngineChunk>,
 ): Observable<EngineChunk> {
+  // with the API installed and no SDK registered, nothing would record the spans
+  const telemetry = observer?.observing ? observer : undefined;
   if (!telemetry && hooks.length === 0) return run(call.chain, call.reporter, call.tools);
   return new Observable<EngineChunk>((subscriber) => {
     const startedAt = performance.now();
