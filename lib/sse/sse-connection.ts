@@ -4,6 +4,7 @@ import { encodeSseComment, encodeSseEvent, encodeSseRetry } from './sse-encoder.
 import { UI_KEEPALIVE, UI_MESSAGE_STREAM_HEADER } from './ui-message-protocol.js';
 import type { SseStreamOptions } from './sse-options.interface.js';
 import { SseWriter } from './sse-writer.js';
+import { KeepaliveTimer } from './sse-keepalive.js';
 
 export const DEFAULT_RETRY_MS = 3000;
 export const DEFAULT_MAX_PENDING = 4 * 1024 * 1024;
@@ -24,17 +25,16 @@ const KEEPALIVE_COMMENT = encodeSseComment('keepalive');
 
 /**
  * One HTTP response carrying a stream: sends the status and headers, writes event text
- * through a coalescing writer, keeps an idle connection alive with ONE timer that re-arms
- * itself from the last write time (no timer per event), and reports when the client left.
+ * through a coalescing writer (SseWriter), keeps an idle connection alive (KeepaliveTimer:
+ * one timer that re-arms itself from the writer's last write time, no timer per event), and
+ * reports when the client left.
  */
 export class SseConnection {
   committed = false;
   private ended = false;
-  private keepaliveTimer?: NodeJS.Timeout;
   private readonly writer: SseWriter;
+  private readonly keepalive: KeepaliveTimer;
   readonly raw: ServerResponse;
-  private keepaliveMs = 0;
-  private keepaliveText = KEEPALIVE_EVENT;
   /** Called once when the client went away before the stream ended. */
   onLost?: () => void;
   private readonly onClose = () => {
@@ -57,6 +57,7 @@ export class SseConnection {
       logger.warn(`SSE ${label()}: client too slow, closing the stream`);
       this.raw.destroy();
     });
+    this.keepalive = new KeepaliveTimer(this.writer);
     this.raw.once('close', this.onClose);
   }
 
@@ -85,9 +86,10 @@ export class SseConnection {
     raw.flushHeaders();
     this.writer.write(encodeSseRetry(this.options.retryMs ?? DEFAULT_RETRY_MS));
     // read now: feature interceptors may have set them after this connection was made
-    this.keepaliveMs = this.options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS;
-    this.keepaliveText = this.options.keepaliveMode === 'comment' ? KEEPALIVE_COMMENT : this.options.protocol === 'ui-message' ? UI_KEEPALIVE : KEEPALIVE_EVENT;
-    this.armKeepalive(this.keepaliveMs);
+    this.keepalive.start(
+      this.options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
+      this.options.keepaliveMode === 'comment' ? KEEPALIVE_COMMENT : this.options.protocol === 'ui-message' ? UI_KEEPALIVE : KEEPALIVE_EVENT,
+    );
   }
 
   write(text: string): void {
@@ -141,23 +143,6 @@ export class SseConnection {
 
   private cleanup(): void {
     this.raw.off('close', this.onClose);
-    if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
-    this.keepaliveTimer = undefined;
-  }
-
-  /** One timer per connection: when it fires, it sends a keepalive only if nothing was written since. */
-  private armKeepalive(delay: number): void {
-    if (!(this.keepaliveMs > 0) || this.ended) return;
-    this.keepaliveTimer = setTimeout(() => {
-      this.keepaliveTimer = undefined;
-      if (this.ended) return;
-      const idle = Date.now() - this.writer.lastWriteAt;
-      if (idle >= this.keepaliveMs) {
-        this.writer.write(this.keepaliveText);
-        this.armKeepalive(this.keepaliveMs);
-      } else {
-        this.armKeepalive(this.keepaliveMs - idle);
-      }
-    }, delay);
+    this.keepalive.stop();
   }
 }
