@@ -13,50 +13,28 @@ import { ObjectEvents } from './sse-object-events.js';
 import { ErrorMessages } from '../errors/error-messages.js';
 import { redactSecrets } from '../errors/redact.js';
 import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
-import type { EngineUsage } from '../interfaces/engine-usage.interface.js';
 import type { ReplayRecord } from './replay/memory-replay-buffer.js';
 import type { SseStreamState } from './replay/replay-record.js';
 import type { SseConnection } from './sse-connection.js';
-import { encodeSseEvent } from '../protocol/sse-encoder.js';
-import { formatEventId } from '../protocol/event-id.js';
 import type { StreamEventData } from '../protocol/events.js';
-import { UI_DONE, UiMessageTranslator } from './ui-message-protocol.js';
 import { isMessageEvent, isSseEvent } from './sse-event.js';
 import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
 import { isSseResumeRequest, type SseResumeRequest } from './sse-resume.js';
 import { estimateTokens, ProgressCounter, resolveProgress } from './sse-progress.js';
-import { emitChunkParts } from './sse-tool-events.js';
+import { emitChunkParts, type SsePartSink } from './sse-tool-events.js';
 import type { SseConfigurable } from './sse-features.js';
+import { EventSequence } from './sse-event-sequence.js';
+import { ReplayRecording, type ReplayRecordHost } from './sse-replay-recording.js';
+import { SseAudience } from './sse-audience.js';
+import { SseAnswer } from './sse-answer.js';
+import { createSseSink, type SseFrameOutput, type SseSink } from './sse-sink.js';
 
 export { DEFAULT_MAX_PENDING, DEFAULT_RETRY_MS, type PlatformResponse } from './sse-connection.js';
+export { CONTENT_PIECE_CHARS, pieces } from './sse-sink.js';
 
 /** Short, URL-safe, unguessable stream id (16 characters). */
 export function newStreamId(): string {
   return randomBytes(12).toString('base64url');
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** Longest `content` of one event: a longer engine delta is split into several events. */
-export const CONTENT_PIECE_CHARS = 16 * 1024;
-
-/** `text` in pieces of at most `size` characters, never splitting a surrogate pair. */
-export function pieces(text: string, size: number): string[] {
-  const out: string[] = [];
-  for (let at = 0; at < text.length;) {
-    let end = Math.min(text.length, at + size);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    out.push(text.slice(at, end));
-    at = end;
-  }
-  return out;
 }
 
 function isEngineChunk(value: unknown): value is EngineChunk {
@@ -68,14 +46,8 @@ function progressCounter(option: SseStreamOptions['progress'], req: SseRequest):
   return settings && new ProgressCounter(settings);
 }
 
-/** What a session needs from the stream registry (SseStreams). */
-export interface SseSessionHost {
-  /** Creates the stream's replay record (events kept or not). */
-  openRecord(session: SseSession): ReplayRecord;
-  /** An event was numbered and encoded: keep it where the replay store wants it. */
-  recordEvent(session: SseSession, text: string): void;
-  /** The stream ended: keep its state for the retention window. */
-  closeRecord(session: SseSession, state: SseStreamState): void;
+/** What a session needs from the stream registry (SseStreams): its replay record, and a place in the registry. */
+export interface SseSessionHost extends ReplayRecordHost<SseSession> {
   register(session: SseSession): void;
   unregister(session: SseSession): void;
   /** The stream runs for `key` (the route's `resumeKey`). */
@@ -92,40 +64,35 @@ export interface SseSessionHooks {
 }
 
 /**
- * One generation: subscribes to the handler's Observable, numbers and encodes `start`,
- * `content`, `progress`, `chunk_error`, `retry`, `fallback`, `complete` / `stream_error`
- * events (ids `<streamId>-<seq>`), keeps them in the replay record, and writes them to the
- * connections attached (the first request's, then resumed ones). It is also the
- * StreamReporter the engine reports acceptance, retries and fallbacks to. The disconnect
- * policy decides what happens when the last connection goes.
+ * One generation: subscribes to the handler's Observable and turns what it gives into
+ * `start`, `content`, `progress`, `chunk_error`, `retry`, `fallback`, `complete` /
+ * `stream_error` events. It is also the StreamReporter the engine reports acceptance,
+ * retries and fallbacks to. It wires the units that do the rest: the route's wire protocol
+ * (SseSink: our events or UI message chunks), the event ids (EventSequence:
+ * `<streamId>-<seq>`), the replay record (ReplayRecording), and who listens (SseAudience: the
+ * connections attached, the first request's then resumed ones, and the disconnect policy when
+ * the last goes). Each connection writes through its coalescing writer and keeps itself alive
+ * (SseConnection: SseWriter, KeepaliveTimer).
  */
-export class SseSession implements StreamReporter, SseConfigurable {
+export class SseSession implements StreamReporter, SseConfigurable, SsePartSink, SseFrameOutput {
   readonly streamId = newStreamId();
   readonly scope: string | undefined;
   committed = false;
   private ended = false;
-  private record?: ReplayRecord;
-  private engine: string | null = null;
-  private model: string | null = null;
-  private finishReason: string | null = null;
-  private usage: EngineUsage | null = null;
-  /** Characters of answer text received, for an estimate of the tokens when no usage came. */
-  private contentChars = 0;
-  private steps?: EngineChunk['steps'];
+  private readonly ids = new EventSequence(this.streamId);
+  private readonly recording: ReplayRecording<SseSession>;
+  private readonly audience: SseAudience;
+  /** The route's wire protocol: our events, or the AI SDK's UI message chunks (`protocol: 'ui-message'`). */
+  private readonly sink: SseSink;
+  private readonly answer = new SseAnswer();
   private held: [string, unknown][] = [];
   private subscription?: Subscription;
   /** An engine stream reports to this session (its lifecycle): its warnings come from there, not from the chunks. */
   private engineAttached = false;
-  private connections: SseConnection[] = [];
-  /** Followers on other instances (Redis), counted from attach/detach messages. */
-  private remoteFollowers = 0;
-  private graceTimer?: NodeJS.Timeout;
   private progress?: ProgressCounter;
   private plainIndex = 0;
   private objectEvents?: ObjectEvents;
   private transform?: (chunk: unknown) => unknown;
-  /** Set on `protocol: 'ui-message'` routes: every event goes out as UI message chunks. */
-  private readonly ui?: UiMessageTranslator;
 
   constructor(
     private readonly req: SseRequest,
@@ -138,15 +105,16 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.scope = resolveScope(options.scope, req);
     this.progress = progressCounter(options.progress, req);
     this.transform = options.transform;
-    if (options.protocol === 'ui-message') this.ui = UiMessageTranslator.forRequest(req, `msg-${this.streamId}`);
-    this.connections.push(first);
-    first.onLost = () => this.onConnectionLost(first);
+    this.sink = createSseSink(options.protocol, req, this.ids, this);
+    this.recording = new ReplayRecording(host, this);
+    this.audience = new SseAudience(options, { connectionLost: () => this.onConnectionLost(), everyoneLeft: () => this.abort() });
+    this.audience.add(first);
     host.register(this);
   }
 
   /** Tokens the answer cost: the provider's total, else an estimate from the text received (4 characters a token). */
   get tokensUsed(): number {
-    return this.usage?.totalTokens ?? Math.ceil(this.contentChars / 4);
+    return this.answer.tokensUsed;
   }
 
   /** Feature interceptors inside `@SseStream()` set options here before the first value. */
@@ -180,8 +148,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
 
   accepted(info: StreamAcceptedInfo): void {
     this.engineAttached = true;
-    this.engine = info.engine;
-    this.model = info.model;
+    this.answer.accepted(info.engine, info.model);
     this.commit();
   }
 
@@ -206,10 +173,8 @@ export class SseSession implements StreamReporter, SseConfigurable {
    * name (`StreamEventDataMap` in lib/protocol/); an app's own events take any data.
    */
   emit<K extends string>(event: K, data: StreamEventData<K>): void {
-    if (this.ended || !this.record) return;
-    if (this.ui) return this.sendUi(this.ui.translate(event, typeof data === 'string' ? safeParse(data) : data));
-    const payload = typeof data === 'string' ? data : JSON.stringify(data);
-    this.send(encodeSseEvent({ id: formatEventId(this.streamId, this.record.lastSeq + 1), event, data: payload }));
+    if (this.ended || !this.ids.started) return;
+    this.sink.emit(event, data);
   }
 
   /** An event whose data the app chose (an object chunk sent as `content`), not typed by its name. */
@@ -217,32 +182,16 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.emit(event, data);
   }
 
-  /** The per-token path of streamed tool-call arguments, like `emitContent`. */
+  /** The per-token path of streamed tool-call arguments and reasoning (see SsePartSink). */
   emitRaw(event: string, json: string, fields: object): void {
-    if (this.ended || !this.record) return;
-    // the UI translator takes the fields as they are: the JSON just built is never parsed back
-    if (this.ui) return this.sendUi(this.ui.translate(event, fields));
-    this.send(`id: ${this.streamId}-${this.record.lastSeq + 1}\nevent: ${event}\ndata: ${json}\n\n`);
+    if (this.ended || !this.ids.started) return;
+    this.sink.emitRaw(event, json, fields);
   }
 
-  /**
-   * The per-token path: a `content` event built as one string. Our ids and the name are safe
-   * field values, and JSON text holds no raw CR or LF, so there is nothing to escape or split.
-   */
-  private emitContent(json: string): void {
-    if (this.ended || !this.record) return;
-    this.send(`id: ${this.streamId}-${this.record.lastSeq + 1}\nevent: content\ndata: ${json}\n\n`);
-  }
-
-  /** UI message chunks, one SSE message each, numbered like events (so that resuming works the same). */
-  private sendUi(chunks: Record<string, unknown>[]): void {
-    for (const chunk of chunks) this.send(`id: ${this.streamId}-${this.record!.lastSeq + 1}\ndata: ${JSON.stringify(chunk)}\n\n`);
-  }
-
-  private send(text: string): void {
-    this.host.recordEvent(this, text);
-    const connections = this.connections;
-    for (let i = 0; i < connections.length; i++) connections[i].write(text);
+  /** Internal (the sink's output): one framed event, recorded for replay, then written to every connection. */
+  send(text: string): void {
+    this.recording.add(text);
+    this.audience.write(text);
   }
 
   /** Adds a resumed connection (the caller already wrote the missed events to it). */
@@ -251,21 +200,18 @@ export class SseSession implements StreamReporter, SseConfigurable {
       connection.end();
       return;
     }
-    this.clearGrace();
-    this.connections.push(connection);
-    connection.onLost = () => this.onConnectionLost(connection);
+    this.audience.add(connection);
   }
 
   /** A client on another instance follows (+1) or left (-1). */
   remoteFollow(delta: 1 | -1): void {
-    this.remoteFollowers = Math.max(0, this.remoteFollowers + delta);
-    if (delta > 0) this.clearGrace();
-    else this.applyPolicy();
+    this.audience.remoteFollow(delta);
+    if (delta < 0) this.applyPolicy();
   }
 
   /** The replay record (after commit). */
   get replay(): ReplayRecord | undefined {
-    return this.record;
+    return this.recording.record;
   }
 
   /** Stops the generation on request (`SseStreams.stop()`): the provider request is aborted. */
@@ -281,30 +227,19 @@ export class SseSession implements StreamReporter, SseConfigurable {
     if (this.ended) return;
     if (isEngineChunk(value)) {
       if (!this.committed) {
-        this.engine ??= value.engine;
-        this.model ??= value.model;
+        this.answer.identify(value);
         this.commit();
       }
       // the warnings of an engine that does not report to this session (its chunks came another way) ride on its chunks
       if (value.warnings && !this.engineAttached) for (const warning of value.warnings) this.emit('warning', warning);
-      if (value.finishReason) {
-        this.finishReason = value.finishReason;
-        this.usage = value.usage ?? null;
-      }
-      if (typeof value.content === 'string') this.contentChars += value.content.length;
+      this.answer.chunk(value);
       if (value.content === '') {
-        if (value.finishReason) this.steps = value.steps;
-        else emitChunkParts(value, this);
+        if (!value.finishReason) emitChunkParts(value, this);
         return;
       }
+      // committed above, not ended: the sink frames and sends the text (per token: one string)
       if (this.transform) this.transformed(value, value.index);
-      else if (this.ui) {
-        const json = this.ui.textDeltaJson(value.content);
-        if (json === undefined) this.sendUi(this.ui.textDelta(value.content));
-        else this.send(`id: ${this.streamId}-${this.record!.lastSeq + 1}\ndata: ${json}\n\n`);
-      } else if (value.content.length <= CONTENT_PIECE_CHARS) this.emitContent(`{"content":${JSON.stringify(value.content)},"index":${value.index}}`);
-      // a large delta goes out as several content events (same index), each small enough to replay
-      else for (const piece of pieces(value.content, CONTENT_PIECE_CHARS)) this.emitContent(`{"content":${JSON.stringify(piece)},"index":${value.index}}`);
+      else this.sink.text(value.content, value.index);
       if (this.progress) this.countProgress(estimateTokens(value.content));
       return;
     }
@@ -312,10 +247,7 @@ export class SseSession implements StreamReporter, SseConfigurable {
       this.commit();
       (this.objectEvents ??= new ObjectEvents({
         emit: (event, data) => this.emit(event, data),
-        objectFinished: (finishReason, usage) => {
-          this.finishReason = finishReason;
-          this.usage = (usage as EngineUsage | null) ?? null;
-        },
+        objectFinished: (finishReason, usage) => this.answer.objectFinished(finishReason, usage),
       })).handle(value);
       return;
     }
@@ -366,13 +298,8 @@ export class SseSession implements StreamReporter, SseConfigurable {
     if (this.ended) return;
     this.commit();
     // the answer's real size: N of N at 100 %
-    if (this.progress) this.emit('progress', this.progress.end(this.usage?.completionTokens));
-    this.emit(
-      'complete',
-      this.steps
-        ? { finishReason: this.finishReason ?? 'stop', usage: this.usage, steps: this.steps }
-        : { finishReason: this.finishReason ?? 'stop', usage: this.usage },
-    );
+    if (this.progress) this.emit('progress', this.progress.end(this.answer.completionTokens));
+    this.emit('complete', this.answer.completeData());
     this.finish('completed');
   }
 
@@ -402,11 +329,11 @@ export class SseSession implements StreamReporter, SseConfigurable {
   private commit(): void {
     if (this.committed || this.ended) return;
     this.committed = true;
-    this.record = this.host.openRecord(this);
+    this.ids.start(this.recording.open());
     this.first.commit();
     const resumeKey = this.options.resumeKey?.(this.req);
     if (resumeKey) this.host.link(this, resumeKey);
-    this.emit('start', { streamId: this.streamId, engine: this.engine, model: this.model });
+    this.emit('start', this.answer.startData(this.streamId));
     for (const [event, data] of this.held) this.emit(event, data);
     this.held = [];
     this.hooks.onCommitted();
@@ -414,20 +341,16 @@ export class SseSession implements StreamReporter, SseConfigurable {
 
   private finish(state: SseStreamState, closeSockets = false): void {
     if (this.ended) return;
-    if (this.ui && this.record) {
-      if (state === 'stopped') this.sendUi(this.ui.aborted());
-      this.send(`id: ${this.streamId}-${this.record.lastSeq + 1}\ndata: ${UI_DONE}\n\n`);
-    }
+    // the protocol's last words (UI messages: `abort` when stopped, `[DONE]`), numbered and recorded
+    if (this.ids.started) this.sink.end(state);
     this.ended = true;
-    this.clearGrace();
-    if (this.record) this.host.closeRecord(this, state);
-    for (const connection of this.connections) connection.end('', closeSockets);
-    this.connections = [];
+    this.recording.close(state);
+    this.audience.endAll(closeSockets);
     this.host.unregister(this);
   }
 
-  private onConnectionLost(connection: SseConnection): void {
-    this.connections = this.connections.filter((c) => c !== connection);
+  /** A connection went away (the audience no longer writes to it). */
+  private onConnectionLost(): void {
     if (this.ended) return;
     if (!this.committed) {
       // nobody ever saw this stream's id: nothing to resume
@@ -437,23 +360,9 @@ export class SseSession implements StreamReporter, SseConfigurable {
     this.applyPolicy();
   }
 
+  /** Nobody may listen any more: the audience applies the disconnect policy (its `everyoneLeft` aborts). */
   private applyPolicy(): void {
-    if (this.ended || this.connections.length > 0 || this.remoteFollowers > 0) return;
-    const policy = this.options.onDisconnect ?? 'abort';
-    if (policy === 'abort') return this.abort();
-    if (policy === 'continue' || this.graceTimer) return;
-    this.graceTimer = setTimeout(
-      () => {
-        this.graceTimer = undefined;
-        if (this.connections.length === 0 && this.remoteFollowers === 0) this.abort();
-      },
-      Math.max(0, policy.graceMs),
-    );
-  }
-
-  private clearGrace(): void {
-    if (this.graceTimer) clearTimeout(this.graceTimer);
-    this.graceTimer = undefined;
+    if (!this.ended) this.audience.applyPolicy();
   }
 
   /** The client went away for good: stop the work (the provider request is aborted). */
