@@ -50,7 +50,8 @@ export class EventSink implements SseSink {
     this.out.send(this.ids.event(event, typeof data === 'string' ? data : JSON.stringify(data)));
   }
 
-  emitRaw(event: string, json: string): void {
+  /** `json` is written as it is; `fields` (the same data) is for sinks that do not write JSON. */
+  emitRaw(event: string, json: string, _fields: object): void {
     this.out.send(this.ids.json(event, json));
   }
 
