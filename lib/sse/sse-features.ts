@@ -21,7 +21,8 @@ type SseRequestState = { [PENDING_OPTIONS]?: Partial<SseStreamOptions>; [STREAM]
 export function takePendingSseOptions(request: object): Partial<SseStreamOptions> | undefined {
   const state = request as SseRequestState;
   const options = state[PENDING_OPTIONS];
-  delete state[PENDING_OPTIONS];
+  // no delete when there is nothing: a delete turns the request object into a slow dictionary
+  if (options !== undefined) state[PENDING_OPTIONS] = undefined;
   return options;
 }
 

@@ -41,6 +41,7 @@ export function lastEventIdOf(request: PlatformRequest): string | undefined {
 export class SseStreamInterceptor implements NestInterceptor {
   private readonly logger = new Logger('BuppleSse');
   private readonly streams: SseStreams;
+  private readonly optionsByRoute = new WeakMap<object, SseStreamOptions>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -55,14 +56,9 @@ export class SseStreamInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<PlatformRequest>();
     const response = http.getResponse<PlatformResponse & ServerResponse>();
-    const { replay: _replay, ...moduleDefaults } = this.moduleOptions?.sse ?? {};
-    const options: SseStreamOptions = {
-      // the module's scope hook owns streams too, unless the sse options or the route set another
-      ...(this.moduleOptions?.scope && { scope: this.moduleOptions.scope }),
-      ...moduleDefaults,
-      ...this.reflector.get<SseStreamOptions | undefined>(SSE_STREAM_OPTIONS, context.getHandler()),
-      ...takePendingSseOptions(request),
-    };
+    // a copy per request: a session takes late options (feature interceptors) into its own
+    const pending = takePendingSseOptions(request);
+    const options: SseStreamOptions = pending ? { ...this.routeOptions(context.getHandler()), ...pending } : { ...this.routeOptions(context.getHandler()) };
     // before any pipe: a body nested thousands of levels deep is a 400, not a stack overflow in class-transformer
     const limits = this.moduleOptions?.jsonLimits;
     const problem = limits === false ? undefined : requestJsonProblem(request, limits);
@@ -129,6 +125,22 @@ export class SseStreamInterceptor implements NestInterceptor {
         if (!session.committed) session.dispose();
       };
     });
+  }
+
+  /** The module's and the route's options, merged once per route. */
+  private routeOptions(handler: object): SseStreamOptions {
+    let merged = this.optionsByRoute.get(handler);
+    if (!merged) {
+      const { replay: _replay, ...moduleDefaults } = this.moduleOptions?.sse ?? {};
+      merged = {
+        // the module's scope hook owns streams too, unless the sse options or the route set another
+        ...(this.moduleOptions?.scope && { scope: this.moduleOptions.scope }),
+        ...moduleDefaults,
+        ...this.reflector.get<SseStreamOptions | undefined>(SSE_STREAM_OPTIONS, handler as () => unknown),
+      };
+      this.optionsByRoute.set(handler, merged);
+    }
+    return merged;
   }
 
   /** An error before any byte was written becomes an ordinary HTTP error response. */

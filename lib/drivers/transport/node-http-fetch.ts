@@ -48,6 +48,35 @@ function parseUrl(input: string): URL | null {
   }
 }
 
+/**
+ * The request's headers as a plain record with lower-case names. A plain object of strings
+ * (what the drivers pass) is copied as it is; anything else goes through `Headers`, which
+ * validates and joins. node:http validates names and values again when it sends them.
+ */
+function headerRecord(init: RequestInit['headers']): Record<string, string> {
+  if (init !== undefined && init !== null && Object.getPrototypeOf(init) === Object.prototype) {
+    const plain = plainHeaderRecord(init as Record<string, unknown>);
+    if (plain) return plain;
+  }
+  const headers: Record<string, string> = {};
+  new Headers(init).forEach((value, name) => {
+    headers[name] = value;
+  });
+  return headers;
+}
+
+/** A record of string values with lower-case names (a name given twice: the values joined), or undefined if a value is no string. */
+function plainHeaderRecord(init: Record<string, unknown>): Record<string, string> | undefined {
+  const headers: Record<string, string> = {};
+  for (const name in init) {
+    const value = init[name];
+    if (typeof value !== 'string') return undefined;
+    const lower = name.toLowerCase();
+    headers[lower] = lower in headers ? `${headers[lower]}, ${value}` : value;
+  }
+  return headers;
+}
+
 function responseHeaders(rawHeaders: readonly string[]): Headers {
   const headers = new Headers();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -181,10 +210,7 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): NodeHtt
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(signal.reason);
 
-    const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, name) => {
-      headers[name] = value;
-    });
+    const headers = headerRecord(init.headers);
     if (bytes) headers['content-length'] = String(bytes.byteLength);
     const method = (init.method ?? 'GET').toUpperCase();
     const proxy = plan?.forUrl(url);
