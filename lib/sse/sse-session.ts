@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newStreamId } from './stream-id.js';
 import { resolveScope } from '../scope/engine-scope.js';
 import type { Logger } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
@@ -31,11 +31,6 @@ import { createSseSink, type SseFrameOutput, type SseSink } from './sse-sink.js'
 
 export { DEFAULT_MAX_PENDING, DEFAULT_RETRY_MS, type PlatformResponse } from './sse-connection.js';
 export { CONTENT_PIECE_CHARS, pieces } from './sse-sink.js';
-
-/** Short, URL-safe, unguessable stream id (16 characters). */
-export function newStreamId(): string {
-  return randomBytes(12).toString('base64url');
-}
 
 function isEngineChunk(value: unknown): value is EngineChunk {
   return typeof value === 'object' && value !== null && 'content' in value && 'finishReason' in value && 'index' in value;
