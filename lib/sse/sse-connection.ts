@@ -83,7 +83,8 @@ export class SseConnection {
     if (this.req.httpVersionMajor === 1) raw.setHeader('Connection', 'keep-alive');
     raw.removeHeader('Content-Length');
     this.req.socket?.setNoDelay(true);
-    raw.flushHeaders();
+    // no flushHeaders(): the headers go out with the `retry:` line, in the writer's write at the
+    // end of this turn (one write per stream instead of two)
     this.writer.write(encodeSseRetry(this.options.retryMs ?? DEFAULT_RETRY_MS));
     // read now: feature interceptors may have set them after this connection was made
     this.keepalive.start(
