@@ -81,6 +81,17 @@ describe('attempt()', () => {
     expect(seen).toEqual(['aborted=1']);
   });
 
+  it('caps a call that arrived whole (its args given) as one delta, not the end of a streamed call', async () => {
+    const driver = new HandDriver();
+    const seen: string[] = [];
+    const failed = new Promise<unknown>((resolve) => attempt(driver, request, limits).subscribe({ next: (part) => seen.push(part.type), error: resolve }));
+    // a streamed call's end carries the pieces already capped one by one
+    driver.parts.next({ type: 'tool-call-end', id: 's', name: 'n', argsText: `{"q":"${'x'.repeat(20)}"}` });
+    driver.parts.next({ type: 'tool-call-end', id: 'w', name: 'n', argsText: `{"q":"${'x'.repeat(20)}"}`, args: { q: 'x'.repeat(20) } });
+    expect(await failed).toBeInstanceOf(DeltaTooLargeException);
+    expect(seen).toEqual(['tool-call-end']);
+  });
+
   it('turns a driver error that is not an EngineException into ProviderServerException', async () => {
     const driver = new HandDriver();
     const failed = lastValueFrom(attempt(driver, request, limits)).catch((error: unknown) => error);

@@ -13,10 +13,11 @@ export interface AttemptLimits {
   maxDeltaChars: number;
 }
 
-/** The text of a delta, for the size cap. */
+/** The text of a delta, for the size cap: a call that arrived whole (`tool-call-end` with `args`, Gemini) is one delta of its whole argument text. */
 export function deltaText(part: DriverStreamPart): string {
   if (part.type === 'text-delta' || part.type === 'reasoning-delta') return part.text;
   if (part.type === 'tool-call-delta') return part.argsTextDelta;
+  if (part.type === 'tool-call-end' && part.args !== undefined) return part.argsText;
   return '';
 }
 
