@@ -28,8 +28,8 @@ const KINDS = (process.env.BENCH_KINDS ?? 'text,tool').split(',');
 // Gemini sends a call whole (one functionCall part, its args already JSON), so a Gemini "tool
 // delta" is one whole call: the fair comparison is per upstream event of the same payload size,
 // GEMINI_BYTES characters of text against a call whose args JSON is GEMINI_BYTES characters.
-// Relaying a call writes two events (`tool_call_delta` with the whole argument text, then
-// `tool_call` with the parsed args), a text event one `content` event.
+// A call that arrives whole does not stream: it is one driver part, one chunk and one
+// `tool_call` event (no `tool_call_delta`), as a text part is one `content` event.
 const GEMINI_BYTES = Number(process.env.BENCH_GEMINI_BYTES ?? 64);
 // Envelopes as the recordings in ../shared/real-streams/fixtures/ have them (the same fields and
 // value lengths on every chunk: ids, model, fingerprint, usage...), or the bare minimum
@@ -135,6 +135,7 @@ if (process.argv[2] === '--upstream') {
           bytes: body.length,
           content: count('content'),
           toolDeltas: count('tool_call_delta'),
+          toolCalls: count('tool_call'),
           end: /event: (complete|stream_error)/.exec(body)?.[1],
         });
       });
@@ -187,6 +188,9 @@ if (process.argv[2] === '--upstream') {
   const replies = [];
   child.on('message', (message) => replies.shift()?.(message));
 
+  /** Gemini's calls arrive whole: each is one `tool_call` (no `tool_call_delta`), counted as the delta relayed. */
+  const wholeCalls = (name) => name.startsWith('gemini:');
+
   /** Relays one answer through the app to the child; returns [cpu µs, deltas the client got, bytes]. */
   async function relayFull(name, kind) {
     const start = process.cpuUsage();
@@ -196,11 +200,12 @@ if (process.argv[2] === '--upstream') {
     });
     const used = process.cpuUsage(start);
     if (reply.status !== 200 || reply.end !== 'complete') throw new Error(`${name}: HTTP ${reply.status}, ended with ${reply.end}`);
-    return [used.user + used.system, kind === 'text' ? reply.content : reply.toolDeltas, reply.bytes];
+    return [used.user + used.system, kind === 'text' ? reply.content : wholeCalls(name) ? reply.toolCalls : reply.toolDeltas, reply.bytes];
   }
 
   /** Relays one answer; returns [cpu µs, deltas relayed, bytes written]. */
   async function relay(name, kind) {
+    const whole = wholeCalls(name);
     let bytes = 0;
     let deltas = 0;
     let seq = 0;
@@ -216,7 +221,7 @@ if (process.argv[2] === '--upstream') {
             deltas++;
             bytes += `id: s-${++seq}\nevent: content\ndata: {"content":${JSON.stringify(chunk.content)},"index":${chunk.index}}\n\n`.length;
           } else if (!chunk.finishReason) {
-            if (chunk.toolCallDelta) deltas++;
+            if (chunk.toolCallDelta || (whole && chunk.toolCall)) deltas++;
             emitChunkParts(chunk, sink);
           }
         },

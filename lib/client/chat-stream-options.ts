@@ -80,9 +80,9 @@ export interface ChatStreamHandlers {
   onWarning?(data: WarningData, event: StreamEvent): void;
   /** A `keepalive` event or a comment line (`: keepalive`). */
   onKeepalive?(info: KeepaliveInfo): void;
-  /** A piece of a tool call's arguments, while they stream. */
+  /** A piece of a tool call's arguments, while they stream (never for a call that arrives whole, e.g. Gemini's). */
   onToolCallDelta?(data: ToolCallDeltaData, event: StreamEvent): void;
-  /** A tool call with its whole (parsed) arguments. */
+  /** A tool call with its whole (parsed) arguments: the first event of a call that arrived whole (no delta before it). */
   onToolCall?(data: ToolCallData, event: StreamEvent): void;
   /** A tool's result, or its error. */
   onToolResult?(data: ToolResultData, event: StreamEvent): void;

@@ -20,9 +20,12 @@ export interface DriverRequest {
  * for a stall), then one `finish`, then completion. Failures are `EngineException` errors on
  * the Observable (a provider's mid-stream error events included).
  *
- * Tool calls: `tool-call-start` once per call (its `id` and `name` known), its argument
- * text in `tool-call-delta` pieces, then `tool-call-end` with the whole argument text.
- * Calls may interleave (parallel calls); `id` ties the parts together.
+ * Tool calls: a call whose arguments stream (OpenAI, Claude) is `tool-call-start` once (its
+ * `id` and `name` known), its argument text in `tool-call-delta` pieces, then `tool-call-end`
+ * with the whole argument text. A call that arrives whole (Gemini: one `functionCall` part, its
+ * args already an object) does not stream: it is one `tool-call-end` alone, `args` parsed,
+ * with no start or delta before it (the engine then sends one `tool_call` event, no
+ * `tool_call_delta`). Calls may interleave (parallel calls); `id` ties the parts together.
  */
 export type DriverStreamPart =
   | {
@@ -48,7 +51,11 @@ export type DriverStreamPart =
       id: string;
       name: string;
       argsText: string;
-      /** The arguments already parsed, when the provider sent them as JSON (Gemini): `argsText` is then not parsed again. */
+      /**
+       * The arguments already parsed, when the provider sent them as JSON (Gemini): `argsText`
+       * (their JSON) is then not parsed again. Given only on a call that arrived whole, whose
+       * `argsText` is the one delta `engine.maxDeltaChars` caps.
+       */
       args?: unknown;
       providerMetadata?: Record<string, unknown>;
     }

@@ -62,7 +62,7 @@ export interface ToolCallDeltaData {
   argsTextDelta: string;
 }
 
-/** `tool_call`: a tool call, its arguments complete (parsed). */
+/** `tool_call`: a tool call, its arguments complete (parsed); alone (no `tool_call_delta`) for a call that arrived whole (Gemini). */
 export interface ToolCallData {
   id: string;
   name: string;

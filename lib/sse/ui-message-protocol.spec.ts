@@ -46,3 +46,30 @@ describe('UiMessageTranslator.textDeltaJson (the per-token path)', () => {
     expect(seen.at(-1)).toEqual({ type: 'text-delta', id: 'text-0', delta: 'b' });
   });
 });
+
+describe('UiMessageTranslator tool calls', () => {
+  it('opens a streamed call with tool-input-start, its pieces as tool-input-delta, then tool-input-available', () => {
+    const t = new UiMessageTranslator('m4');
+    t.translate('start', {});
+    expect(t.translate('tool_call_delta', { id: 'call_1', name: 'add', argsTextDelta: '{"a":2,' })).toEqual([
+      { type: 'tool-input-start', toolCallId: 'call_1', toolName: 'add' },
+      { type: 'tool-input-delta', toolCallId: 'call_1', inputTextDelta: '{"a":2,' },
+    ]);
+    expect(t.translate('tool_call_delta', { id: 'call_1', name: 'add', argsTextDelta: '"b":3}' })).toEqual([
+      { type: 'tool-input-delta', toolCallId: 'call_1', inputTextDelta: '"b":3}' },
+    ]);
+    expect(t.translate('tool_call', { id: 'call_1', name: 'add', args: { a: 2, b: 3 } })).toEqual([
+      { type: 'tool-input-available', toolCallId: 'call_1', toolName: 'add', input: { a: 2, b: 3 } },
+    ]);
+  });
+
+  it('sends a call that arrived whole (tool_call with no delta before it) as tool-input-available alone, as the AI SDK does', () => {
+    const t = new UiMessageTranslator('m5');
+    t.translate('start', {});
+    t.textDelta('Let me look. ');
+    expect(t.translate('tool_call', { id: 'gemini-call-1', name: 'search', args: { q: 'x' } })).toEqual([
+      { type: 'text-end', id: 'text-0' },
+      { type: 'tool-input-available', toolCallId: 'gemini-call-1', toolName: 'search', input: { q: 'x' } },
+    ]);
+  });
+});

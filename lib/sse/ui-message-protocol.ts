@@ -10,7 +10,7 @@ import { sharedState } from '../utils/shared-state.js';
  * needs between them (the open text or reasoning part, the started tool inputs, the step):
  * `start` → `start` (`messageId`) + `start-step`; `content` → `text-start` / `text-delta`;
  * `reasoning` → `reasoning-start` / `reasoning-delta`; `tool_call_delta` → `tool-input-start` /
- * `tool-input-delta`; `tool_call` → `tool-input-available`; `tool_result` →
+ * `tool-input-delta`; `tool_call` → `tool-input-available` (alone for a call that arrived whole); `tool_result` →
  * `tool-output-available` / `tool-output-error` / `tool-output-denied` (a call the user denied); `tool_approval` → `tool-approval-request`;
  * `source` → `source-url`; `stream_error` → `error` (`errorText`, sanitised as `stream_error`
  * is); `complete` → the open parts' ends, `finish-step`, `finish` (`finishReason`, message
@@ -148,10 +148,11 @@ export class UiMessageTranslator {
         return out;
       }
       case 'tool_call':
+        // a call whose input did not stream (it arrived whole: no tool_call_delta) is
+        // `tool-input-available` alone, as the AI SDK's server sends a tool call without input deltas
         return [
           ...this.nextStep(),
           ...this.closeOpen(),
-          ...this.startTool(String(d.id), String(d.name)),
           { type: 'tool-input-available', toolCallId: String(d.id), toolName: String(d.name), input: d.args ?? {} },
         ];
       case 'tool_result':

@@ -39,9 +39,9 @@ function firstCandidate(candidates: GeminiCandidate[] | undefined): GeminiCandid
  * thought parts → `reasoning-delta` (then `reasoning-end`, with the `thoughtSignature` if one
  * came, when the answer starts); text parts → `text-delta` (a `thoughtSignature` on a text part
  * → `reasoning-end` with that signature, so that it can go back on the next turn);
- * `functionCall` parts → `tool-call-start` / `-delta` / `-end` (whole arguments at once, as
- * Gemini sends them; an id generated when Gemini gives none; the `thoughtSignature` in
- * `providerMetadata`); grounding chunks and citations → one `source` per URL. `finish()` then
+ * `functionCall` parts → one `tool-call-end` each, with no start or delta: Gemini sends a call
+ * whole, its `args` already an object, so nothing streams (`args` parsed, `argsText` its JSON;
+ * an id generated when Gemini gives none; the `thoughtSignature` in `providerMetadata`); grounding chunks and citations → one `source` per URL. `finish()` then
  * gives the finish part: `tool_calls` when the answer called functions (Gemini says `STOP`).
  */
 export class GeminiStreamMapper {
@@ -102,10 +102,8 @@ export class GeminiStreamMapper {
           const call = part.functionCall;
           const id = call.id || `gemini-call-${randomUUID()}`;
           const args = call.args ?? {};
-          const argsText = JSON.stringify(args);
-          this.emit({ type: 'tool-call-start', id, name: call.name });
-          this.emit({ type: 'tool-call-delta', id, argsTextDelta: argsText });
-          const end: DriverStreamPart = { type: 'tool-call-end', id, name: call.name, argsText, args };
+          // a call that arrives whole does not stream: one `tool-call-end`, its args already parsed
+          const end: DriverStreamPart = { type: 'tool-call-end', id, name: call.name, argsText: JSON.stringify(args), args };
           if (part.thoughtSignature) end.providerMetadata = { thoughtSignature: part.thoughtSignature };
           this.emit(end);
           this.toolCalls++;

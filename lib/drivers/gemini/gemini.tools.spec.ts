@@ -132,14 +132,14 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
     expect(server.lastRequest.body.tools).toEqual([{ functionDeclarations: [{ name: 'now', description: 'The current time' }] }, { googleSearch: {} }]);
   });
 
-  it('streams the thought summary as reasoning, the function calls as tool calls (generated ids, signature kept), finish tool_calls, usage broken down', async () => {
+  it('streams the thought summary as reasoning, each function call as one whole tool call (generated ids, args parsed, signature kept), finish tool_calls, usage broken down', async () => {
     answer(toolCallAnswer);
     const { parts, completed } = await collect(call({ tools: [addTool, nowTool] }));
     expect(completed).toBe(true);
     const calls = parts.filter((p): p is Extract<DriverStreamPart, { type: 'tool-call-end' }> => p.type === 'tool-call-end');
-    expect(calls.map(({ name, argsText, providerMetadata }) => ({ name, argsText, providerMetadata }))).toEqual([
-      { name: 'add', argsText: '{"a":2,"b":3}', providerMetadata: { thoughtSignature: SIGNATURE } },
-      { name: 'now', argsText: '{}', providerMetadata: undefined },
+    expect(calls.map(({ name, argsText, args, providerMetadata }) => ({ name, argsText, args, providerMetadata }))).toEqual([
+      { name: 'add', argsText: '{"a":2,"b":3}', args: { a: 2, b: 3 }, providerMetadata: { thoughtSignature: SIGNATURE } },
+      { name: 'now', argsText: '{}', args: {}, providerMetadata: undefined },
     ]);
     const [first, second] = calls.map((c) => c.id);
     expect(first).toMatch(/^gemini-call-[0-9a-f-]{36}$/);
@@ -148,11 +148,8 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
       'response-start',
       'reasoning-delta',
       'reasoning-end',
-      'tool-call-start:1',
-      'tool-call-delta:1',
+      // a call that arrives whole does not stream: no start, no delta
       'tool-call-end:1',
-      'tool-call-start:2',
-      'tool-call-delta:2',
       'tool-call-end:2',
       'finish',
     ]);
@@ -167,7 +164,7 @@ describe('GeminiDriver: tools, reasoning, structured output, against a local Gem
   it('keeps an id Gemini sends with a function call', async () => {
     answer([{ candidates: [{ content: { role: 'model', parts: [{ functionCall: { id: 'fc-7', name: 'now', args: {} } }] }, finishReason: 'STOP' }] }]);
     const { parts } = await collect(call({ tools: [nowTool] }));
-    expect(parts.filter((p) => p.type === 'tool-call-start')).toEqual([{ type: 'tool-call-start', id: 'fc-7', name: 'now' }]);
+    expect(parts.filter((p) => p.type.startsWith('tool-call'))).toEqual([{ type: 'tool-call-end', id: 'fc-7', name: 'now', argsText: '{}', args: {} }]);
   });
 
   it('sends back a tool loop in Gemini’s format: the functionCall parts with their signature, then functionResponse parts in a user turn', async () => {
