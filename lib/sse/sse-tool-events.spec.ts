@@ -1,5 +1,5 @@
 import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
-import { emitChunkParts, SSE_TOOL_EVENTS, type SsePartSink } from './sse-tool-events.js';
+import { emitChunkParts, SSE_TOOL_EVENTS, ToolDeltaPrefix, type SsePartSink } from './sse-tool-events.js';
 
 const chunk = (fields: Partial<EngineChunk>): EngineChunk => ({
   content: '',
@@ -24,5 +24,33 @@ describe('emitChunkParts(): the per-token path', () => {
     for (const [, json, fields] of raw) expect(JSON.parse(json)).toEqual(fields);
     // the delta itself: no copy per token
     expect(raw[0][2]).toBe(delta);
+  });
+
+  it('writes a complete call as one tool_call string, {id, name, args} as the general path wrote it', () => {
+    const seen: [string, string, object][] = [];
+    const calls: SsePartSink = { emit: () => undefined, emitRaw: (event, json, fields) => seen.push([event, json, fields]) };
+    const args = { q: 'a "b"\n', n: [1, null] };
+    emitChunkParts(chunk({ toolCall: { id: 'gemini-call-1', name: 'search', args, providerMetadata: { thoughtSignature: 'sig' } } }), calls);
+    expect(seen).toEqual([
+      [SSE_TOOL_EVENTS.toolCall, JSON.stringify({ id: 'gemini-call-1', name: 'search', args }), { id: 'gemini-call-1', name: 'search', args }],
+    ]);
+  });
+
+  it('keeps each stream’s call prefix apart: interleaved streams get their own ids and names', () => {
+    const out: string[] = [];
+    const sink: SsePartSink = { emit: () => undefined, emitRaw: (_event, json) => out.push(json) };
+    const [a, b] = [new ToolDeltaPrefix(), new ToolDeltaPrefix()];
+    emitChunkParts(chunk({ toolCallDelta: { id: 'a1', name: 'add', argsTextDelta: '{' } }), sink, a);
+    emitChunkParts(chunk({ toolCallDelta: { id: 'b1', name: 'now', argsTextDelta: '{' } }), sink, b);
+    emitChunkParts(chunk({ toolCallDelta: { id: 'a1', name: 'add', argsTextDelta: '}' } }), sink, a);
+    emitChunkParts(chunk({ toolCallDelta: { id: 'a2', name: 'add', argsTextDelta: '[' } }), sink, a);
+    emitChunkParts(chunk({ toolCallDelta: { id: 'b1', name: 'now', argsTextDelta: '}' } }), sink, b);
+    expect(out.map((json) => JSON.parse(json))).toEqual([
+      { id: 'a1', name: 'add', argsTextDelta: '{' },
+      { id: 'b1', name: 'now', argsTextDelta: '{' },
+      { id: 'a1', name: 'add', argsTextDelta: '}' },
+      { id: 'a2', name: 'add', argsTextDelta: '[' },
+      { id: 'b1', name: 'now', argsTextDelta: '}' },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
+import type { ToolCallDelta } from '../interfaces/tool.interface.js';
 
 /** SSE event names of the parts of an answer besides its text (public contract). */
 export const SSE_TOOL_EVENTS = {
@@ -21,33 +22,56 @@ export interface SsePartSink {
 }
 
 /**
- * Writes the non-text part a chunk carries as its event: `tool_call_delta` `{ id, name,
- * argsTextDelta }`, `tool_call` `{ id, name, args }`, `tool_result` `{ id, name, result }` or
- * `{ id, name, error: { message } }`, `tool_approval` `{ id, name, args }`, `reasoning`
- * `{ content }`, `source` `{ url, title? }`.
+ * What the deltas of one stream's tool call share: the JSON of the event before the argument
+ * piece (`{"id":…,"name":…,"argsTextDelta":`), built once per call, not per token. One per
+ * stream (`new ToolDeltaPrefix()`), so that streams whose calls interleave do not rebuild it
+ * for each other; a stream that keeps none shares one.
  */
-let lastId = '';
-let lastName = '';
-let lastPrefix = '{"id":"","name":"","argsTextDelta":';
+export class ToolDeltaPrefix {
+  private id = '';
+  private name = '';
+  private json = '{"id":"","name":"","argsTextDelta":';
 
-export function emitChunkParts(chunk: EngineChunk, sink: SsePartSink): void {
+  /** The prefix for `delta`'s call. */
+  of(delta: ToolCallDelta): string {
+    // a call's deltas share their id and name (the same strings: two identity checks)
+    if (delta.id !== this.id || delta.name !== this.name) {
+      this.id = delta.id;
+      this.name = delta.name;
+      this.json = `{"id":${JSON.stringify(delta.id)},"name":${JSON.stringify(delta.name)},"argsTextDelta":`;
+    }
+    return this.json;
+  }
+}
+
+const sharedPrefix = new ToolDeltaPrefix();
+
+/**
+ * Writes the non-text part a chunk carries as its event: `tool_call_delta` `{ id, name,
+ * argsTextDelta }` (a piece of arguments that stream), `tool_call` `{ id, name, args }` (the
+ * call complete; alone for a call that arrived whole, e.g. Gemini's), `tool_result`
+ * `{ id, name, result }` or `{ id, name, error: { message } }`, `tool_approval`
+ * `{ id, name, args }`, `reasoning` `{ content }`, `source` `{ url, title? }`.
+ * `prefix`: the stream's own (see `ToolDeltaPrefix`).
+ */
+export function emitChunkParts(chunk: EngineChunk, sink: SsePartSink, prefix: ToolDeltaPrefix = sharedPrefix): void {
   const delta = chunk.toolCallDelta;
   if (delta) {
-    // per token: one string, no object to serialise; a call's deltas share their id and name
-    if (delta.id !== lastId || delta.name !== lastName) {
-      lastId = delta.id;
-      lastName = delta.name;
-      lastPrefix = `{"id":${JSON.stringify(delta.id)},"name":${JSON.stringify(delta.name)},"argsTextDelta":`;
-    }
-    sink.emitRaw(SSE_TOOL_EVENTS.toolCallDelta, `${lastPrefix}${JSON.stringify(delta.argsTextDelta)}}`, delta);
+    // per token: one string, no object to serialise
+    sink.emitRaw(SSE_TOOL_EVENTS.toolCallDelta, `${prefix.of(delta)}${JSON.stringify(delta.argsTextDelta)}}`, delta);
     return;
   }
   if (chunk.reasoning) {
     sink.emitRaw(SSE_TOOL_EVENTS.reasoning, `{"content":${JSON.stringify(chunk.reasoning)}}`, { content: chunk.reasoning });
     return;
   }
-  if (chunk.toolCall) {
-    sink.emit(SSE_TOOL_EVENTS.toolCall, { id: chunk.toolCall.id, name: chunk.toolCall.name, args: chunk.toolCall.args });
+  const call = chunk.toolCall;
+  if (call) {
+    // once per call, but once per upstream event for calls that arrive whole: built as one string too
+    const { id, name, args } = call;
+    const argsJson = JSON.stringify(args) as string | undefined;
+    if (argsJson === undefined) sink.emit(SSE_TOOL_EVENTS.toolCall, { id, name });
+    else sink.emitRaw(SSE_TOOL_EVENTS.toolCall, `{"id":${JSON.stringify(id)},"name":${JSON.stringify(name)},"args":${argsJson}}`, { id, name, args });
     return;
   }
   if (chunk.toolResult) {
