@@ -5,7 +5,7 @@ import { FakeProviderServer } from '../../../test/utils/fake-provider-server.js'
 import { EngineService } from '../../engine.service.js';
 import { EngineException } from '../../errors/engine.exception.js';
 import type { EngineChunk } from '../../interfaces/engine-chunk.interface.js';
-import { createProviderTransport } from '../transport/index.js';
+import { createProviderTransport, readResponseBody } from '../transport/index.js';
 import { createGeminiDriver, type GeminiDriver, type GeminiTransport } from './gemini.driver.js';
 
 /**
@@ -89,7 +89,10 @@ function recutting(size: number): GeminiTransport {
     close: () => http.close(),
     request: async (input, init) => {
       const response = await http.request(input, init);
-      const bytes = new Uint8Array(await response.arrayBuffer());
+      // the transport's answers are read with readResponseBody() (no WHATWG body)
+      const pieces: Uint8Array[] = [];
+      await readResponseBody(response, (piece) => pieces.push(piece) > 0);
+      const bytes = new Uint8Array(Buffer.concat(pieces));
       let offset = 0;
       const body = new ReadableStream<Uint8Array>({
         pull(controller) {
