@@ -1,6 +1,8 @@
 // @bupple/nestjs-ai-engine/drivers: for driver authors and apps that register engines
 // themselves: the driver contract and its stream parts, the message parts and tool types a
-// driver maps, the built-in drivers with their factories and defaults, provider option types.
+// driver maps, the built-in drivers with their factories and defaults, provider option types,
+// and the provider transport the built-in drivers use (keep-alive requests, the one SSE
+// reader, the shared status→exception table).
 export type { EngineDriver, DriverRequest, DriverStreamPart } from './engine-driver.interface.js';
 export type {
   EngineRole,
@@ -25,3 +27,17 @@ export type { OpenAIChatClient } from './openai/openai-api.types.js';
 export { ClaudeDriver, createClaudeDriver, CLAUDE_DEFAULT_MODEL, CLAUDE_DEFAULT_MAX_TOKENS } from './claude/claude.driver.js';
 export { GeminiDriver, createGeminiDriver, GEMINI_DEFAULT_MODEL, GEMINI_DEFAULT_BASE_URL } from './gemini/gemini.driver.js';
 export { UnknownEngineException, MissingPackageException, ProviderStreamLimitException, DeltaTooLargeException } from '../errors/engine.exception.js';
+export {
+  createProviderTransport,
+  transportOptionsOf,
+  readEventStream,
+  mapProviderFailure,
+  ProviderResponseError,
+  type ProviderTransport,
+  type ProviderTransportOptions,
+  type ReadEventStreamOptions,
+  type ProviderErrorBodyReader,
+} from './transport/provider-transport.js';
+export { exceptionFromFacts, type ProviderErrorContext, type ProviderErrorFacts } from './transport/provider-errors.js';
+export type { NodeHttpTimeout } from './transport/node-http-fetch.js';
+export type { SseMessage } from '../protocol/sse-parser.js';

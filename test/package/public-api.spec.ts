@@ -99,9 +99,24 @@ describe('the public API', () => {
       ]),
     );
     expect(exported['./drivers']).toEqual(
-      expect.arrayContaining(['EngineDriver', 'DriverRequest', 'DriverStreamPart', 'createOpenAIDriver', 'OfflineDriver', 'TextPart']),
+      expect.arrayContaining([
+        'EngineDriver',
+        'DriverRequest',
+        'DriverStreamPart',
+        'createOpenAIDriver',
+        'OfflineDriver',
+        'TextPart',
+        // the provider transport, for a driver of a provider that streams SSE (docs/extending.md)
+        'createProviderTransport',
+        'readEventStream',
+        'mapProviderFailure',
+        'ProviderTransport',
+        'ProviderErrorBodyReader',
+        'ProviderErrorContext',
+      ]),
     );
-    for (const name of ['assertValidKey', 'prepareMessage', 'DriverStreamPart', 'EngineDriver']) expect(exported['.']).not.toContain(name);
+    for (const name of ['assertValidKey', 'prepareMessage', 'DriverStreamPart', 'EngineDriver', 'createProviderTransport'])
+      expect(exported['.']).not.toContain(name);
   });
 
   it('docs/api.md lists every name of every entry point, under its entry', () => {

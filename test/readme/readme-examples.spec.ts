@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import { lastValueFrom, toArray } from 'rxjs';
-import { BuppleEngineModule, EngineService } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, ConnectionException, EngineService, RateLimitException } from '@bupple/nestjs-ai-engine';
 import { dataOf, readSse } from '../utils/sse-client.js';
 
 /**
@@ -175,6 +175,60 @@ describe('README examples', () => {
       expect(chunks[0]).toMatchObject({ engine: 'echo', model: 'echo-1' });
       await moduleRef.close();
     } finally {
+      server.close();
+    }
+  });
+
+  it('the driver over the provider transport runs: text, a rate limit in the body, a stream cut short', async () => {
+    const seen: { authorization?: string; body?: unknown }[] = [];
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk));
+      req.on('end', () => {
+        const body = JSON.parse(text) as { messages: { content: string }[] };
+        seen.push({ authorization: req.headers.authorization, body });
+        const ask = body.messages[0].content;
+        if (ask === 'slow') {
+          res.writeHead(400, { 'content-type': 'application/json', 'retry-after': '3' });
+          res.end(JSON.stringify({ error: { type: 'rate_limit', message: 'Slow down, sk-acme-test.' } }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        // an event split across writes, and one write holding two events
+        res.write('data: {"del');
+        res.write('ta":"Hel"}\n\ndata: {"delta":"lo"}\n\n');
+        if (ask === 'cut') return res.end();
+        res.end('data: {"finish":"stop"}\n\n');
+      });
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { AcmeDriver } = await import(exampleWith('class AcmeDriver').file);
+    const driver = new AcmeDriver('acme', 'sk-acme-test', `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+    try {
+      const moduleRef = await Test.createTestingModule({
+        imports: [BuppleEngineModule.forRoot({ engine: { default: 'acme', drivers: { acme: driver } } })],
+      }).compile();
+      const chunks = await lastValueFrom(
+        moduleRef
+          .get(EngineService)
+          .stream([{ role: 'user', content: 'hi' }])
+          .pipe(toArray()),
+      );
+      expect(chunks.map((chunk) => chunk.content).join('')).toBe('Hello');
+      expect(chunks.at(-1)).toMatchObject({ engine: 'acme', model: 'acme-1', finishReason: 'stop' });
+      expect(seen[0]).toEqual({ authorization: 'Bearer sk-acme-test', body: { model: 'acme-1', messages: [{ role: 'user', content: 'hi' }], stream: true } });
+
+      const request = (content: string) => ({ messages: [{ role: 'user', content }], options: { model: 'acme-1' } });
+      const limited = await lastValueFrom(driver.stream(request('slow'))).catch((error: unknown) => error);
+      expect(limited).toBeInstanceOf(RateLimitException);
+      expect(limited).toMatchObject({ status: 400, retryAfter: 3000, provider: 'acme', engine: 'acme' });
+      expect(JSON.stringify({ message: (limited as Error).message, body: (limited as RateLimitException).body })).not.toContain('sk-acme-test');
+      const cut = await lastValueFrom(driver.stream(request('cut'))).catch((error: unknown) => error);
+      expect(cut).toBeInstanceOf(ConnectionException);
+      expect((cut as Error).message).toBe('The Acme stream ended before its finish event.');
+      await moduleRef.close();
+    } finally {
+      driver.close();
       server.close();
     }
   });
