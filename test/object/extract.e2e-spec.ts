@@ -1,12 +1,10 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { EngineService } from '@bupple/nestjs-ai-engine';
 import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
 import { streamChat } from '@bupple/nestjs-ai-engine/client';
 import { dataOf, postSse } from '../utils/sse-client.js';
+import { startOfflineSample } from '../utils/sample-app.js';
 
 const TEXT = 'Please meet Grace Hopper from Remington Rand Inc. Write to grace@example.com or call +1 212 555 0199. #navy #compilers';
 const CONTACT = { name: 'Grace Hopper', email: 'grace@example.com', phone: '+1 212 555 0199', company: 'Remington Rand Inc.', tags: ['navy', 'compilers'] };
@@ -17,12 +15,7 @@ describe('sample /extract (structured output, offline engine)', () => {
   let offline: OfflineDriver;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
-    offline = new OfflineDriver('offline', { tokenDelayMs: 8 });
-    app.get(EngineService).register('offline', offline);
+    ({ app, base, offline } = await startOfflineSample({ tokenDelayMs: 8 }));
   });
   afterAll(() => app.close());
 

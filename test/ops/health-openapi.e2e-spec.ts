@@ -6,20 +6,16 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import { BuppleEngineModule, SseStream } from '@bupple/nestjs-ai-engine';
 import { ApiSseResponse, EngineHealthIndicator } from '@bupple/nestjs-ai-engine/integrations';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
 import { describeRedis, REDIS_URL, requireRedis } from '../memory/services.js';
 import { TcpProxy } from '../utils/tcp-proxy.js';
+import { startSample } from '../utils/sample-app.js';
 
 describe('operations: health and OpenAPI', () => {
   describe('the sample', () => {
     let app: INestApplication;
     let base: string;
     beforeAll(async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-      app = configureApp(moduleRef.createNestApplication({ logger: false }));
-      await app.listen(0, '127.0.0.1');
-      base = await app.getUrl();
+      ({ app, base } = await startSample());
     });
     afterAll(() => app.close());
 

@@ -1,15 +1,10 @@
 import 'reflect-metadata';
-import type { INestApplication, LoggerService } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
+import type { LoggerService } from '@nestjs/common';
+import { startSample, type SampleApp } from '../utils/sample-app.js';
 
 export { awkwardCuts, engineEnv, ScriptedProvider, within, type Step } from './scripted-provider.js';
 
-export interface SampleApp {
-  app: INestApplication;
-  base: string;
-}
+export type { SampleApp } from '../utils/sample-app.js';
 
 /** A Nest logger that keeps every line (level, context and message) for the test to read. */
 export class CapturingLogger implements LoggerService {
@@ -44,10 +39,7 @@ export async function bootSample(env: Record<string, string>, logger: LoggerServ
   for (const name of Object.keys(saved)) delete process.env[name];
   Object.assign(process.env, env);
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app = configureApp(moduleRef.createNestApplication({ logger }));
-    await app.listen(0, '127.0.0.1');
-    return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+    return await startSample(logger);
   } finally {
     for (const name of Object.keys(env)) delete process.env[name];
     Object.assign(process.env, saved);

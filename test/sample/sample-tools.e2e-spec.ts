@@ -1,11 +1,8 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { EngineService } from '@bupple/nestjs-ai-engine';
-import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
+import type { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { dataOf, postSse } from '../utils/sse-client.js';
+import { startOfflineSample } from '../utils/sample-app.js';
 
 describe('sample app: tools and reasoning', () => {
   let app: INestApplication;
@@ -13,12 +10,7 @@ describe('sample app: tools and reasoning', () => {
   let offline: OfflineDriver;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    offline = new OfflineDriver('offline', { tokenDelayMs: 0 });
-    app.get(EngineService).register('offline', offline);
+    ({ app, base, offline } = await startOfflineSample({ tokenDelayMs: 0 }));
   });
   afterAll(() => app.close());
 

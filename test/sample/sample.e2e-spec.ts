@@ -1,12 +1,9 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { EngineService } from '@bupple/nestjs-ai-engine';
-import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
+import type { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { engineOptionsFromEnv } from '../../sample/src/config.js';
 import { dataOf, postSse, readSse } from '../utils/sse-client.js';
+import { startOfflineSample } from '../utils/sample-app.js';
 
 describe('sample app', () => {
   let app: INestApplication;
@@ -14,13 +11,8 @@ describe('sample app', () => {
   let offline: OfflineDriver;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
     // the same offline engine the sample configures, but one whose requests the test can see
-    offline = new OfflineDriver('offline', { tokenDelayMs: 1 });
-    app.get(EngineService).register('offline', offline);
+    ({ app, base, offline } = await startOfflineSample({ tokenDelayMs: 1 }));
   });
   afterAll(() => app.close());
 

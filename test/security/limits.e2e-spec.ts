@@ -4,11 +4,10 @@ import { Test } from '@nestjs/testing';
 import { lastValueFrom } from 'rxjs';
 import { BuppleEngineModule, EngineService, SseStream, ValidationException, type SseRequest } from '@bupple/nestjs-ai-engine';
 import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
 import { engineOptionsFromEnv, sampleLimitsFromEnv } from '../../sample/src/config.js';
 import { sampleThrottleFromEnv } from '../../sample/src/throttle.js';
 import { PLATFORMS, read, sleep, startApp, waitFor } from '../sse/sse-test-app.js';
+import { startSample } from '../utils/sample-app.js';
 
 const scope = (req: SseRequest) => (typeof req.headers['x-user'] === 'string' ? req.headers['x-user'] : undefined);
 
@@ -194,10 +193,7 @@ describe('sample limits (BUPPLE_SAMPLE_MAX_TOKENS, BUPPLE_SAMPLE_MAX_STREAMS_PER
     await app?.close();
     for (const name of ENV) delete process.env[name];
     Object.assign(process.env, { BUPPLE_SSE_KEEPALIVE_MS: '0', BUPPLE_SSE_ON_DISCONNECT: 'abort' }, env);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
+    ({ app, base } = await startSample());
     offline = new OfflineDriver('offline', { tokenDelayMs: 40, chunks: Array.from({ length: 100 }, (_, i) => `w${i} `) });
     app.get(EngineService).register('offline', offline);
   };

@@ -1,16 +1,14 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { EngineService } from '@bupple/nestjs-ai-engine';
 import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
 import { requirePostgres, requireRedis, uniqueSuffix } from '../memory/services.js';
 import { read, seqsOf, sleep, tokens, waitFor } from '../sse/sse-test-app.js';
+import { startSample } from '../utils/sample-app.js';
 
 /**
  * The ownership table, checked against the sample (user from `x-user`, no header: anonymous)
@@ -100,10 +98,7 @@ describe.each(BACKENDS)('ownership of conversations and streams in the sample ($
   beforeAll(async () => {
     for (const name of ENV) saved[name] = process.env[name];
     Object.assign(process.env, { BUPPLE_SSE_GRACE_MS: '5000', BUPPLE_SSE_KEEPALIVE_MS: '0' }, await backend.env());
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
+    ({ app, base } = await startSample());
     slow = new OfflineDriver('offline', { tokenDelayMs: 15, chunks: answer.chunks });
     app.get(EngineService).register('offline', slow);
   });

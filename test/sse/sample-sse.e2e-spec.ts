@@ -4,9 +4,9 @@ import { Test } from '@nestjs/testing';
 import { EngineService } from '@bupple/nestjs-ai-engine';
 import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
 import { engineOptionsFromEnv, sseOptionsFromEnv } from '../../sample/src/config.js';
 import { dataOf, read, seqsOf, sleep, textOf, tokens, waitFor } from './sse-test-app.js';
+import { startSample } from '../utils/sample-app.js';
 
 const answer = tokens(60);
 const SSE_ENV = [
@@ -71,10 +71,7 @@ describe('sample app: streams that survive a dropped connection', () => {
   beforeAll(async () => {
     for (const name of SSE_ENV) saved[name] = process.env[name];
     Object.assign(process.env, { BUPPLE_SSE_ON_DISCONNECT: 'continue', BUPPLE_SSE_GRACE_MS: '400', BUPPLE_SSE_KEEPALIVE_MS: '1000' });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
+    ({ app, base } = await startSample());
     offline = new OfflineDriver('offline', { tokenDelayMs: 10, chunks: answer.chunks });
     app.get(EngineService).register('offline', offline);
   });

@@ -1,12 +1,9 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage } from 'ai';
-import { EngineService } from '@bupple/nestjs-ai-engine';
-import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
+import type { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { asJson, NodeChat } from './node-chat.js';
+import { startOfflineSample } from '../utils/sample-app.js';
 
 /**
  * Tools run by the browser and tools that wait for the user's approval, as useChat does them,
@@ -20,12 +17,7 @@ describe('client-side tools and approvals (useChat), with the ai package as the 
   let offline: OfflineDriver;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
-    offline = new OfflineDriver('offline', { tokenDelayMs: 0 });
-    app.get(EngineService).register('offline', offline);
+    ({ app, base, offline } = await startOfflineSample({ tokenDelayMs: 0 }));
   });
   afterAll(() => app.close());
 

@@ -1,13 +1,11 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { readUIMessageStream, uiMessageChunkSchema, type UIMessage, type UIMessageChunk } from 'ai';
 import { Observable } from 'rxjs';
 import { EngineService } from '@bupple/nestjs-ai-engine';
 import { type DriverStreamPart, type EngineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { UI_DELTA_PIECE_CHARS, deltaPieces } from '../../lib/sse/ui-message-protocol.js';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
+import { startSample } from '../utils/sample-app.js';
 
 /**
  * Large deltas on the UI message path: a delta over 16 KiB (text, reasoning, tool input) goes
@@ -23,10 +21,7 @@ describe('UI message protocol: large deltas are split', () => {
   const args = JSON.stringify({ text: 'x'.repeat(40_000) });
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
+    ({ app, base } = await startSample());
     const driver: EngineDriver = {
       name: 'offline',
       provider: 'offline',

@@ -3,15 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { DefaultChatTransport, type UIMessage } from 'ai';
 import pg from 'pg';
 import { EngineService, MemoryService } from '@bupple/nestjs-ai-engine';
 import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
 import { POSTGRES_UNAVAILABLE, REDIS_UNAVAILABLE, REDIS_URL, requirePostgres, requireRedis, uniqueSuffix } from '../memory/services.js';
 import { asJson, NodeChat } from './node-chat.js';
+import { startSample } from '../utils/sample-app.js';
 
 /**
  * useChat's messages round-trip through conversation memory, in each of the four stores: the
@@ -70,10 +68,7 @@ describe.each(stores)('UIMessages in conversation memory: %s store', (name, envO
   beforeAll(async () => {
     if (unavailable) return;
     Object.assign(process.env, await envOf(), { BUPPLE_DEFAULT_ENGINE_DRIVER: 'offline' });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
+    ({ app, base } = await startSample());
     const engine = app.get(EngineService);
     engine.register('offline', new OfflineDriver('offline', { tokenDelayMs: 0 }));
     engine.register(

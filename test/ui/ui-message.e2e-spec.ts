@@ -1,13 +1,11 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
 import { Observable } from 'rxjs';
 import { EngineService } from '@bupple/nestjs-ai-engine';
 import { OfflineDriver, type EngineDriver, type DriverStreamPart } from '@bupple/nestjs-ai-engine/drivers';
 import { UiMessageTranslator } from '../../lib/sse/ui-message-protocol.js';
-import { AppModule } from '../../sample/src/app.module.js';
-import { configureApp } from '../../sample/src/bootstrap.js';
+import { startOfflineSample } from '../utils/sample-app.js';
 
 /** The last snapshot `readUIMessageStream` (the ai package's own reader) assembles. */
 async function assemble(stream: ReadableStream<UIMessageChunk>): Promise<UIMessage> {
@@ -32,12 +30,7 @@ describe('the AI SDK UI message protocol (useChat), with the ai package as the c
   let transport: DefaultChatTransport<UIMessage>;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
-    offline = new OfflineDriver('offline', { tokenDelayMs: 1 });
-    app.get(EngineService).register('offline', offline);
+    ({ app, base, offline } = await startOfflineSample({ tokenDelayMs: 1 }));
     transport = new DefaultChatTransport({ api: `${base}/api/chat` });
   });
   afterAll(() => app.close());
