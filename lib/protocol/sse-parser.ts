@@ -42,6 +42,25 @@ export interface SseParserOptions {
    * Default `DEFAULT_SSE_MAX_LENGTH` (8 Mi). Above it `feed()` throws an `SseLimitError`.
    */
   maxLength?: number;
+  /**
+   * Makes the UTF-8 stream decoder `feed()` uses for bytes (one per stream). Default: the
+   * WHATWG `TextDecoder`, which runs everywhere. On Node, `nodeUtf8Decoder` (node:string_decoder)
+   * decodes the same bytes to the same text about four times faster.
+   */
+  decoder?: () => Utf8StreamDecoder;
+}
+
+/** A UTF-8 decoder that keeps a character split between chunks for the next call; no BOM handling (the parser strips the first). */
+export interface Utf8StreamDecoder {
+  decode(bytes: Uint8Array): string;
+  /** The stream ended: what is left (a cut-off character becomes U+FFFD). */
+  end(): string;
+}
+
+/** The WHATWG decoder, as a `Utf8StreamDecoder` (fatal: false; the BOM left to the parser). */
+export function textUtf8Decoder(): Utf8StreamDecoder {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  return { decode: (bytes) => decoder.decode(bytes, { stream: true }), end: () => decoder.decode() };
 }
 
 /** The default cap on a line and on one event's data: 8 Mi characters (16 MiB of UTF-16 at most). */
@@ -85,7 +104,8 @@ const LF = 10;
 const BOM = 0xfeff;
 
 export class SseParser implements SseStreamParser {
-  private decoder: TextDecoder | undefined;
+  private decoder: Utf8StreamDecoder | undefined;
+  private readonly makeDecoder: () => Utf8StreamDecoder;
   private pending = '';
   /** The previous chunk ended with CR: a LF at the start of the next one belongs to it. */
   private skipLf = false;
@@ -107,6 +127,7 @@ export class SseParser implements SseStreamParser {
     options: SseParserOptions = {},
   ) {
     this.maxLength = options.maxLength ?? DEFAULT_SSE_MAX_LENGTH;
+    this.makeDecoder = options.decoder ?? textUtf8Decoder;
   }
 
   get lastEventId(): string {
@@ -119,8 +140,8 @@ export class SseParser implements SseStreamParser {
       text = chunk;
     } else {
       // fatal: false; the decoder keeps a split character for the next call
-      this.decoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
-      text = this.decoder.decode(chunk, { stream: true });
+      this.decoder ??= this.makeDecoder();
+      text = this.decoder.decode(chunk);
     }
     if (text === '') return;
     if (this.first) {
@@ -135,7 +156,7 @@ export class SseParser implements SseStreamParser {
 
   end(): void {
     if (this.decoder) {
-      const rest = this.decoder.decode();
+      const rest = this.decoder.end();
       if (rest !== '') this.feed(rest);
     }
     this.reset();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeUtf8Decoder } from '../../lib/drivers/transport/node-utf8-decoder.js';
 import { SseParser, type SseParserCallbacks, type SseParserOptions, type SseStreamParser } from '../../lib/protocol/sse-parser.js';
 
 /**
@@ -32,7 +33,11 @@ if (!available) console.warn(`${CASES_FILE} is absent: the WHATWG parser cases a
 const cases: Case[] = available ? (JSON.parse(readFileSync(CASES_FILE, 'utf8')) as { cases: Case[] }).cases : [];
 
 type Make = (callbacks: SseParserCallbacks, options?: SseParserOptions) => SseStreamParser;
-const parsers: [string, Make][] = [['SseParser', (callbacks, options) => new SseParser(callbacks, options)]];
+const parsers: [string, Make][] = [
+  ['SseParser', (callbacks, options) => new SseParser(callbacks, options)],
+  // the decoder the provider bodies are read with on the server
+  ['SseParser with nodeUtf8Decoder', (callbacks, options) => new SseParser(callbacks, { ...options, decoder: nodeUtf8Decoder })],
+];
 
 interface Outcome {
   events: { event: string; data: string; lastEventId: string }[];

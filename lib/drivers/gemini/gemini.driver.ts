@@ -10,6 +10,7 @@ import {
   createProviderTransport,
   MAX_ERROR_BODY_BYTES,
   readResponseBody,
+  nodeUtf8Decoder,
   transportOptionsOf,
   type ProviderErrorContext,
   type ProviderTransport,
@@ -58,7 +59,7 @@ class GeminiBodyReader {
     private readonly onError: (body: unknown) => unknown,
     maxLength: number,
   ) {
-    this.parser = new SseParser({ onEvent: ({ data }) => this.onData(data) }, { maxLength });
+    this.parser = new SseParser({ onEvent: ({ data }) => this.onData(data) }, { maxLength, decoder: nodeUtf8Decoder });
   }
 
   /**

@@ -44,3 +44,4 @@ export {
   type ProxyPlan,
   type ProxySetting,
 } from './proxy.js';
+export { nodeUtf8Decoder } from './node-utf8-decoder.js';

@@ -33,6 +33,7 @@ import { EngineException, ProviderServerException } from '../../errors/engine.ex
 import { ErrorMessages } from '../../errors/error-messages.js';
 import { DEFAULT_SSE_MAX_LENGTH, SseLimitError, SseParser, type SseMessage } from '../../protocol/sse-parser.js';
 import { NULL_BODY_STATUSES, createNodeHttpFetch, readResponseBody, type NodeHttpTimeout } from './node-http-fetch.js';
+import { nodeUtf8Decoder } from './node-utf8-decoder.js';
 import {
   exceptionFromFacts,
   networkException,
@@ -199,7 +200,7 @@ export async function readEventStream(
         if (!stopped && onEvent(message) === false) stopped = true;
       },
     },
-    { maxLength: options.maxEventLength ?? DEFAULT_SSE_MAX_LENGTH },
+    { maxLength: options.maxEventLength ?? DEFAULT_SSE_MAX_LENGTH, decoder: nodeUtf8Decoder },
   );
   await readResponseBody(response, (chunk) => {
     parser.feed(chunk);
