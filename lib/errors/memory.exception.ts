@@ -18,11 +18,17 @@ export class MemoryException extends EngineException {
   }
 }
 
-/** The store cannot be reached, the connection dropped, or it did not answer in time. */
+/**
+ * The store cannot be reached, the connection dropped, or it did not answer in time.
+ * `retryAfter` (ms), when the store knows when to try again (the Redis store: about one
+ * reconnection round), goes out as `Retry-After` with the 503.
+ */
 export class MemoryConnectionException extends MemoryException {
   override readonly code: string = 'memory_connection';
-  constructor(message: string, options: MemoryExceptionOptions = {}) {
+  readonly retryAfter?: number;
+  constructor(message: string, options: MemoryExceptionOptions & { retryAfter?: number } = {}) {
     super(message, { ...options, retryable: options.retryable ?? true });
+    this.retryAfter = options.retryAfter;
   }
 }
 

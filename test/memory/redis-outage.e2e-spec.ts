@@ -45,6 +45,8 @@ describe('RedisConversationStore through an outage (a private redis-server, kill
       expect(Date.now() - started).toBeLessThan(1000);
     }
     expect(store.isReady).toBe(false);
+    // a read too, and each says when to try again (about one reconnection round, 1 s at least): the HTTP layer's Retry-After
+    await expect(store.list(k)).rejects.toMatchObject({ code: 'memory_connection', retryAfter: 1000 });
 
     const standIn = await countConnections(redis.port);
     const enough = await until(() => standIn.count >= 30, 10_000);

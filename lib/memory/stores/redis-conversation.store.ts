@@ -7,6 +7,7 @@ import {
   createRedisClient,
   describeRedisTarget,
   isTransientRedisReply,
+  outageRetryAfterMs,
   redisPolicy,
   RedisOutageLog,
   redisTargetProblems,
@@ -231,7 +232,7 @@ export class RedisConversationStore extends ConversationStore {
             ? 'Is Redis running? Check memory.redis.url (BUPPLE_MEMORY_REDIS_URL).'
             : 'Is Redis running? Check memory.redis.cluster / memory.redis.sentinel.',
         ),
-        { store: this.name, cause: error },
+        { store: this.name, cause: error, retryAfter: this.retryAfterMs() },
       );
     } finally {
       clearTimeout(timer);
@@ -266,7 +267,13 @@ export class RedisConversationStore extends ConversationStore {
     return new MemoryConnectionException(ErrorMessages.memoryConnectionLost(this.name, `${action} at ${this.target}: ${detail}`), {
       store: this.name,
       cause: error,
+      retryAfter: this.retryAfterMs(),
     });
+  }
+
+  /** What a client is told to wait (`Retry-After`) while Redis is away: about one reconnection round. */
+  private retryAfterMs(): number {
+    return outageRetryAfterMs(this.policy);
   }
 
   private detailOf(error: unknown): string {
