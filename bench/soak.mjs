@@ -22,8 +22,16 @@
 // a fault the mock upstream injected into that turn's requests, the store outage, or
 // unexplained, which fails the soak. The probe latency (GET /chat/engines every 200 ms from this
 // process) is reported beside the app's and this process's own event-loop delay and the load
-// average: on a shared machine most of it is waiting for a CPU.
+// average: on a shared machine most of it is waiting for a CPU. `slowness` in the report puts
+// the slow answers on a timeline: each slow probe split into this side (undici's diagnostics
+// channels), the wait to be seen by the app and the app's own time (the probe in the app), the
+// app's event-loop stalls and slow requests, and the network-level failures. On a starved CPU
+// the wait is before the app sees the request: a new connection sits in the listen backlog,
+// since Node (libuv >= 1.45) accepts one connection per event-loop iteration.
+// Finished streams stay resumable REPLAY_TTL_MS (10 s, not the default 5 min) so that the heap
+// after the run measures leaks, not replay buffers held by design.
 import { spawn } from 'node:child_process';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -43,6 +51,15 @@ const MODE = FULL
   ? { conversations: 400, durationMs: 120_000, redisOutageMs: 35_000, pgCutMs: 8_000, tokens: 24, tokenDelayMs: 40 }
   : { conversations: 40, durationMs: 20_000, redisOutageMs: 4_000, pgCutMs: 3_000, tokens: 12, tokenDelayMs: 30 };
 const MAX_TURNS = 6;
+/**
+ * How long a finished stream stays resumable (BUPPLE_SSE_REPLAY_TTL_MS; the default is 5 min):
+ * short enough that the after-GC heap measures what outlives the retention, not the replay
+ * buffers held by design (~11 kB per finished stream in memory, one ReplayRecord each).
+ * Clients resume within a second of dropping, long before it ends.
+ */
+const REPLAY_TTL_MS = 10_000;
+/** The app's retries of a failed upstream request (BUPPLE_ENGINE_MAX_RETRIES). */
+const MAX_RETRIES = 2;
 const DROP_RATE = 0.1;
 const FAIL_RATE = 0.05;
 const HARD_LIMIT_MS = MODE.durationMs * 2 + 180_000;
@@ -64,6 +81,35 @@ async function cleanup() {
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => cleanup().finally(() => process.exit(130)));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The probe requests on this side (undici's diagnostics channels): when each was created, when its
+// connection was opened (a new one) and connected, when its headers went out, when the answer's came.
+const probeClient = new Map();
+{
+  const connecting = new WeakMap();
+  const sockets = new WeakMap();
+  // headers as undici holds them: [name, value, name, value, …] (or one raw string)
+  const probeOf = (request) => {
+    const headers = request?.headers;
+    if (Array.isArray(headers)) {
+      const i = headers.findIndex((h, k) => k % 2 === 0 && String(h).toLowerCase() === 'x-soak-probe');
+      return i < 0 ? undefined : headers[i + 1];
+    }
+    return /x-soak-probe: (\d+)/i.exec(String(headers ?? ''))?.[1];
+  };
+  diagnosticsChannel.subscribe('undici:request:create', ({ request }) => {
+    const n = probeOf(request);
+    if (n !== undefined) probeClient.set(Number(n), { createdAt: Date.now() });
+  });
+  diagnosticsChannel.subscribe('undici:client:beforeConnect', ({ connectParams }) => connecting.set(connectParams, Date.now()));
+  diagnosticsChannel.subscribe('undici:client:connected', ({ connectParams, socket }) =>
+    sockets.set(socket, { connectStartedAt: connecting.get(connectParams), connectedAt: Date.now() }),
+  );
+  diagnosticsChannel.subscribe('undici:client:sendHeaders', ({ request, socket }) => {
+    const entry = probeClient.get(Number(probeOf(request)));
+    if (entry) Object.assign(entry, { sentAt: Date.now(), ...sockets.get(socket) });
+  });
+}
 const rand = (a, b) => a + Math.random() * (b - a);
 
 async function freePort() {
@@ -640,6 +686,46 @@ function objectGrowth(idle, after, top = 12) {
     .slice(0, top);
 }
 
+/**
+ * Slow answers on a timeline (seconds from the start of the run): the probe requests over 2 s
+ * (this side), the app's event-loop stalls over 1 s and its requests slow to be seen or answered
+ * (bench/soak-probe.mjs, the app's side), and the client requests that failed at the network
+ * level, with the outage's span: tells a stalled app from a slow network path or a slow client.
+ */
+function slowness({ started, outages, slowProbes, probe, failures }) {
+  const s = (t) => Math.round((t - started) / 100) / 10;
+  const slowRequests = probe.slowRequests ?? [];
+  const byPath = {};
+  for (const r of slowRequests) {
+    const key = `${r.path} ${r.waitedMs > 2000 ? 'seen late' : 'answered late'}`;
+    const entry = (byPath[key] ??= { count: 0, maxMs: 0 });
+    entry.count++;
+    entry.maxMs = Math.max(entry.maxMs, r.waitedMs, r.answeredMs);
+  }
+  const network = failures.filter((f) => f.what.startsWith('network'));
+  return {
+    outage: outages.map(([from, to]) => [s(from), s(to - 3000)]),
+    // each slow probe split: sent → seen by the app ('request' event), → answered (headers written), → received here
+    slowProbes: slowProbes.map((p) => {
+      const there = (probe.probeTimes ?? []).find((x) => x.n === p.n);
+      const here = probeClient.get(p.n) ?? {};
+      const client = {
+        untilSent: here.sentAt - p.at,
+        // a connection opened for it: when undici started connecting (from the request), and how long that took
+        connect: here.connectedAt >= p.at ? { startedAfter: here.connectStartedAt - p.at, tookMs: here.connectedAt - here.connectStartedAt } : 'reused',
+      };
+      const split = there
+        ? { toApp: there.seenAt - p.at, inApp: there.answeredAt - there.seenAt, back: p.at + p.ms - there.answeredAt, reusedConnection: there.reused, client }
+        : { seenByApp: false, client };
+      return { at: s(p.at), ms: p.ms, outcome: p.outcome, ...split };
+    }),
+    appStalls: (probe.stalls ?? []).map((x) => ({ at: s(x.at), ms: x.ms })),
+    appRequests: probe.requestCounts,
+    appSlowRequests: { count: slowRequests.length, byPath, first: slowRequests.slice(0, 10).map((r) => ({ ...r, at: s(r.at) })) },
+    networkFailures: network.slice(0, 20).map((f) => ({ what: f.what, from: s(f.startedAt), to: s(f.at) })),
+  };
+}
+
 // ---------- one run ----------
 
 async function run(name, { env, outage }) {
@@ -653,11 +739,12 @@ async function run(name, { env, outage }) {
     BUPPLE_ENGINE_OPENAI_BASE_URL: upstreamUrl,
     BUPPLE_ENGINE_OPENAI_MODEL: 'soak-1',
     BUPPLE_DEFAULT_ENGINE_DRIVER: 'openai',
-    BUPPLE_ENGINE_MAX_RETRIES: '2',
+    BUPPLE_ENGINE_MAX_RETRIES: String(MAX_RETRIES),
     BUPPLE_ENGINE_RETRY_DELAY_MS: '50',
     BUPPLE_SAMPLE_MAX_STREAMS_PER_USER: '0',
     BUPPLE_SAMPLE_THROTTLE_LIMIT: '0',
     BUPPLE_SSE_KEEPALIVE_MS: '15000',
+    BUPPLE_SSE_REPLAY_TTL_MS: String(REPLAY_TTL_MS),
     ...env,
   });
   await sleep(1000);
@@ -671,12 +758,20 @@ async function run(name, { env, outage }) {
   const figures = emptyFigures();
   const records = [];
   const probe = [];
+  const slowProbes = [];
+  const probeStart = Date.now();
   let probing = true;
   const prober = (async () => {
     while (probing) {
       const t = performance.now();
-      await fetch(`${app.base}/chat/engines`).catch(() => undefined);
+      const at = Date.now();
+      const n = probe.length;
+      const outcome = await fetch(`${app.base}/chat/engines`, { headers: { 'x-soak-probe': String(n) } }).then(
+        (r) => r.status,
+        (e) => String(e?.cause?.code ?? e?.cause?.message ?? e?.name),
+      );
       probe.push(performance.now() - t);
+      if (performance.now() - t > 2000) slowProbes.push({ n, at, ms: Math.round(performance.now() - t), outcome });
       await sleep(200);
     }
   })();
@@ -714,7 +809,8 @@ async function run(name, { env, outage }) {
   for (let i = 0; i < 150 && up.stats.open > 0; i++) await sleep(100);
   // idle connections close by themselves: the clients' and the upstream's keep-alive ones after
   // 5 s (the servers' keepAliveTimeout), the PostgreSQL pool's after 10 s (pg's idleTimeoutMillis)
-  await sleep(12_000);
+  // and the finished streams' replay buffers after their retention (REPLAY_TTL_MS, then the sweep)
+  await sleep(Math.max(12_000, 2 * REPLAY_TTL_MS + 1000));
   const after = procStats(app.pid);
   // forced GC (twice), then memory, handles and objects by constructor again: what is still retained
   const afterProbe = await app.dump();
@@ -728,6 +824,7 @@ async function run(name, { env, outage }) {
   const report = {
     name,
     mode: FULL ? 'full' : 'short',
+    replayTtlMs: REPLAY_TTL_MS,
     conversations: records.length,
     ...Object.fromEntries(Object.entries(figures).filter(([key]) => key !== 'failures')),
     upstream: { ...up.stats },
@@ -760,6 +857,8 @@ async function run(name, { env, outage }) {
     },
     machine: { cores: cpus().length, loadavg: { before: loadBefore, end: loadDuring } },
     failures: classifyFailures(figures.failures, up.faults, outages),
+    // where slow answers spent their time: seconds from the run's start (the outage's span beside them)
+    slowness: slowness({ started: probeStart, outages, slowProbes, probe: afterProbe, failures: figures.failures }),
     probeLatencyMs: { p50: Math.round(pct(50)), p99: Math.round(pct(99)), max: Math.round(sorted.at(-1) ?? 0), samples: sorted.length },
     checks,
     appLog: app.logPath,
@@ -773,7 +872,10 @@ async function run(name, { env, outage }) {
   if (checks.misplaced > 0) problems.push(`${checks.misplaced} misplaced message(s)`);
   if (checks.textMismatch > 0) problems.push(`${checks.textMismatch} answer(s) differing from what the client saw`);
   if (checks.interruptedNotFlagged > 0) problems.push(`${checks.interruptedNotFlagged} failed answer(s) stored unflagged`);
-  const bad5xx = Object.keys(figures.http5xx).filter((k) => !/^503 (replay_unavailable|memory_connection)/.test(k));
+  // documented: the store outage's 503s, and a 502 provider_error when every attempt (the first and its retries) got an injected 500
+  const injected500s = (f) => (up.faults.get(f.message) ?? []).filter((x) => x === '500').length > MAX_RETRIES;
+  const explained502 = (kind) => kind === '502 provider_error' && figures.failures.filter((f) => f.what === kind).every(injected500s);
+  const bad5xx = Object.keys(figures.http5xx).filter((k) => !/^503 (replay_unavailable|memory_connection)/.test(k) && !explained502(k));
   if (bad5xx.length > 0) problems.push(`undocumented 5xx: ${bad5xx.join(', ')}`);
   if (outage.redis && outageWarnings > 2) problems.push(`${outageWarnings} "Redis is unreachable" warnings (one per store and outage expected)`);
   if (outage.redis && recoveries.length < 1) problems.push('no recovery logged after the Redis outage');
