@@ -7,7 +7,8 @@ import { join } from 'node:path';
  * type-checked against the library (a block fenced ```ts fragment is left out: use it only
  * for a piece that cannot stand alone, such as one method of a class shown whole elsewhere).
  * An example may import './app.module.js': the README's quick start module. The module, service
- * and driver examples are also run, by test/readme/readme-examples.spec.ts.
+ * and driver examples are also run, by test/readme/readme-examples.spec.ts; the blocks of the
+ * other languages (json, SSE text, shell, js, html, sql) are checked by docs-blocks.e2e-spec.ts.
  */
 const root = join(import.meta.dirname, '..', '..');
 const docsDir = join(root, 'docs');
