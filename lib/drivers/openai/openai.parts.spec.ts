@@ -235,6 +235,32 @@ describe('the answer parts (each in 1-, 3- and 7-byte pieces)', () => {
     ]);
   });
 
+  it('takes a call’s pieces as they come back and forth between parallel calls (a name repeated on each piece is not added again), none after the finish', async () => {
+    const parts = await partsOf([
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'add', arguments: '{"a":' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { name: 'add', arguments: '1,' } }] }),
+      chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'now', arguments: '' } }] }),
+      chunk({
+        tool_calls: [
+          { index: 0, function: { arguments: '"b":2}' } },
+          { index: 1, function: { arguments: '{}' } },
+        ],
+      }),
+      chunk({}, 'tool_calls'),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: 'late' } }] }),
+    ]);
+    expect(parts.filter((p) => p.type !== 'finish')).toEqual([
+      { type: 'tool-call-start', id: 'call_a', name: 'add' },
+      { type: 'tool-call-delta', id: 'call_a', argsTextDelta: '{"a":' },
+      { type: 'tool-call-delta', id: 'call_a', argsTextDelta: '1,' },
+      { type: 'tool-call-start', id: 'call_b', name: 'now' },
+      { type: 'tool-call-delta', id: 'call_a', argsTextDelta: '"b":2}' },
+      { type: 'tool-call-delta', id: 'call_b', argsTextDelta: '{}' },
+      { type: 'tool-call-end', id: 'call_a', name: 'add', argsText: '{"a":1,"b":2}' },
+      { type: 'tool-call-end', id: 'call_b', name: 'now', argsText: '{}' },
+    ]);
+  });
+
   it('reads DeepSeek reasoning_content and Groq reasoning apart from the answer', async () => {
     const parts = await partsOf([chunk({ reasoning_content: 'think ' }), chunk({ reasoning: 'more' }), chunk({ content: 'Answer' }), chunk({}, 'stop')]);
     expect(parts).toEqual([

@@ -57,6 +57,9 @@ export function normaliseOpenAIUsage(usage: OpenAIUsage): EngineUsage {
  */
 export class OpenAIStreamReader {
   private readonly calls = new Map<number, PendingToolCall>();
+  /** The started call whose arguments came last, by its `index`: the next piece is most likely its. */
+  private streaming: PendingToolCall | undefined;
+  private streamingIndex = -1;
   private readonly sources = new Set<string>();
   private reasoningOpen = false;
   private refused = false;
@@ -162,11 +165,29 @@ export class OpenAIStreamReader {
   private toolCall(call: unknown, position: number, out: (part: DriverStreamPart) => void): void {
     if (!isRecord(call)) return;
     const index = typeof call.index === 'number' ? call.index : position;
-    const fn = isRecord(call.function) ? call.function : {};
+    const fn = call.function;
+    // the per-token path: one more argument piece of the call under way (no map lookup)
+    const streaming = this.streaming;
+    if (streaming !== undefined && index === this.streamingIndex && typeof fn === 'object' && fn !== null) {
+      const piece = (fn as { arguments?: unknown }).arguments;
+      if (typeof piece === 'string') {
+        if (piece !== '') {
+          streaming.args += piece;
+          out({ type: 'tool-call-delta', id: streaming.id, argsTextDelta: piece });
+        }
+        return;
+      }
+    }
+    this.toolCallPart(call, index, isRecord(fn) ? fn : {}, out);
+  }
+
+  /** A piece of a call that is not the one under way: its start, its name or id, or a parallel call's arguments. */
+  private toolCallPart(call: Record<string, unknown>, index: number, fn: Record<string, unknown>, out: (part: DriverStreamPart) => void): void {
     let pending = this.calls.get(index);
-    // the per-token path: one more argument piece of a call under way
     if (pending !== undefined && pending.started && !pending.ended && typeof fn.arguments === 'string') {
       const piece = fn.arguments;
+      this.streaming = pending;
+      this.streamingIndex = index;
       if (piece !== '') {
         pending.args += piece;
         out({ type: 'tool-call-delta', id: pending.id, argsTextDelta: piece });
@@ -185,6 +206,8 @@ export class OpenAIStreamReader {
       this.endReasoning(out);
       pending.id ||= `call_${index}`;
       pending.started = true;
+      this.streaming = pending;
+      this.streamingIndex = index;
       out({ type: 'tool-call-start', id: pending.id, name: pending.name });
       // pieces that came before the name
       if (pending.args !== '') out({ type: 'tool-call-delta', id: pending.id, argsTextDelta: pending.args });
@@ -196,6 +219,8 @@ export class OpenAIStreamReader {
   }
 
   private endToolCalls(out: (part: DriverStreamPart) => void): void {
+    this.streaming = undefined;
+    this.streamingIndex = -1;
     for (const [index, pending] of [...this.calls.entries()].sort((a, b) => a[0] - b[0])) {
       if (pending.ended) continue;
       pending.ended = true;
