@@ -21,7 +21,7 @@ import { isMessageEvent, isSseEvent } from './sse-event.js';
 import type { SseRequest, SseStreamOptions } from './sse-options.interface.js';
 import { isSseResumeRequest, type SseResumeRequest } from './sse-resume.js';
 import { estimateTokens, ProgressCounter, resolveProgress } from './sse-progress.js';
-import { emitChunkParts, type SsePartSink } from './sse-tool-events.js';
+import { emitChunkParts, ToolDeltaPrefix, type SsePartSink } from './sse-tool-events.js';
 import type { SseConfigurable } from './sse-features.js';
 import { EventSequence } from './sse-event-sequence.js';
 import { ReplayRecording, type ReplayRecordHost } from './sse-replay-recording.js';
@@ -80,6 +80,8 @@ export class SseSession implements StreamReporter, SseConfigurable, SsePartSink,
   /** The route's wire protocol: our events, or the AI SDK's UI message chunks (`protocol: 'ui-message'`). */
   private readonly sink: SseSink;
   private readonly answer = new SseAnswer();
+  /** This stream's tool_call_delta prefix (the call under way), not shared with other streams. */
+  private readonly toolPrefix = new ToolDeltaPrefix();
   private held: [string, unknown][] = [];
   private subscription?: Subscription;
   /** An engine stream reports to this session (its lifecycle): its warnings come from there, not from the chunks. */
@@ -229,7 +231,7 @@ export class SseSession implements StreamReporter, SseConfigurable, SsePartSink,
       if (value.warnings && !this.engineAttached) for (const warning of value.warnings) this.emit('warning', warning);
       this.answer.chunk(value);
       if (value.content === '') {
-        if (!value.finishReason) emitChunkParts(value, this);
+        if (!value.finishReason) emitChunkParts(value, this, this.toolPrefix);
         return;
       }
       // committed above, not ended: the sink frames and sends the text (per token: one string)
