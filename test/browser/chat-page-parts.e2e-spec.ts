@@ -4,7 +4,7 @@ import { sleep, type RecordedRequest } from '../utils/fake-provider-server.js';
 import { engineEnv, ScriptedProvider, type Step } from '../providers/scripted-provider.js';
 import { openaiChunk, openaiWire } from '../providers/provider-wire.js';
 import { answerText, ask, lastAnswer, logText, openChat as openChatAt, screenshot, waitForState } from './chat-page-helpers.js';
-import { freePort, launchBrowser, SampleProcess } from './harness.js';
+import { startBrowserSuite, type BrowserSuite, type SampleProcess } from './harness.js';
 
 /**
  * What the chat page shows besides the text, from a real provider stream: the built sample (a
@@ -21,14 +21,14 @@ const MAX_RETRIES = 1;
 const FRAME_GAP_MS = 30;
 
 let provider: ScriptedProvider;
+let suite: BrowserSuite | undefined;
 let sample: SampleProcess;
 let context: BrowserContext;
-let closeBrowser: (() => Promise<void>) | undefined;
 const foreignRequests: string[] = [];
 
 beforeAll(async () => {
   provider = await new ScriptedProvider(openaiWire).start();
-  sample = new SampleProcess(await freePort(), {
+  suite = await startBrowserSuite({
     ...engineEnv(provider),
     BUPPLE_DEFAULT_ENGINE_DRIVER: 'openai',
     BUPPLE_ENGINE_MAX_RETRIES: String(MAX_RETRIES),
@@ -37,16 +37,11 @@ beforeAll(async () => {
     BUPPLE_MEMORY_DRIVER: 'memory',
     BUPPLE_SSE_REPLAY_DRIVER: 'memory',
   });
-  await sample.start();
-  const browser = await launchBrowser();
-  context = browser.context;
-  closeBrowser = browser.close;
-  context.setDefaultTimeout(15_000);
+  ({ sample, context } = suite);
 }, 60_000);
 
 afterAll(async () => {
-  await closeBrowser?.();
-  await sample?.kill();
+  await suite?.close();
   await provider?.stop();
 }, 20_000);
 

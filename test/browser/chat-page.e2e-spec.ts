@@ -1,9 +1,8 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import { lastValueFrom, toArray } from 'rxjs';
 // the driver's own file, not the whole package: the test compiles faster
-import { OfflineDriver, splitIntoTokens } from '../../lib/drivers/offline/offline.driver.js';
+import { splitIntoTokens } from '../../lib/drivers/offline/offline.driver.js';
 import { answerText, ask, lastAnswer, logText, newConversationId, openChat as openChatAt, screenshot, statusState, waitForState } from './chat-page-helpers.js';
-import { freePort, launchBrowser, NetworkLink, SampleProcess } from './harness.js';
+import { freePort, NetworkLink, offlineAnswer, startBrowserSuite, type BrowserSuite, type SampleProcess } from './harness.js';
 
 /**
  * The sample's chat page in headless Chromium, against the built sample (a child process)
@@ -20,15 +19,14 @@ interface OfflineRequest {
   chunksSent: number;
 }
 
+let suite: BrowserSuite | undefined;
 let sample: SampleProcess;
 let link: NetworkLink;
 let context: BrowserContext;
-let closeBrowser: (() => Promise<void>) | undefined;
 const foreignRequests: string[] = [];
 
 beforeAll(async () => {
-  const [samplePort, linkPort] = [await freePort(), await freePort()];
-  sample = new SampleProcess(samplePort, {
+  suite = await startBrowserSuite({
     BUPPLE_SAMPLE_TEST_HOOKS: '1',
     BUPPLE_ENGINE_OFFLINE_TOKEN_DELAY_MS: String(TOKEN_DELAY_MS),
     BUPPLE_DEFAULT_ENGINE_DRIVER: 'offline',
@@ -38,27 +36,18 @@ beforeAll(async () => {
     BUPPLE_SSE_REPLAY_DRIVER: 'memory',
     BUPPLE_SSE_KEEPALIVE_MS: '1000',
   });
-  link = new NetworkLink(linkPort, samplePort);
+  ({ sample, context } = suite);
+  link = new NetworkLink(await freePort(), sample.port);
   await link.open();
-  await sample.start();
-  const browser = await launchBrowser();
-  context = browser.context;
-  closeBrowser = browser.close;
-  context.setDefaultTimeout(15_000);
 }, 60_000);
 
 afterAll(async () => {
-  await closeBrowser?.();
-  await sample?.kill();
+  await suite?.close();
   await link?.close();
 }, 20_000);
 
-/** What the offline engine answers to one fresh question: computed by the same driver, at full speed. */
-async function expectedAnswer(question: string): Promise<string> {
-  const driver = new OfflineDriver('offline', { tokenDelayMs: 0 });
-  const parts = await lastValueFrom(driver.stream({ messages: [{ role: 'user', content: question }], options: { model: 'offline-1' } }).pipe(toArray()));
-  return parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
-}
+/** What the offline engine answers to one fresh question. */
+const expectedAnswer = offlineAnswer;
 
 async function offlineRequests(): Promise<OfflineRequest[]> {
   const response = await fetch(`${sample.url}/diagnostics/offline-requests`, { signal: AbortSignal.timeout(5000) });

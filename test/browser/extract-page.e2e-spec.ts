@@ -1,31 +1,24 @@
 import type { BrowserContext } from 'playwright-core';
-import { freePort, launchBrowser, outputPath, SampleProcess } from './harness.js';
+import { outputPath, startBrowserSuite, type BrowserSuite, type SampleProcess } from './harness.js';
 
 /**
  * The chat page's structured-output section in headless Chromium: the contact form fills in
  * from `object_partial` events of `POST /extract/stream`, then shows the validated object.
  */
+let suite: BrowserSuite | undefined;
 let sample: SampleProcess;
 let context: BrowserContext;
-let closeBrowser: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  sample = new SampleProcess(await freePort(), {
+  suite = await startBrowserSuite({
     BUPPLE_ENGINE_OFFLINE_TOKEN_DELAY_MS: '25',
     BUPPLE_DEFAULT_ENGINE_DRIVER: 'offline',
     BUPPLE_MEMORY_DRIVER: 'memory',
   });
-  await sample.start();
-  const browser = await launchBrowser();
-  context = browser.context;
-  closeBrowser = browser.close;
-  context.setDefaultTimeout(15_000);
+  ({ sample, context } = suite);
 }, 60_000);
 
-afterAll(async () => {
-  await closeBrowser?.();
-  await sample?.kill();
-}, 20_000);
+afterAll(() => suite?.close(), 20_000);
 
 it('the contact form fills in as the object streams, then shows the validated object', async () => {
   const text = 'Meet Jane Doe from Acme Corp, jane.doe@acme.io, +1 555 0100 #design #remote';

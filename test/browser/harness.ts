@@ -4,14 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { TcpProxy } from '../utils/tcp-proxy.js';
+import { lastValueFrom, toArray } from 'rxjs';
+// the driver's own file, not the whole package: the specs compile faster
+import { OfflineDriver } from '../../lib/drivers/offline/offline.driver.js';
+import { freePort, TcpProxy } from '../utils/tcp-proxy.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SAMPLE_MAIN = join(ROOT, 'sample/dist/main.js');
 export const OUTPUT_DIR = join(ROOT, 'test-output/browser');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export { freePort } from '../utils/tcp-proxy.js';
+export { freePort };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -146,4 +149,44 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
 export function outputPath(name: string): string {
   mkdirSync(OUTPUT_DIR, { recursive: true });
   return join(OUTPUT_DIR, name);
+}
+
+/** What one browser spec file runs against: the built sample as a child process, and a Chromium. */
+export interface BrowserSuite {
+  sample: SampleProcess;
+  context: BrowserContext;
+  /** Closes the browser, then kills the sample. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the built sample on a free port with `env`, then a headless Chromium whose actions
+ * wait at most 15 s. A browser that fails to start does not leave the sample running.
+ */
+export async function startBrowserSuite(env: Record<string, string>): Promise<BrowserSuite> {
+  const sample = new SampleProcess(await freePort(), env);
+  await sample.start();
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  try {
+    browser = await launchBrowser();
+  } catch (error) {
+    await sample.kill();
+    throw error;
+  }
+  browser.context.setDefaultTimeout(15_000);
+  return {
+    sample,
+    context: browser.context,
+    close: async () => {
+      await browser.close();
+      await sample.kill();
+    },
+  };
+}
+
+/** What the offline engine answers to one fresh question: computed by the same driver, at full speed. */
+export async function offlineAnswer(question: string): Promise<string> {
+  const driver = new OfflineDriver('offline', { tokenDelayMs: 0 });
+  const parts = await lastValueFrom(driver.stream({ messages: [{ role: 'user', content: question }], options: { model: 'offline-1' } }).pipe(toArray()));
+  return parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
 }

@@ -1,7 +1,5 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import { lastValueFrom, toArray } from 'rxjs';
-import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
-import { freePort, launchBrowser, outputPath, SampleProcess } from './harness.js';
+import { offlineAnswer, outputPath, startBrowserSuite, type BrowserSuite, type SampleProcess } from './harness.js';
 
 /**
  * The sample's React page (`GET /react`): `useChat` from `@ai-sdk/react` with
@@ -9,35 +7,24 @@ import { freePort, launchBrowser, outputPath, SampleProcess } from './harness.js
  * headless Chromium against the sample on the offline engine.
  */
 const TOKEN_DELAY_MS = 40;
+let suite: BrowserSuite | undefined;
 let sample: SampleProcess;
 let context: BrowserContext;
-let closeBrowser: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  sample = new SampleProcess(await freePort(), {
+  suite = await startBrowserSuite({
     BUPPLE_SAMPLE_TEST_HOOKS: '1',
     BUPPLE_ENGINE_OFFLINE_TOKEN_DELAY_MS: String(TOKEN_DELAY_MS),
     BUPPLE_DEFAULT_ENGINE_DRIVER: 'offline',
     BUPPLE_MEMORY_DRIVER: 'memory',
     BUPPLE_SSE_REPLAY_DRIVER: 'memory',
   });
-  await sample.start();
-  const browser = await launchBrowser();
-  context = browser.context;
-  closeBrowser = browser.close;
-  context.setDefaultTimeout(15_000);
+  ({ sample, context } = suite);
 }, 60_000);
 
-afterAll(async () => {
-  await closeBrowser?.();
-  await sample?.kill();
-}, 20_000);
+afterAll(() => suite?.close(), 20_000);
 
-async function expectedAnswer(question: string): Promise<string> {
-  const driver = new OfflineDriver('offline', { tokenDelayMs: 0 });
-  const parts = await lastValueFrom(driver.stream({ messages: [{ role: 'user', content: question }], options: { model: 'offline-1' } }).pipe(toArray()));
-  return parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
-}
+const expectedAnswer = offlineAnswer;
 
 const offlineRequests = async () =>
   ((await (await fetch(`${sample.url}/diagnostics/offline-requests`)).json()) as { requests: { id: number; state: string }[] }).requests;
