@@ -1,10 +1,18 @@
 import 'reflect-metadata';
-import { existsSync, readFileSync } from 'node:fs';
-import { Test } from '@nestjs/testing';
-import { lastValueFrom, toArray } from 'rxjs';
-import { BuppleEngineModule, EngineService, type EngineChunk } from '../../lib/index.js';
+import type { EngineService } from '../../lib/index.js';
 import { ClaudeDriver, createClaudeDriver } from '../../lib/drivers/claude/claude.driver.js';
-import { FakeProviderServer, sleep, startEventStream } from '../utils/fake-provider-server.js';
+import {
+  corpusExpectations,
+  corpusPresent,
+  engineWith,
+  manifestEntries,
+  recordedBody,
+  RecordingServer,
+  replay,
+  responseInPieces,
+  type ManifestEntry,
+  type ReplayOutcome,
+} from './real-streams-harness.js';
 
 /**
  * Every `provider: "claude"` stream of ../shared/real-streams (recorded from the real APIs by
@@ -14,18 +22,8 @@ import { FakeProviderServer, sleep, startEventStream } from '../utils/fake-provi
  * must be right, and the same in every split.
  */
 
-const CORPUS = new URL('../../../shared/real-streams/fixtures/', import.meta.url);
-const present = existsSync(new URL('manifest.json', CORPUS));
-if (!present) {
+if (!corpusPresent) {
   console.warn('../shared/real-streams is absent: the recorded Claude streams are not replayed (the rest of the suite runs).');
-}
-
-interface ManifestEntry {
-  id: string;
-  provider: string;
-  file: string;
-  format: 'chunks' | 'sse';
-  expect: { outcome: 'ok' | 'error' | 'ok-or-error'; finishAccept?: string[]; errorAccept?: string[] };
 }
 
 interface Expected {
@@ -39,22 +37,11 @@ interface Expected {
   sdk: { whole: { final: { thinking: string; toolCalls: { name: string; input: unknown }[] } } };
 }
 
-const entries: ManifestEntry[] = present
-  ? (JSON.parse(readFileSync(new URL('manifest.json', CORPUS), 'utf8')).fixtures as ManifestEntry[]).filter((f) => f.provider === 'claude')
-  : [];
-const expectations: Record<string, Expected> = present ? JSON.parse(readFileSync(new URL('expected.json', CORPUS), 'utf8')).fixtures : {};
+const entries = manifestEntries('claude');
+const expectations = corpusExpectations<Expected>();
 
 /** The body as Anthropic sends it: `chunks` files hold one event's JSON per line, framed here. */
-function body(entry: ManifestEntry): Buffer {
-  const raw = readFileSync(new URL(entry.file, CORPUS));
-  if (entry.format === 'sse') return raw;
-  const frames = raw
-    .toString('utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`);
-  return Buffer.from(frames.join(''), 'utf8');
-}
+const body = (entry: ManifestEntry): Buffer => recordedBody(entry, (line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`);
 
 /** Every `url` in the recording's web-search results and citations (the sources it names). */
 function urlsIn(bytes: Buffer): Set<string> {
@@ -76,78 +63,20 @@ function urlsIn(bytes: Buffer): Set<string> {
 }
 
 /** The outcome of one replay, in the terms the corpus states. */
-interface Outcome {
-  text: string;
-  reasoning: string;
-  toolCalls: { name: string; args: unknown }[];
-  sources: string[];
-  finishReason?: string | null;
-  rawFinishReason?: string | null;
-  usage?: unknown;
-  error?: string;
-  message?: string;
-}
-
-function outcomeOf(chunks: EngineChunk[], error?: unknown): Outcome {
-  const last = chunks[chunks.length - 1];
-  return {
-    text: chunks.map((c) => c.content).join(''),
-    reasoning: chunks.map((c) => c.reasoning ?? '').join(''),
-    toolCalls: chunks.flatMap((c) => (c.toolCall ? [{ name: c.toolCall.name, args: c.toolCall.args }] : [])),
-    sources: chunks.flatMap((c) => (c.source ? [c.source.url] : [])),
-    ...(last?.finishReason && { finishReason: last.finishReason, rawFinishReason: last.rawFinishReason, usage: last.usage }),
-    ...(error !== undefined && { error: (error as Error).constructor.name, message: (error as Error).message }),
-  };
-}
-
-async function replay(engine: EngineService): Promise<Outcome> {
-  try {
-    return outcomeOf(await lastValueFrom(engine.stream([{ role: 'user', content: 'Hi' }], { engine: 'claude' }).pipe(toArray())));
-  } catch (error) {
-    return outcomeOf([], error);
-  }
-}
-
-async function engineWith(options: Parameters<typeof BuppleEngineModule.forRoot>[0]['engine']): Promise<{ engine: EngineService; close: () => Promise<void> }> {
-  const moduleRef = await Test.createTestingModule({ imports: [BuppleEngineModule.forRoot({ engine: { ...options, retry: { maxRetries: 0 } } })] }).compile();
-  await moduleRef.init();
-  return { engine: moduleRef.get(EngineService), close: () => moduleRef.close() };
-}
+type Outcome = ReplayOutcome<{ name: string; args: unknown }>;
+const replayClaude = (engine: EngineService): Promise<Outcome> => replay(engine, 'claude', ({ name, args }) => ({ name, args }));
 
 /** A Claude driver whose response body arrives in pieces of exactly `size` bytes, in-process. */
 function inProcessDriver(bytes: Buffer, size: number): ClaudeDriver {
-  return new ClaudeDriver('claude', { apiKey: 'sk-ant-replay' }, async () => {
-    let offset = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (offset >= bytes.length) return controller.close();
-        controller.enqueue(new Uint8Array(bytes.subarray(offset, offset + size)));
-        offset += size;
-      },
-    });
-    return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream' } });
-  });
+  return new ClaudeDriver('claude', { apiKey: 'sk-ant-replay' }, async () => responseInPieces(bytes, size));
 }
 
-(present ? describe : describe.skip)('recorded Claude streams (../shared/real-streams) through EngineService.stream()', () => {
-  const server = new FakeProviderServer();
+(corpusPresent ? describe : describe.skip)('recorded Claude streams (../shared/real-streams) through EngineService.stream()', () => {
+  const server = new RecordingServer({ 'request-id': 'req_replay' });
   let overHttp: { engine: EngineService; close: () => Promise<void> };
-  let payload: Buffer = Buffer.alloc(0);
-  let pieces = false;
 
   beforeAll(async () => {
     await server.start();
-    server.respond(async (_req, res) => {
-      startEventStream(res, { 'request-id': 'req_replay' });
-      if (!pieces) return void res.end(payload);
-      // pieces of 1, 2, … 7 bytes in turn, each its own write
-      for (let i = 0, size = 1; i < payload.length; i += size, size = (size % 7) + 1) {
-        if (res.destroyed) return;
-        res.write(payload.subarray(i, i + size));
-        if (i % 64 < size) await sleep(0);
-      }
-      res.end();
-    });
     overHttp = await engineWith({ drivers: { claude: await createClaudeDriver('claude', { apiKey: 'sk-ant-replay', baseURL: server.url }) } });
   });
   afterAll(async () => {
@@ -172,16 +101,16 @@ function inProcessDriver(bytes: Buffer, size: number): ClaudeDriver {
   it.each(entries.map((e) => [e.id, e] as const))('%s: right, and the same whole and in every split', async (id, entry) => {
     const expected = expectations[id];
     const bytes = body(entry);
-    payload = bytes;
+    server.payload = bytes;
 
-    pieces = false;
-    const whole = await replay(overHttp.engine);
-    pieces = true;
-    const inPieces = await replay(overHttp.engine);
+    server.pieces = false;
+    const whole = await replayClaude(overHttp.engine);
+    server.pieces = true;
+    const inPieces = await replayClaude(overHttp.engine);
     const exact: Outcome[] = [];
     for (let size = 1; size <= 7; size++) {
       const local = await engineWith({ drivers: { claude: inProcessDriver(bytes, size) } });
-      exact.push(await replay(local.engine));
+      exact.push(await replayClaude(local.engine));
       await local.close();
     }
 
@@ -213,9 +142,9 @@ function inProcessDriver(bytes: Buffer, size: number): ClaudeDriver {
     const ids = ['anthropic-text', 'anthropic-delta-input-tokens'];
     const outcomes: Outcome[] = [];
     for (const id of ids) {
-      payload = body(entries.find((e) => e.id === id)!);
-      pieces = false;
-      outcomes.push(await replay(overHttp.engine));
+      server.payload = body(entries.find((e) => e.id === id)!);
+      server.pieces = false;
+      outcomes.push(await replayClaude(overHttp.engine));
     }
     expect(outcomes.map((o) => o.message)).toEqual([undefined, undefined]);
     // anthropic-text reports cache fields of 0: nothing cached, nothing reported apart

@@ -1,11 +1,19 @@
 import 'reflect-metadata';
-import { existsSync, readFileSync } from 'node:fs';
-import { Test } from '@nestjs/testing';
-import { lastValueFrom, toArray } from 'rxjs';
-import { BuppleEngineModule, EngineService, type EngineChunk } from '../../lib/index.js';
+import type { EngineService } from '../../lib/index.js';
 import { OpenAIDriver, createOpenAIDriver } from '../../lib/drivers/openai/openai.driver.js';
 import type { OpenAIChatClient } from '../../lib/drivers/openai/openai-api.types.js';
-import { FakeProviderServer, sleep, startEventStream } from '../utils/fake-provider-server.js';
+import {
+  corpusExpectations,
+  corpusPresent,
+  engineWith,
+  manifestEntries,
+  recordedBody,
+  RecordingServer,
+  replay,
+  responseInPieces,
+  type ManifestEntry,
+  type ReplayOutcome,
+} from './real-streams-harness.js';
 
 /**
  * Every `provider: "openai"` stream of ../shared/real-streams (OpenAI, Azure, DeepSeek, Groq,
@@ -15,17 +23,7 @@ import { FakeProviderServer, sleep, startEventStream } from '../utils/fake-provi
  * calls, sources, finish reason, raw finish reason and usage must be right, and the same in
  * every split. The decided refusal rule: a refusal streams as text and finishes `content_filter`.
  */
-const CORPUS = new URL('../../../shared/real-streams/fixtures/', import.meta.url);
-const present = existsSync(new URL('manifest.json', CORPUS));
-if (!present) console.warn('../shared/real-streams is absent: the recorded OpenAI-family streams are not replayed (the rest of the suite runs).');
-
-interface ManifestEntry {
-  id: string;
-  provider: string;
-  file: string;
-  format: 'chunks' | 'sse';
-  expect: { outcome: 'ok' | 'error'; finishAccept?: string[] };
-}
+if (!corpusPresent) console.warn('../shared/real-streams is absent: the recorded OpenAI-family streams are not replayed (the rest of the suite runs).');
 
 interface Expected {
   outcome: string;
@@ -36,22 +34,11 @@ interface Expected {
   dropped: { reasoningChars: number; refusal: string | null; toolCalls: { id: string; name: string; arguments: string }[] };
 }
 
-const entries: ManifestEntry[] = present
-  ? (JSON.parse(readFileSync(new URL('manifest.json', CORPUS), 'utf8')).fixtures as ManifestEntry[]).filter((f) => f.provider === 'openai')
-  : [];
-const expectations: Record<string, Expected> = present ? JSON.parse(readFileSync(new URL('expected.json', CORPUS), 'utf8')).fixtures : {};
+const entries = manifestEntries('openai');
+const expectations = corpusExpectations<Expected>();
 
 /** The body as a Chat Completions server sends it: `chunks` files hold one chunk's JSON per line. */
-function body(entry: ManifestEntry): Buffer {
-  const raw = readFileSync(new URL(entry.file, CORPUS));
-  if (entry.format === 'sse') return raw;
-  const frames = raw
-    .toString('utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => `data: ${line}\n\n`);
-  return Buffer.from(frames.join('') + 'data: [DONE]\n\n', 'utf8');
-}
+const body = (entry: ManifestEntry): Buffer => recordedBody(entry, (line) => `data: ${line}\n\n`, 'data: [DONE]\n\n');
 
 /** The `citations` URLs the recording names. */
 function citationsIn(bytes: Buffer): string[] {
@@ -64,89 +51,24 @@ function citationsIn(bytes: Buffer): string[] {
   return [...urls];
 }
 
-interface Outcome {
-  text: string;
-  reasoning: string;
-  toolCalls: { id: string; name: string; args: unknown }[];
-  sources: string[];
-  finishReason?: string | null;
-  rawFinishReason?: string | null;
-  usage?: unknown;
-  error?: string;
-  message?: string;
-}
-
-function outcomeOf(chunks: EngineChunk[], error?: unknown): Outcome {
-  const last = chunks[chunks.length - 1];
-  return {
-    text: chunks.map((c) => c.content).join(''),
-    reasoning: chunks.map((c) => c.reasoning ?? '').join(''),
-    toolCalls: chunks.flatMap((c) => (c.toolCall ? [{ id: c.toolCall.id, name: c.toolCall.name, args: c.toolCall.args }] : [])),
-    sources: chunks.flatMap((c) => (c.source ? [c.source.url] : [])),
-    ...(last?.finishReason && { finishReason: last.finishReason, rawFinishReason: last.rawFinishReason, usage: last.usage }),
-    ...(error !== undefined && { error: (error as Error).constructor.name, message: (error as Error).message }),
-  };
-}
-
-async function replay(engine: EngineService): Promise<Outcome> {
-  try {
-    return outcomeOf(await lastValueFrom(engine.stream([{ role: 'user', content: 'Hi' }], { engine: 'openai' }).pipe(toArray())));
-  } catch (error) {
-    return outcomeOf([], error);
-  }
-}
-
-async function engineWith(drivers: Record<string, OpenAIDriver>): Promise<{ engine: EngineService; close: () => Promise<void> }> {
-  const moduleRef = await Test.createTestingModule({ imports: [BuppleEngineModule.forRoot({ engine: { drivers, retry: { maxRetries: 0 } } })] }).compile();
-  await moduleRef.init();
-  return { engine: moduleRef.get(EngineService), close: () => moduleRef.close() };
-}
+type Outcome = ReplayOutcome<{ id: string; name: string; args: unknown }>;
+const replayOpenAI = (engine: EngineService): Promise<Outcome> => replay(engine, 'openai', ({ id, name, args }) => ({ id, name, args }));
 
 /** An OpenAI driver whose response body arrives in pieces of exactly `size` bytes, in-process. */
 function inProcessDriver(bytes: Buffer, size: number): OpenAIDriver {
-  const client: OpenAIChatClient = {
-    chat: {
-      completions: {
-        create: () => ({
-          asResponse: async () => {
-            let offset = 0;
-            const stream = new ReadableStream<Uint8Array>({
-              pull(controller) {
-                if (offset >= bytes.length) return controller.close();
-                controller.enqueue(new Uint8Array(bytes.subarray(offset, offset + size)));
-                offset += size;
-              },
-            });
-            return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream' } });
-          },
-        }),
-      },
-    },
-  };
+  const client: OpenAIChatClient = { chat: { completions: { create: () => ({ asResponse: async () => responseInPieces(bytes, size) }) } } };
   return new OpenAIDriver('openai', { apiKey: 'sk-replay' }, client);
 }
 
 const table: string[] = [];
 
-(present ? describe : describe.skip)('recorded OpenAI-family streams (../shared/real-streams) through EngineService.stream()', () => {
-  const server = new FakeProviderServer();
+(corpusPresent ? describe : describe.skip)('recorded OpenAI-family streams (../shared/real-streams) through EngineService.stream()', () => {
+  const server = new RecordingServer();
   let overHttp: { engine: EngineService; close: () => Promise<void> };
-  let payload: Buffer = Buffer.alloc(0);
-  let pieces = false;
 
   beforeAll(async () => {
     await server.start();
-    server.respond(async (_req, res) => {
-      startEventStream(res);
-      if (!pieces) return void res.end(payload);
-      for (let i = 0, size = 1; i < payload.length; i += size, size = (size % 7) + 1) {
-        if (res.destroyed) return;
-        res.write(payload.subarray(i, i + size));
-        if (i % 256 < size) await sleep(0);
-      }
-      res.end();
-    });
-    overHttp = await engineWith({ openai: await createOpenAIDriver('openai', { apiKey: 'sk-replay', baseURL: `${server.url}/v1` }) });
+    overHttp = await engineWith({ drivers: { openai: await createOpenAIDriver('openai', { apiKey: 'sk-replay', baseURL: `${server.url}/v1` }) } });
   });
   afterAll(async () => {
     await overHttp?.close();
@@ -183,15 +105,15 @@ const table: string[] = [];
     async (id, entry) => {
       const expected = expectations[id];
       const bytes = body(entry);
-      payload = bytes;
-      pieces = false;
-      const whole = await replay(overHttp.engine);
-      pieces = true;
-      const inPieces = await replay(overHttp.engine);
+      server.payload = bytes;
+      server.pieces = false;
+      const whole = await replayOpenAI(overHttp.engine);
+      server.pieces = true;
+      const inPieces = await replayOpenAI(overHttp.engine);
       const exact: Outcome[] = [];
       for (let size = 1; size <= 7; size++) {
-        const local = await engineWith({ openai: inProcessDriver(bytes, size) });
-        exact.push(await replay(local.engine));
+        const local = await engineWith({ drivers: { openai: inProcessDriver(bytes, size) } });
+        exact.push(await replayOpenAI(local.engine));
         await local.close();
       }
 
