@@ -1,15 +1,16 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Query, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { Cluster } from 'ioredis';
-import { BuppleEngineModule, EngineExceptionFilter, EngineService } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineExceptionFilter } from '@bupple/nestjs-ai-engine';
 import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { MemoryConnectionException, RedisConversationStore } from '../../lib/memory/index.js';
-import { SseStream, SseStreams } from '../../lib/sse/index.js';
+import { SseStreams } from '../../lib/sse/index.js';
 import { RedisReplayStore } from '../../lib/sse/replay/redis-replay-store.js';
 import { conversationStoreContract } from '../memory/conversation-store.contract.js';
 import { read, seqsOf, sleep, startApp, textOf, tokens } from '../sse/sse-test-app.js';
 import { REDIS_BINARIES_MISSING, RedisClusterFixture, until } from '../utils/redis-topology.js';
+import { resumableChatController } from '../sse/resumable-chat.controller.js';
 
 if (REDIS_BINARIES_MISSING) console.warn(`Skipping the Redis Cluster tests: ${REDIS_BINARIES_MISSING}.`);
 const describeCluster = REDIS_BINARIES_MISSING ? describe.skip : describe;
@@ -19,37 +20,11 @@ const long = tokens(600);
 const cluster = new RedisClusterFixture();
 const prefix = `bupple-test:${randomBytes(4).toString('hex')}:`;
 
-@Controller('chat')
-class ChatController {
-  constructor(
-    private readonly engine: EngineService,
-    private readonly streams: SseStreams,
-  ) {}
-
-  @Get('stream')
-  @SseStream({ onDisconnect: { graceMs: 20_000 }, resumeKey: (req) => (req as { query?: { chat?: string } }).query?.chat })
-  stream(@Query('engine') engine?: string) {
-    return this.engine.stream([{ role: 'user', content: 'count' }], { engine });
-  }
-
-  @Get('latest/:chat')
-  @SseStream()
-  latest(@Param('chat') chat: string) {
-    return this.streams.resumeLatest(chat);
-  }
-
-  @Get('streams/:streamId')
-  @SseStream()
-  resume(@Param('streamId') streamId: string, @Query('lastEventId') lastEventId?: string) {
-    return this.streams.resume(streamId, lastEventId);
-  }
-
-  @Delete('streams/:streamId')
-  @HttpCode(204)
-  async stop(@Param('streamId') streamId: string) {
-    if ((await this.streams.stop(streamId)) === 'not_found') throw new NotFoundException();
-  }
-}
+const ChatController = resumableChatController({
+  graceMs: 20_000,
+  question: 'count',
+  resumeKey: (req) => (req as { query?: { chat?: string } }).query?.chat,
+});
 
 type Instance = { app: INestApplication; base: string; streams: SseStreams; driver: OfflineDriver; slow: OfflineDriver };
 

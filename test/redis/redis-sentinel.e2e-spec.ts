@@ -1,14 +1,15 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Controller, Get, Param, Query, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { BuppleEngineModule, EngineExceptionFilter, EngineService } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule, EngineExceptionFilter } from '@bupple/nestjs-ai-engine';
 import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
 import { MemoryConnectionException, RedisConversationStore } from '../../lib/memory/index.js';
-import { SseStream, SseStreams } from '../../lib/sse/index.js';
+import { SseStreams } from '../../lib/sse/index.js';
 import { conversationStoreContract } from '../memory/conversation-store.contract.js';
 import { read, startApp, textOf, tokens } from '../sse/sse-test-app.js';
 import { REDIS_BINARIES_MISSING, RedisSentinelFixture, until } from '../utils/redis-topology.js';
+import { resumableChatController } from '../sse/resumable-chat.controller.js';
 
 if (REDIS_BINARIES_MISSING) console.warn(`Skipping the Redis Sentinel tests: ${REDIS_BINARIES_MISSING}.`);
 const describeSentinel = REDIS_BINARIES_MISSING ? describe.skip : describe;
@@ -18,25 +19,7 @@ const sentinel = new RedisSentinelFixture();
 const prefix = `bupple-test:${randomBytes(4).toString('hex')}:`;
 const target = () => ({ sentinels: sentinel.sentinelAddresses, name: sentinel.name });
 
-@Controller('chat')
-class ChatController {
-  constructor(
-    private readonly engine: EngineService,
-    private readonly streams: SseStreams,
-  ) {}
-
-  @Get('stream')
-  @SseStream({ onDisconnect: { graceMs: 10_000 } })
-  stream(@Query('engine') engine?: string) {
-    return this.engine.stream([{ role: 'user', content: 'count' }], { engine });
-  }
-
-  @Get('streams/:streamId')
-  @SseStream()
-  resume(@Param('streamId') streamId: string, @Query('lastEventId') lastEventId?: string) {
-    return this.streams.resume(streamId, lastEventId);
-  }
-}
+const ChatController = resumableChatController({ graceMs: 10_000, question: 'count' });
 
 type Instance = { app: INestApplication; base: string; streams: SseStreams; driver: OfflineDriver };
 

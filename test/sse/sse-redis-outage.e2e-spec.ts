@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Query, type INestApplication, type LoggerService } from '@nestjs/common';
-import { BuppleEngineModule, EngineExceptionFilter, EngineService } from '@bupple/nestjs-ai-engine';
+import type { INestApplication, LoggerService } from '@nestjs/common';
+import { BuppleEngineModule, EngineExceptionFilter } from '@bupple/nestjs-ai-engine';
 import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
-import { SseStream, SseStreams } from '../../lib/sse/index.js';
+import { SseStreams } from '../../lib/sse/index.js';
 import { countConnections, PrivateRedis } from '../utils/private-redis.js';
 import { createParser } from 'eventsource-parser';
 import { read, seqsOf, sleep, startApp, textOf, tokens, waitFor, type ReadEvent } from './sse-test-app.js';
+import { resumableChatController } from './resumable-chat.controller.js';
 
 const long = tokens(150);
 
@@ -34,31 +35,7 @@ async function openStream(url: string): Promise<{ streamId: string; rest: Promis
   return { streamId: await started, rest };
 }
 
-@Controller('chat')
-class ChatController {
-  constructor(
-    private readonly engine: EngineService,
-    private readonly streams: SseStreams,
-  ) {}
-
-  @Get('stream')
-  @SseStream({ onDisconnect: { graceMs: 5000 } })
-  stream(@Query('engine') engine?: string) {
-    return this.engine.stream([{ role: 'user', content: 'count' }], { engine });
-  }
-
-  @Get('streams/:streamId')
-  @SseStream()
-  resume(@Param('streamId') streamId: string, @Query('lastEventId') lastEventId?: string) {
-    return this.streams.resume(streamId, lastEventId);
-  }
-
-  @Delete('streams/:streamId')
-  @HttpCode(204)
-  async stop(@Param('streamId') streamId: string) {
-    if ((await this.streams.stop(streamId)) === 'not_found') throw new NotFoundException();
-  }
-}
+const ChatController = resumableChatController({ graceMs: 5000, question: 'count' });
 
 /** Every log line of the apps under test (Nest's logger is process-wide). */
 const lines: { level: string; message: string }[] = [];

@@ -1,40 +1,16 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Query, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { BuppleEngineModule, EngineService } from '@bupple/nestjs-ai-engine';
+import { BuppleEngineModule } from '@bupple/nestjs-ai-engine';
 import { OfflineDriver } from '@bupple/nestjs-ai-engine/drivers';
-import { SseStream, SseStreams } from '../../lib/sse/index.js';
 import { dataOf, read, seqsOf, sleep, startApp, textOf, tokens, waitFor, type Platform } from './sse-test-app.js';
 
 import { REDIS_UNAVAILABLE, REDIS_URL } from '../memory/services.js';
+import { resumableChatController } from './resumable-chat.controller.js';
 const hundred = tokens(100);
 
-@Controller('chat')
-class ChatController {
-  constructor(
-    private readonly engine: EngineService,
-    private readonly streams: SseStreams,
-  ) {}
-
-  @Get('stream')
-  @SseStream({ onDisconnect: { graceMs: 800 } })
-  stream(@Query('engine') engine?: string) {
-    return this.engine.stream([{ role: 'user', content: 'count to 100' }], { engine });
-  }
-
-  @Get('streams/:streamId')
-  @SseStream()
-  resume(@Param('streamId') streamId: string, @Query('lastEventId') lastEventId?: string) {
-    return this.streams.resume(streamId, lastEventId);
-  }
-
-  @Delete('streams/:streamId')
-  @HttpCode(204)
-  async stop(@Param('streamId') streamId: string) {
-    if ((await this.streams.stop(streamId)) === 'not_found') throw new NotFoundException();
-  }
-}
+const ChatController = resumableChatController({ graceMs: 800, question: 'count to 100' });
 
 async function redisOrExplain(): Promise<Redis> {
   const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
