@@ -29,6 +29,7 @@ const files = {
   library: 'relays/library.mjs',
   'library-features': 'relays/library.mjs',
   gemini: 'relays/library.mjs',
+  claude: 'relays/library.mjs',
   'nest-sdk': 'relays/nest-sdk.mjs',
   'node-http': 'relays/node-http.mjs',
 };
@@ -46,7 +47,7 @@ const relay = await startChild(join(here, files[relayId]), {
   env: {
     UPSTREAM_URL: `http://127.0.0.1:${upstream.port}`,
     BENCH_FEATURES: relayId === 'library-features' ? '1' : '0',
-    ...(relayId === 'gemini' && { BENCH_PROVIDER: 'gemini' }),
+    ...((relayId === 'gemini' || relayId === 'claude') && { BENCH_PROVIDER: relayId }),
   },
 });
 const file = join(dir, `${prefix}.cpuprofile`);
