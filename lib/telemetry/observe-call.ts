@@ -97,7 +97,8 @@ export function observeCall(
         call.reporter?.fallback(info);
       },
     };
-    const chain = telemetry && span ? call.chain.map((driver) => instrumentAttempts(driver, telemetry, span)) : call.chain;
+    const steps = new StepCounter();
+    const chain = telemetry && span ? call.chain.map((driver) => instrumentAttempts(driver, telemetry, span, steps)) : call.chain;
     const tools = telemetry && span && call.tools ? instrumentTools(call.tools, telemetry, span) : call.tools;
 
     const finish = (outcome: { error?: unknown; aborted?: boolean }) => {
@@ -180,13 +181,39 @@ export function observeCall(
   });
 }
 
-/** The driver, with a child span of `parent` around each of its provider requests (one per attempt). */
-function instrumentAttempts(driver: EngineDriver, telemetry: EngineTelemetry, parent: TelemetrySpan): EngineDriver {
+/**
+ * The tool-loop step of a call's provider requests, shared by the engines of its fallback
+ * chain: each step sends a new conversation (the earlier steps' calls and results added),
+ * while a retry, or a fallback engine taking over, sends the same one again.
+ */
+class StepCounter {
+  private messages: unknown;
+  private current = 0;
+
+  /** The step of a request that sends `messages` (1 for the call's first). */
+  of(messages: unknown): number {
+    if (messages !== this.messages) {
+      this.messages = messages;
+      this.current++;
+    }
+    return this.current;
+  }
+}
+
+/**
+ * The driver, with a child span of `parent` around each of its provider requests, numbered by
+ * `bupple.step` (the tool loop's step) and `bupple.attempt` (this engine's try of that step,
+ * from 1: retries count up, the next step starts again at 1).
+ */
+function instrumentAttempts(driver: EngineDriver, telemetry: EngineTelemetry, parent: TelemetrySpan, steps: StepCounter): EngineDriver {
+  let step = 0;
   let attempt = 0;
   const instrumented = Object.create(driver) as EngineDriver;
   instrumented.stream = (request) =>
     new Observable<DriverStreamPart>((subscriber) => {
-      attempt++;
+      const requestStep = steps.of(request.messages);
+      attempt = requestStep === step ? attempt + 1 : 1;
+      step = requestStep;
       let ended = false;
       const span = telemetry.startChildSpan(parent, `chat ${request.options.model}`, {
         'gen_ai.operation.name': 'chat',
@@ -195,6 +222,7 @@ function instrumentAttempts(driver: EngineDriver, telemetry: EngineTelemetry, pa
         'gen_ai.request.max_tokens': request.options.maxTokens,
         'gen_ai.request.temperature': request.options.temperature,
         'bupple.engine.name': driver.name,
+        'bupple.step': step,
         'bupple.attempt': attempt,
       });
       const end = () => {

@@ -44,7 +44,7 @@ function spanTree(spans: ReadableSpan[]): string {
   const lines: string[] = [];
   const children = (id: string | undefined) => spans.filter((span) => span.parentSpanContext?.spanId === id);
   const walk = (span: ReadableSpan, depth: number) => {
-    const pick = Object.entries(span.attributes).filter(([key]) => /^(gen_ai\.(response|usage|provider)|error\.type|bupple\.attempt)/.test(key));
+    const pick = Object.entries(span.attributes).filter(([key]) => /^(gen_ai\.(response|usage|provider)|error\.type|bupple\.(step|attempt))/.test(key));
     lines.push(`${'  '.repeat(depth)}${span.name} [${pick.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')}]`);
     for (const event of span.events) lines.push(`${'  '.repeat(depth + 1)}event ${event.name} ${JSON.stringify(event.attributes)}`);
     for (const child of children(span.spanContext().spanId)) walk(child, depth + 1);
@@ -129,7 +129,10 @@ describe('telemetry: OpenTelemetry spans and metrics, onFinish', () => {
     expect(root.events.map((event) => event.name)).toEqual(['retry']);
     expect(root.events[0].attributes).toMatchObject({ 'bupple.retry.attempt': 1, 'error.type': 'overloaded' });
     const attempts = spans.filter((span) => span.parentSpanContext?.spanId === root.spanContext().spanId);
-    expect(attempts.map((span) => span.attributes['bupple.attempt'])).toEqual([1, 2]);
+    expect(attempts.map((span) => [span.attributes['bupple.step'], span.attributes['bupple.attempt']])).toEqual([
+      [1, 1],
+      [1, 2],
+    ]);
     expect(attempts[0].attributes['error.type']).toBe('overloaded');
     expect(attempts[0].status.code).toBe(2);
     expect(attempts[0].attributes['gen_ai.response.id']).toBeUndefined();
@@ -237,6 +240,11 @@ describe('telemetry: OpenTelemetry spans and metrics, onFinish', () => {
       .sort((a, b) => (a.attributes['gen_ai.response.id']! < b.attributes['gen_ai.response.id']! ? -1 : 1));
     expect(step1.attributes['gen_ai.response.id']).toBe('chatcmpl-step-1');
     expect(step2.attributes['gen_ai.response.id']).toBe('chatcmpl-step-2');
+    // each step's first try is attempt 1 (a tool step is no retry)
+    expect([step1, step2].map((span) => [span.attributes['bupple.step'], span.attributes['bupple.attempt']])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
   });
 
   it('a tool stopped by its timeout ends its span at once with error.type timeout', async () => {
