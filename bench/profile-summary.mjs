@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function and per
 // package, and inclusive time of the functions matching a pattern (default: the library's
 // dist/). Usage: node bench/profile-summary.mjs file.cpuprofile [top=30] [pattern]
+// A .heapprofile (BENCH_PROFILE=heap node bench/profile.mjs …) is summarised by bytes allocated.
 import { readFileSync } from 'node:fs';
 
 /** Where a function lives: an npm package, this library's dist/, Node's internals, or the bench. */
@@ -92,6 +93,43 @@ export function summarizeProfile(profile, top = 30, inclusiveFilter = /dist\//) 
   return lines.join('\n');
 }
 
+/**
+ * Summarises a sampling heap profile (`HeapProfiler.stopSampling`, or `node --heap-prof`): the
+ * bytes allocated per package and per function (self: allocated in the function itself), and
+ * inclusive for the functions matching `inclusiveFilter` (their callees' allocations too).
+ */
+export function summarizeHeapProfile(profile, top = 30, inclusiveFilter = /dist\//) {
+  const perFunction = new Map();
+  const perOrigin = new Map();
+  const inclusive = new Map();
+  let total = 0;
+  const key = (frame) =>
+    `${frame.functionName || '(anonymous)'}  ${frame.url.replace(/^.*\/(node_modules|dist|bench)\//, '$1/').replace(/^file:\/\//, '')}:${frame.lineNumber + 1}`;
+  const walk = (node, onStack) => {
+    const k = key(node.callFrame);
+    const size = node.selfSize;
+    total += size;
+    perFunction.set(k, (perFunction.get(k) ?? 0) + size);
+    const o = origin(node.callFrame.url);
+    perOrigin.set(o, (perOrigin.get(o) ?? 0) + size);
+    const entered = inclusiveFilter.test(node.callFrame.url) && !onStack.has(k);
+    if (entered) onStack.add(k);
+    for (const f of onStack) inclusive.set(f, (inclusive.get(f) ?? 0) + size);
+    for (const child of node.children) walk(child, onStack);
+    if (entered) onStack.delete(k);
+  };
+  walk(profile.head, new Set());
+  const mb = (bytes) => `${(bytes / 1048576).toFixed(1).padStart(7)} MB`;
+  const pct = (bytes) => `${((bytes / total) * 100).toFixed(1).padStart(5)} %`;
+  const lines = [`allocated ${mb(total).trim()} (sampled, GC-freed objects included)`, '', 'Bytes allocated by origin:'];
+  for (const [k, b] of [...perOrigin].sort((a, z) => z[1] - a[1]).slice(0, 20)) lines.push(`  ${pct(b)}  ${mb(b)}  ${k}`);
+  lines.push('', `Top ${top} functions by bytes allocated (self):`);
+  for (const [k, b] of [...perFunction].sort((a, z) => z[1] - a[1]).slice(0, top)) lines.push(`  ${pct(b)}  ${mb(b)}  ${k}`);
+  lines.push('', `Inclusive bytes of functions matching ${inclusiveFilter}:`);
+  for (const [k, b] of [...inclusive].sort((a, z) => z[1] - a[1]).slice(0, top)) lines.push(`  ${pct(b)}  ${mb(b)}  ${k}`);
+  return lines.join('\n');
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2];
   if (!file) {
@@ -99,5 +137,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const pattern = process.argv[4] ? new RegExp(process.argv[4]) : undefined;
-  process.stdout.write(`${summarizeProfile(JSON.parse(readFileSync(file, 'utf8')), Number(process.argv[3] ?? 30), pattern)}\n`);
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const summarize = profile.head ? summarizeHeapProfile : summarizeProfile;
+  process.stdout.write(`${summarize(profile, Number(process.argv[3] ?? 30), pattern)}\n`);
 }

@@ -6,12 +6,14 @@
 // requests: 1 000 streams of 2 tokens over 2 s (the cost of a request: set-up and tear-down).
 // The relay is pinned to CPU 1 like in the benchmark; the profile lands in
 // bench/results/raw/profiles/ (gitignored) and is summarised by bench/profile-summary.mjs.
+// BENCH_PROFILE=heap samples allocations instead (V8's sampling heap profiler, objects that GC
+// freed included): bytes allocated per function, which is what the garbage collector pays for.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killChildrenOnExit, startChild } from './lib/children.mjs';
 import { cpuSeconds } from './lib/proc.mjs';
-import { summarizeProfile } from './profile-summary.mjs';
+import { summarizeHeapProfile, summarizeProfile } from './profile-summary.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const relayId = process.argv[2] ?? 'library';
@@ -38,6 +40,7 @@ if (!files[relayId]) throw new Error(`relay must be one of ${Object.keys(files).
 killChildrenOnExit();
 const dir = join(here, 'results/raw/profiles');
 mkdirSync(dir, { recursive: true });
+const heap = process.env.BENCH_PROFILE === 'heap';
 const prefix = `${relayId}-${loadName}-${Date.now()}`;
 const upstream = await startChild(join(here, 'upstream.mjs'), { name: 'upstream', cpus: '0' });
 const client = await startChild(join(here, 'load-client.mjs'), { name: 'load-client', cpus: '0' });
@@ -50,12 +53,12 @@ const relay = await startChild(join(here, files[relayId]), {
     ...((relayId === 'gemini' || relayId === 'claude') && { BENCH_PROVIDER: relayId }),
   },
 });
-const file = join(dir, `${prefix}.cpuprofile`);
+const file = join(dir, `${prefix}.${heap ? 'heapprofile' : 'cpuprofile'}`);
 let profile;
 try {
   // warm up, then three rounds of the load
   await client.rpc({ type: 'run', options: { port: relay.port, streams: 20, tokens: 500, delayMs: 0, tag: 'warm' } }, 70_000);
-  await relay.rpc({ type: 'profile-start', intervalUs: 250 });
+  await relay.rpc(heap ? { type: 'heap-start' } : { type: 'profile-start', intervalUs: 250 });
   const cpu0 = cpuSeconds(relay.pid);
   let tokens = 0;
   const { rounds = 3, ...options } = load;
@@ -65,7 +68,7 @@ try {
     if (result.errorCount) console.log(`errors: ${JSON.stringify(result.errors)} ${result.errorSamples.join(' | ')}`);
   }
   const cpu = cpuSeconds(relay.pid) - cpu0;
-  profile = await relay.rpc({ type: 'profile-stop' }, 60_000);
+  profile = await relay.rpc({ type: heap ? 'heap-stop' : 'profile-stop' }, 60_000);
   writeFileSync(file, JSON.stringify(profile));
   console.log(
     `${relayId}, ${loadName}: ${tokens} tokens, relay CPU ${cpu.toFixed(2)} s = ${((cpu / tokens) * 10_000).toFixed(3)} s per 10 000 tokens (profiler on: slower than in the benchmark)`,
@@ -74,4 +77,4 @@ try {
   await Promise.allSettled([relay.stop(), client.stop(), upstream.stop()]);
 }
 console.log(`profile: ${file}\n`);
-console.log(summarizeProfile(profile, Number(process.env.TOP ?? 30)));
+console.log(heap ? summarizeHeapProfile(profile, Number(process.env.TOP ?? 30)) : summarizeProfile(profile, Number(process.env.TOP ?? 30)));

@@ -34,7 +34,8 @@ export function fail(error) {
  * For relays: reports the port and answers `cpu-usage` (user + system CPU seconds of the
  * whole process from getrusage, to the microsecond: /proc counts 10 ms ticks, too coarse for a
  * 0.1 s load) and `profile-start` / `profile-stop` (V8 CPU profile through node:inspector, so
- * start-up is left out; `profile-stop` returns the profile).
+ * start-up is left out; `profile-stop` returns the profile), `heap-start` / `heap-stop` (the
+ * same for V8's sampling heap profiler: where the bytes are allocated).
  */
 export function relayReady(port) {
   let session;
@@ -57,6 +58,23 @@ export function relayReady(port) {
       case 'profile-stop': {
         const { profile } = await post('Profiler.stop');
         await post('Profiler.disable');
+        session.disconnect();
+        return profile;
+      }
+      case 'heap-start':
+        session ??= new Session();
+        session.connect();
+        await post('HeapProfiler.enable');
+        // every allocation of samplingInterval bytes on average is recorded with its stack; objects freed by GC stay in (the cost of allocating, not what is kept)
+        await post('HeapProfiler.startSampling', {
+          samplingInterval: message.intervalBytes ?? 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+        return true;
+      case 'heap-stop': {
+        const { profile } = await post('HeapProfiler.stopSampling');
+        await post('HeapProfiler.disable');
         session.disconnect();
         return profile;
       }
