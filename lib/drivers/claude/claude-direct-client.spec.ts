@@ -2,7 +2,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { IncomingHttpHeaders } from 'node:http';
 import { FakeProviderServer, sendJsonError, sleep, sseFrame, startEventStream } from '../../../test/utils/fake-provider-server.js';
 import { createProviderTransport, ProviderResponseError, readEventStream, type ProviderTransport } from '../transport/provider-transport.js';
+import { ValidationException } from '../../errors/engine.exception.js';
 import type { ClaudeRequestBody } from './claude-api.types.js';
+import { createClaudeDriver } from './claude.driver.js';
 import { CLAUDE_API_VERSION, CLAUDE_BASE_URL, claudeDirectClient, claudeMessagesUrl } from './claude-direct-client.js';
 
 const KEY = 'sk-ant-api03-Zq7TESTKEYnotreal0123456789abcdefXYZ';
@@ -168,5 +170,14 @@ describe('claudeDirectClient against a local server', () => {
     expect((error as Error).message).toBe('gone');
     await sleep(20);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('createClaudeDriver', () => {
+  it('fails at startup with a ValidationException on a baseURL that is no URL (a caller that skipped the options’ validation), naming no key', async () => {
+    const error = await createClaudeDriver('claude', { apiKey: KEY, baseURL: 'not a url' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationException);
+    expect((error as ValidationException).message).toBe('Invalid BuppleEngineModule options:\n  - engine.claude: Invalid URL');
+    expect((error as ValidationException).engine).toBe('claude');
   });
 });
