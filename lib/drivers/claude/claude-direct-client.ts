@@ -28,8 +28,9 @@ export function claudeMessagesUrl(baseURL: string | undefined): URL {
  * The streamed Messages request, built without the SDK: one `POST {baseURL}/v1/messages` over
  * the provider transport, with the URL and the headers computed once (the engine's `headers`
  * are added by the transport, the ones here win). The SDK's per-request work (its header
- * merging, logging, request options, a WHATWG body per answer) cost about a tenth of the
- * relay's CPU per request in the benchmark. What goes over the wire is the request the SDK
+ * merging, logging, request options, a WHATWG body per answer) was about a tenth of the
+ * relay's CPU per request in `node bench/profile.mjs claude requests` (its own code; a fifth
+ * with what it called). What goes over the wire is the request the SDK
  * sends: the URL, `Authorization: Bearer <key>`, `anthropic-version`, the JSON body with
  * `stream: true`, `content-type` and `accept` as the SDK sets them, and
  * `x-stainless-retry-count: 0` (the SDK never retries here: every attempt is its first). The
