@@ -12,6 +12,7 @@ import { createProviderTransport, readEventStream, transportOptionsOf } from '..
 import { sdkLogger } from '../sdk-logger.js';
 import { buildClaudeRequest, CLAUDE_DEFAULT_MAX_TOKENS } from './build-claude-request.js';
 import type { ClaudeStreamOpener } from './claude-api.types.js';
+import { claudeDirectClient } from './claude-direct-client.js';
 import { ClaudeStreamReader } from './claude-stream-reader.js';
 import { mapClaudeError, mapClaudeStreamError } from './map-claude-error.js';
 
@@ -21,20 +22,21 @@ export { buildClaudeRequest, CLAUDE_DEFAULT_MAX_TOKENS };
 export const CLAUDE_DEFAULT_MODEL = 'claude-sonnet-5-5';
 
 /**
- * The SDK's own request timeout (until response headers). Generous on purpose: the engine
- * applies its own first-byte and idle timeouts, and retries; the SDK does neither.
+ * The request timeout the SDK's client is constructed with. No request goes through that
+ * client (see {@link createClaudeDriver}), so it bounds nothing: the engine applies its own
+ * first-byte and idle timeouts, and retries; the transport has `timeout.responseMs`.
  */
 export const CLAUDE_CLIENT_TIMEOUT_MS = 10 * 60_000;
 
 const PROVIDER = 'claude';
 
 /**
- * The `claude` engine: Anthropic's Messages API, streamed. The SDK builds and authenticates
- * the request; the provider transport (lib/drivers/transport/) sends it and rejects an error
- * status, or a 2xx that is no event stream, before the SDK reads anything; the body is read
- * here, from the socket, by the one SSE reader. Create it with {@link createClaudeDriver}; the
- * constructor takes the function that opens a stream, so that the class never names the
- * optional SDK.
+ * The `claude` engine: Anthropic's Messages API, streamed. The request is built by the
+ * library (`claudeDirectClient`: the URL, headers and JSON body the SDK would send) and sent by
+ * the provider transport (lib/drivers/transport/), which rejects an error status, or a 2xx
+ * that is no event stream, before anything reads it; the body is read here, from the socket,
+ * by the one SSE reader. Create it with {@link createClaudeDriver}; the constructor takes the
+ * function that opens a stream, so that the class never names the optional SDK.
  */
 export class ClaudeDriver implements EngineDriver {
   readonly provider = PROVIDER;
@@ -105,26 +107,33 @@ export class ClaudeDriver implements EngineDriver {
 
 /**
  * Creates the `claude` engine, loading `@anthropic-ai/sdk` on first use (a missing package is a
- * `MissingPackageException` naming `npm install @anthropic-ai/sdk`). Requests go over
- * node:http with a keep-alive pool per engine. Only the engine's config
- * is used: the SDK's `ANTHROPIC_BASE_URL` is not read. The SDK does not retry
- * (`maxRetries: 0`): the engine retries, with backoff, and falls back. What the SDK logs goes
- * through Nest's `Logger` (context `ClaudeDriver:<name>`).
+ * `MissingPackageException` naming `npm install @anthropic-ai/sdk`). The SDK's client is
+ * constructed once, so that a bad option fails at startup with the SDK's message (a
+ * `ValidationException`), but no request goes through it: each stream is one `POST
+ * {baseURL}/v1/messages` built by `claudeDirectClient` (the key as `Authorization: Bearer …`,
+ * `anthropic-version: 2026-10-21`), over node:http with a keep-alive pool per engine. Only the
+ * engine's config is used: no environment variable is read (not the SDK's
+ * `ANTHROPIC_BASE_URL`, nor `ANTHROPIC_CUSTOM_HEADERS`: the engine's `headers` are the way to
+ * add headers). Nothing retries below the engine: the engine retries, with backoff, and
+ * falls back.
  */
 export async function createClaudeDriver(name: string, config: ClaudeEngineConfig): Promise<ClaudeDriver> {
   const { default: Anthropic } = await loadPackage('@anthropic-ai/sdk', 'the Claude engine', () => import('@anthropic-ai/sdk'));
-  let client: InstanceType<typeof Anthropic>;
   const transport = createProviderTransport(transportOptionsOf(config));
+  let open: ClaudeStreamOpener;
   try {
-    client = new Anthropic({
+    // The SDK's client is not used for requests: it checks the options at startup, so that a
+    // bad one fails here with the SDK's own message, as it always did.
+    new Anthropic({
       apiKey: config.apiKey,
       baseURL: config.baseURL || null,
       maxRetries: 0,
       timeout: CLAUDE_CLIENT_TIMEOUT_MS,
-      // an error status or a 2xx that is no event stream never reaches the SDK: the transport rejects it
       fetch: transport.eventStreamFetch,
       logger: sdkLogger(`ClaudeDriver:${name}`, [config.apiKey]),
     });
+    // the request the SDK would send, built once (a baseURL that is no URL fails here too)
+    open = claudeDirectClient(transport, { baseURL: config.baseURL, apiKey: config.apiKey });
   } catch (error) {
     transport.close();
     throw new ValidationException(ErrorMessages.invalidOptions([redactSecrets(`engine.${name}: ${(error as Error).message}`, [config.apiKey])]), {
@@ -132,11 +141,5 @@ export async function createClaudeDriver(name: string, config: ClaudeEngineConfi
       engine: name,
     });
   }
-  const open: ClaudeStreamOpener = async (body, signal) => {
-    const params = { ...body, stream: true } as unknown as Parameters<typeof client.messages.create>[0] & { stream: true };
-    // asResponse() resolves when the response headers are in (an error status throws); the
-    // body is read by the driver.
-    return client.messages.create(params, { signal }).asResponse();
-  };
   return new ClaudeDriver(name, config, open, () => transport.close());
 }
