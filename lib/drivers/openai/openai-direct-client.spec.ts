@@ -1,4 +1,6 @@
+import { ValidationException } from '../../errors/engine.exception.js';
 import { chatCompletionsUrl, OPENAI_BASE_URL } from './openai-direct-client.js';
+import { createOpenAIDriver } from './openai.driver.js';
 
 describe('chatCompletionsUrl', () => {
   it('joins baseURL and /chat/completions with one slash, as the SDK does', () => {
@@ -11,5 +13,15 @@ describe('chatCompletionsUrl', () => {
 
   it('fails at once on a baseURL that is no URL', () => {
     expect(() => chatCompletionsUrl('not a url')).toThrow('Invalid URL');
+  });
+});
+
+describe('createOpenAIDriver', () => {
+  it('fails at startup with a ValidationException naming the engine on a baseURL that is no URL (a caller that skipped the options’ validation), naming no key', async () => {
+    const key = 'sk-direct-client-secret';
+    const error = await createOpenAIDriver('openai', { apiKey: key, baseURL: `not a url` }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationException);
+    expect((error as ValidationException).message).toBe('Invalid BuppleEngineModule options:\n  - engine.openai: Invalid URL');
+    expect(JSON.stringify(error)).not.toContain(key);
   });
 });

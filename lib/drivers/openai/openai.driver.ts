@@ -255,7 +255,7 @@ export class OpenAIDriver implements EngineDriver {
 export async function createOpenAIDriver(name: string, engineConfig: OpenAIEngineConfig): Promise<OpenAIDriver> {
   const { OpenAI, AzureOpenAI } = await loadPackage('openai', 'the OpenAI engine', () => import('openai'));
   const { config, preset } = resolveOpenAIPreset(engineConfig);
-  let client: InstanceType<typeof OpenAI>;
+  let chat: OpenAIChatClient;
   const transport = createProviderTransport(transportOptionsOf(config));
   // a keyless service (Ollama, vLLM) without a key: the SDK needs one, the request gets no Authorization header
   const keyless = preset?.keyless === true && !config.apiKey;
@@ -268,10 +268,15 @@ export async function createOpenAIDriver(name: string, engineConfig: OpenAIEngin
       fetch: transport.eventStreamFetch,
       logger: sdkLogger(`OpenAIDriver:${name}`, config.apiKey ? [config.apiKey] : []),
     };
-    client = config.azure
-      ? // the SDK's Azure client: deployment URL, api-version, the key in `api-key`; no environment variable read
-        new AzureOpenAI({ ...common, baseURL: null, endpoint: config.baseURL, apiVersion: config.azure.apiVersion, deployment: config.azure.deployment })
-      : new OpenAI({ ...common, baseURL: config.baseURL || null, organization: config.organization || null, project: null });
+    if (config.azure) {
+      // the SDK's Azure client: deployment URL, api-version, the key in `api-key`; no environment variable read
+      chat = new AzureOpenAI({ ...common, baseURL: null, endpoint: config.baseURL, apiVersion: config.azure.apiVersion, deployment: config.azure.deployment });
+    } else {
+      // Anything else: the SDK client checks the options, and the same request is built directly
+      // (a baseURL that is no URL fails here, at startup, naming the engine)
+      new OpenAI({ ...common, baseURL: config.baseURL || null, organization: config.organization || null, project: null });
+      chat = openAIDirectClient(transport, { baseURL: config.baseURL, apiKey: keyless ? undefined : (config.apiKey ?? ''), organization: config.organization });
+    }
   } catch (error) {
     transport.close();
     // e.g. "Missing credentials" for an empty key
@@ -280,10 +285,5 @@ export async function createOpenAIDriver(name: string, engineConfig: OpenAIEngin
       engine: name,
     });
   }
-  // Azure: the SDK's client (deployment URLs, api-version, `api-key`). Anything else: the same
-  // request built directly (the SDK client above still checked the options).
-  const chat = config.azure
-    ? client
-    : openAIDirectClient(transport, { baseURL: config.baseURL, apiKey: keyless ? undefined : (config.apiKey ?? ''), organization: config.organization });
   return new OpenAIDriver(name, config, chat, () => transport.close(), preset);
 }
