@@ -34,4 +34,6 @@ export type {
   ObjectData,
 } from './stream-events.js';
 export { SseParser, SseLimitError, parseSse } from './sse-parser.js';
+// useChat frontends (the AI SDK UI message protocol): the answer without the tries a restart took back
+export { withoutDiscardedTries } from '../protocol/ui-message-resets.js';
 export type { SseMessage, SseParserCallbacks } from './sse-parser.js';

@@ -38,3 +38,4 @@ export {
   type SseStreamParser,
 } from './sse-parser.js';
 export { isRetryableHttpStatus, parseRetryAfter, parseRetryAfterValue, type HeaderSource } from './retry.js';
+export { withoutDiscardedTries } from './ui-message-resets.js';

@@ -73,3 +73,56 @@ describe('UiMessageTranslator tool calls', () => {
     ]);
   });
 });
+
+describe('UiMessageTranslator restarts after content (retry / fallback with reset)', () => {
+  it('ends the lost try’s open parts, sends the reset part, then opens a step for the new try', () => {
+    const t = new UiMessageTranslator('m6');
+    t.translate('start', {});
+    t.translate('reasoning', { content: 'thinking' });
+    t.textDelta('Lost words. ');
+    expect(t.translate('retry', { attempt: 1, maxAttempts: 2, delayMs: 200, reset: true })).toEqual([
+      { type: 'text-end', id: 'text-1' },
+      { type: 'data-retry', data: { attempt: 1, maxAttempts: 2, delayMs: 200, reset: true } },
+      { type: 'finish-step' },
+      { type: 'start-step' },
+    ]);
+    // the new try's text: a new part, in the new step
+    expect(t.textDelta('Kept.')).toEqual([
+      { type: 'text-start', id: 'text-2' },
+      { type: 'text-delta', id: 'text-2', delta: 'Kept.' },
+    ]);
+    expect(t.translate('complete', { finishReason: 'stop' })).toEqual([
+      { type: 'text-end', id: 'text-2' },
+      { type: 'finish-step' },
+      { type: 'finish', finishReason: 'stop', messageMetadata: { usage: null } },
+    ]);
+  });
+
+  it('starts a tool call of the new try again, even under the lost try’s id (its input from the start)', () => {
+    const t = new UiMessageTranslator('m7');
+    t.translate('start', {});
+    t.translate('tool_call_delta', { id: 'call_1', name: 'now', argsTextDelta: '{' });
+    expect(t.translate('fallback', { from: 'openai', to: 'claude', reason: 'connection_error', reset: true })).toEqual([
+      { type: 'data-fallback', data: { from: 'openai', to: 'claude', reason: 'connection_error', reset: true } },
+      { type: 'finish-step' },
+      { type: 'start-step' },
+    ]);
+    expect(t.translate('tool_call_delta', { id: 'call_1', name: 'now', argsTextDelta: '{}' })).toEqual([
+      { type: 'tool-input-start', toolCallId: 'call_1', toolName: 'now' },
+      { type: 'tool-input-delta', toolCallId: 'call_1', inputTextDelta: '{}' },
+    ]);
+  });
+
+  it('a retry or fallback without reset (nothing shown yet) and a warning are data parts only', () => {
+    const t = new UiMessageTranslator('m8');
+    t.translate('start', {});
+    t.textDelta('Hello');
+    expect(t.translate('retry', { attempt: 1, maxAttempts: 2, delayMs: 200, reset: false })).toEqual([
+      { type: 'data-retry', data: { attempt: 1, maxAttempts: 2, delayMs: 200, reset: false } },
+    ]);
+    expect(t.translate('fallback', { from: 'a', to: 'b', reason: 'x' })).toEqual([{ type: 'data-fallback', data: { from: 'a', to: 'b', reason: 'x' } }]);
+    expect(t.translate('warning', { type: 'unsupported', message: 'no' })).toEqual([{ type: 'data-warning', data: { type: 'unsupported', message: 'no' } }]);
+    // the text part is still open
+    expect(t.textDeltaJson(' world')).toBeDefined();
+  });
+});

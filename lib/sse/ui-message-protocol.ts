@@ -16,7 +16,9 @@ import { sharedState } from '../utils/shared-state.js';
  * is); `complete` → the open parts' ends, `finish-step`, `finish` (`finishReason`, message
  * metadata `{ usage }`). The library's other events travel as data parts: `data-progress`
  * (one part, updated), `data-retry` (with `reset`), `data-fallback`, `data-warning`,
- * `data-keepalive` (transient), and an app's own events as `data-<name>`.
+ * `data-keepalive` (transient), and an app's own events as `data-<name>`. A `retry` or
+ * `fallback` with `reset` (a restart after content) also ends the open parts and opens a new
+ * step for the new try (`finish-step`, `start-step`).
  */
 
 /** The header that marks a UI message stream. */
@@ -171,8 +173,9 @@ export class UiMessageTranslator {
         return [{ type: 'data-keepalive', data: {}, transient: true }];
       case 'retry':
       case 'fallback':
+        if (d.reset === true) return this.restart(event, data);
+        return [{ type: `data-${event}`, data }];
       case 'warning':
-        if (d.reset === true) this.reset();
         return [{ type: `data-${event}`, data }];
       case 'stream_error':
         return [...this.closeOpen(), { type: 'error', errorText: String(d.message ?? 'The answer failed.') }];
@@ -250,10 +253,23 @@ export class UiMessageTranslator {
     return out;
   }
 
-  /** A restart after content (`reset`): the parts begin again under new ids. */
-  private reset(): void {
-    this.text = undefined;
-    this.reasoning = undefined;
+  /**
+   * A restart after content (`retry` / `fallback` with `reset`): the lost try's open parts end,
+   * the reset part marks where it stopped, and the new try runs in a step of its own, its parts
+   * under new ids and its tool calls started again. There is no chunk that removes a part:
+   * `withoutDiscardedTries()` drops the lost try's parts from the message, up to the reset
+   * part. The new step keeps `useChat` from updating a lost tool part when the new try calls a
+   * tool with the same id (it looks for a call's part in the current step), and from counting the
+   * lost try's unfinished calls in `lastAssistantMessageIsCompleteWithToolCalls`.
+   */
+  private restart(event: string, data: unknown): Chunk[] {
+    const out: Chunk[] = [...this.closeOpen(), { type: `data-${event}`, data }];
+    this.toolsStarted.clear();
+    this.afterTools = false;
+    if (this.stepOpen) out.push({ type: 'finish-step' });
+    out.push({ type: 'start-step' });
+    this.stepOpen = true;
+    return out;
   }
 
   private closeText(): Chunk[] {

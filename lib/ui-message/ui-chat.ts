@@ -3,6 +3,7 @@ import type { EngineMessage, ToolResultPart } from '../interfaces/engine-message
 import type { ConversationMessage } from '../memory/conversation-message.interface.js';
 import type { Conversation } from '../memory/conversation.js';
 import { fromEngineMessage } from '../memory/to-engine-messages.js';
+import { withoutDiscardedTries } from '../protocol/ui-message-resets.js';
 import { uiTranslatorOf, type UiMessageTranslator } from '../sse/ui-message-protocol.js';
 import type { ToolApproval } from '../tools/tool-definition.interface.js';
 import { UiMessageAssembler, type UiMessage, type UiPart } from './ui-message-assembler.js';
@@ -78,8 +79,9 @@ export class UiChat implements ConversationLike {
   ) {
     const last = request.messages[request.messages.length - 1];
     if (last?.role === 'assistant') {
-      this.continued = last;
-      this.results = clientResults(last);
+      // as useChat holds it, lost tries included (a page renders it through withoutDiscardedTries)
+      this.continued = withoutDiscardedTries(last);
+      this.results = clientResults(this.continued);
       this.toolApprovals = uiToolApprovals(request.messages);
       this.messages = this.results.length > 0 ? [{ role: 'tool', content: this.results }] : [];
     } else {

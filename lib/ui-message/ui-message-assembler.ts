@@ -1,3 +1,5 @@
+import { withoutDiscardedTries } from '../protocol/ui-message-resets.js';
+
 /** A part of a `UIMessage` (the AI SDK's shape: `{ type, … }`). */
 export type UiPart = Record<string, unknown> & { type: string };
 
@@ -20,8 +22,15 @@ const isTool = (part: UiPart) => part.type.startsWith('tool-') || part.type === 
  * `source-url`, and data parts that are not transient (a data part with an id replaces the
  * earlier one of the same type and id). Continuing a message (a client tool result, an
  * approval) starts from that message's parts.
+ *
+ * As `useChat` does, a tool call's input chunks go to its part in the current step (a call of
+ * a new try under a lost try's id gets a part of its own), and a restart after content
+ * (`data-retry` / `data-fallback` with `reset`) removes nothing from `parts`; `snapshot()` is
+ * the message as the user should see it, without the tries a restart took back
+ * (`withoutDiscardedTries`), so that what is stored is the answer once.
  */
 export class UiMessageAssembler {
+  /** The parts as `useChat` holds them (lost tries included). */
   readonly parts: UiPart[];
   metadata: Record<string, unknown> | undefined;
   private readonly open = new Map<string, UiPart>();
@@ -77,7 +86,7 @@ export class UiMessageAssembler {
         const id = String(chunk.toolCallId);
         const text = `${this.toolInputs.get(id) ?? ''}${String(chunk.inputTextDelta)}`;
         this.toolInputs.set(id, text);
-        const part = this.findTool(id);
+        const part = this.findTool(id, this.stepStart());
         if (part) part.rawInput = text;
         return;
       }
@@ -123,23 +132,34 @@ export class UiMessageAssembler {
     }
   }
 
-  /** A copy of the parts, as JSON keeps them; `close`: text and reasoning still streaming are marked done (the answer ended). */
+  /**
+   * A copy of the parts without the tries a restart took back, as JSON keeps them; `close`:
+   * text and reasoning still streaming are marked done (the answer ended).
+   */
   snapshot(close = false): UiPart[] {
-    const parts = JSON.parse(JSON.stringify(this.parts)) as UiPart[];
+    const parts = JSON.parse(JSON.stringify(withoutDiscardedTries({ parts: this.parts }).parts)) as UiPart[];
     if (close) for (const part of parts) if (part.state === 'streaming') part.state = 'done';
     return parts;
   }
 
-  private findTool(toolCallId: string): UiPart | undefined {
-    for (let i = this.parts.length - 1; i >= 0; i--) {
+  /** The latest tool part of `toolCallId` at `from` or after. */
+  private findTool(toolCallId: string, from = 0): UiPart | undefined {
+    for (let i = this.parts.length - 1; i >= from; i--) {
       const part = this.parts[i];
       if (isTool(part) && part.toolCallId === toolCallId) return part;
     }
     return undefined;
   }
 
+  /** Where the current step's parts start (after its `step-start`). */
+  private stepStart(): number {
+    for (let i = this.parts.length - 1; i >= 0; i--) if (this.parts[i].type === 'step-start') return i + 1;
+    return 0;
+  }
+
+  /** The call's part in the current step, updated with `fields`, or a new one. */
   private tool(toolCallId: string, toolName: string, fields: Record<string, unknown>): UiPart {
-    const part = this.findTool(toolCallId);
+    const part = this.findTool(toolCallId, this.stepStart());
     if (part) return Object.assign(part, fields);
     const created: UiPart = { type: `tool-${toolName}`, toolCallId, ...fields };
     this.parts.push(created);

@@ -8,6 +8,7 @@ import {
 } from 'ai';
 import { useMemo, useState, type FormEvent } from 'react';
 import { createRoot } from 'react-dom/client';
+import { withoutDiscardedTries } from '@bupple/nestjs-ai-engine/client';
 
 /** One chat per tab session: the id survives a reload, so `resume: true` finds the running answer. */
 function chatId(): string {
@@ -94,7 +95,8 @@ function App() {
     <main>
       <h1>useChat against a Nest backend</h1>
       <ol id="messages">
-        {messages.map((message) => (
+        {/* a restart after content (retry with reset) leaves the lost try in useChat's messages: show the answer once */}
+        {messages.map(withoutDiscardedTries).map((message) => (
           <li key={message.id} className={`message ${message.role}`} data-role={message.role}>
             {message.parts.map((part, i) => (
               <Part key={i} part={part} respond={addToolApprovalResponse} />

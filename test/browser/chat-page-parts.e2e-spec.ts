@@ -1,8 +1,8 @@
-import type { ServerResponse } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
-import { sleep, type RecordedRequest } from '../utils/fake-provider-server.js';
+import { sleep } from '../utils/fake-provider-server.js';
 import { engineEnv, ScriptedProvider, type Step } from '../providers/scripted-provider.js';
-import { openaiChunk, openaiWire } from '../providers/provider-wire.js';
+import { openaiWire } from '../providers/provider-wire.js';
+import { callArgs, callStart, chunk, DONE, stream, turnsOf, usage } from './openai-script.js';
 import { answerText, ask, lastAnswer, logText, openChat as openChatAt, screenshot, waitForState } from './chat-page-helpers.js';
 import { startBrowserSuite, type BrowserSuite, type SampleProcess } from './harness.js';
 
@@ -18,7 +18,6 @@ import { startBrowserSuite, type BrowserSuite, type SampleProcess } from './harn
  */
 
 const MAX_RETRIES = 1;
-const FRAME_GAP_MS = 30;
 
 let provider: ScriptedProvider;
 let suite: BrowserSuite | undefined;
@@ -52,15 +51,6 @@ afterEach(() => {
 
 const openChat = (): Promise<Page> => openChatAt(context, sample.url, foreignRequests);
 const conversationOf = (page: Page) => new URL(page.url()).searchParams.get('c') ?? '';
-
-/** Writes `frames` one by one, `FRAME_GAP_MS` apart, as a provider streams them; stops if the client left. */
-async function stream(res: ServerResponse, frames: string[]): Promise<void> {
-  for (const frame of frames) {
-    if (res.destroyed) return;
-    res.write(frame);
-    await sleep(FRAME_GAP_MS);
-  }
-}
 
 // ------------------------------------------------------------------------------------ sources
 
@@ -168,14 +158,6 @@ describe('sources on the chat page (Chromium)', () => {
 
 // ------------------------------------------------------------------------------------ restart
 
-const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-  openaiChunk(openaiWire.model, [{ index: 0, delta, logprobs: null, finish_reason: finish }]);
-const usage = (prompt: number, completion: number) =>
-  openaiChunk(openaiWire.model, [], { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion });
-const callStart = (id: string, name: string) => chunk({ tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: '' } }] });
-const callArgs = (piece: string) => chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] });
-const DONE = 'data: [DONE]\n\n';
-
 const STEP1_TEXT = 'Let me add them first. ';
 const LOST_TEXT = 'Now the clock. ';
 const FINAL_TEXT = ['2 + 3 = 5,', ' and the clock says it is now.'];
@@ -230,14 +212,6 @@ const toolLoop: Step[] = [
     res.end();
   },
 ];
-
-/** The messages a request carried, without the parts that differ in every run (tool results' times). */
-const turnsOf = (request: RecordedRequest) =>
-  (request.body as { messages: { role: string; content?: unknown; tool_calls?: { id: string }[]; tool_call_id?: string }[] }).messages.map((m) => ({
-    role: m.role,
-    calls: m.tool_calls?.map((call) => call.id),
-    result: m.tool_call_id,
-  }));
 
 describe('a restarted step on the chat page (Chromium)', () => {
   it('the connection drops mid-step: the retry (reset) takes back that try’s reasoning, text and card; step 1’s card and text stay', async () => {

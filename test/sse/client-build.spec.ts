@@ -46,7 +46,7 @@ beforeAll(async () => {
     rmSync(config, { force: true });
   }
   const { bundleClient } = (await import(pathToFileURL(join(root, 'scripts', 'bundle-client.mjs')).href)) as { bundleClient(dist: string): string[] };
-  expect(bundleClient(build)).toEqual(['event-id', 'events', 'retry', 'sse-parser']);
+  expect(bundleClient(build)).toEqual(['event-id', 'events', 'retry', 'sse-parser', 'ui-message-resets']);
   rmSync(join(build, 'protocol'), { recursive: true, force: true });
   writeFileSync(join(out, 'package.json'), '{"type":"module"}');
 }, 60_000);
@@ -65,6 +65,7 @@ describe('the built client', () => {
         'stream-events.js',
         'protocol-sse-parser.js',
         'protocol-events.js',
+        'protocol-ui-message-resets.js',
       ]),
     );
     expect(readdirSync(build)).toEqual(['client']);
@@ -78,18 +79,20 @@ describe('the built client', () => {
     expect(outside).toEqual([]);
   });
 
-  it('runs from its folder alone and parses a stream split inside a UTF-8 character', () => {
+  it('runs from its folder alone: parses a stream split inside a UTF-8 character, drops a UI message try a reset took back', () => {
     const script = `
-      import { parseSse, streamChat, StreamHttpError } from './index.js';
+      import { parseSse, streamChat, StreamHttpError, withoutDiscardedTries } from './index.js';
       const bytes = new TextEncoder().encode('id: s-1\\r\\nevent: content\\r\\ndata: {"content":"wörld 🙂"}\\r\\n\\r\\n');
       const events = parseSse([bytes.slice(0, 40), bytes.slice(40)]);
-      console.log(JSON.stringify({ events, client: typeof streamChat, error: new StreamHttpError(429, { code: 'rate_limit', message: 'slow down' }, 1000).code }));
+      const shown = withoutDiscardedTries({ parts: [{ type: 'text', text: 'lost' }, { type: 'data-retry', data: { reset: true } }, { type: 'text', text: 'kept' }] });
+      console.log(JSON.stringify({ events, client: typeof streamChat, error: new StreamHttpError(429, { code: 'rate_limit', message: 'slow down' }, 1000).code, shown: shown.parts.map((p) => p.type) }));
     `;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: out, encoding: 'utf8' });
     expect(JSON.parse(output)).toEqual({
       events: [{ id: 's-1', lastEventId: 's-1', event: 'content', data: '{"content":"wörld 🙂"}' }],
       client: 'function',
       error: 'rate_limit',
+      shown: ['data-retry', 'text'],
     });
   });
 });
