@@ -17,7 +17,12 @@ describe('ChunkSequence', () => {
     expect(second.structuredOutputMode).toBeUndefined();
     expect(chunks.contentSent).toBe(true);
     expect(chunks.rewind()).toBe(true);
-    expect(chunks.next({ reasoning: 'r' }, at, false).index).toBe(0);
+    // reasoning (or a source) is no answer: the retry policy may restart freely, but the client takes it back
+    expect(chunks.next({ reasoning: 'r' }, at, false, true).index).toBe(0);
+    expect(chunks.contentSent).toBe(false);
+    expect(chunks.rewind()).toBe(true);
+    // a tool result is neither (it comes after the model call)
+    chunks.next({ toolResult: { id: 'c', name: 't', result: 1 } }, at, false);
     expect(chunks.rewind()).toBe(false);
     chunks.next({ content: 'c' }, at, true);
     chunks.beginStep();

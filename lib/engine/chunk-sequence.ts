@@ -8,18 +8,26 @@ import type { EngineChunk } from '../interfaces/engine-chunk.interface.js';
 export class ChunkSequence {
   private index = 0;
   private stepStart = 0;
-  /** Answer text or tool calls of this step went out (a restart must say `reset`). */
+  /** Answer text or tool calls of this step went out: a restart then needs `retry.afterContent: 'restart'`. */
+  private answered = false;
+  /** Anything of this step's model call went out, reasoning and sources too: a restart must say `reset`. */
   private shown = false;
   private warnings?: EngineChunk['warnings'];
   private mode?: EngineChunk['structuredOutputMode'];
 
+  /** Answer text or tool calls of this step went out (what the retry policy weighs). */
   get contentSent(): boolean {
-    return this.shown;
+    return this.answered;
   }
 
-  /** The next chunk; `answer` marks what a restart must take back (answer text, tool calls). */
-  next(fields: Partial<EngineChunk>, at: { engine: string; model: string }, answer: boolean): EngineChunk {
-    if (answer) this.shown = true;
+  /**
+   * The next chunk. `answer`: it is answer text or a tool call; `shown`: a client shows it, so
+   * a restart must take it back (`reset`): the answer, and also reasoning and sources, which do
+   * not stop a retry but would show twice after one.
+   */
+  next(fields: Partial<EngineChunk>, at: { engine: string; model: string }, answer: boolean, shown: boolean = answer): EngineChunk {
+    if (answer) this.answered = true;
+    if (shown) this.shown = true;
     const chunk: EngineChunk = { content: '', role: 'assistant', engine: at.engine, model: at.model, index: this.index++, finishReason: null, ...fields };
     if (this.warnings) {
       chunk.warnings = this.warnings;
@@ -56,12 +64,14 @@ export class ChunkSequence {
   /** A new step starts here (after tool results): its restarts come back to this point. */
   beginStep(): void {
     this.stepStart = this.index;
+    this.answered = false;
     this.shown = false;
   }
 
-  /** Before a restart of the step: back to its first chunk; true when the client had seen some of it. */
+  /** Before a restart of the step: back to its first chunk; true when the client had seen some of it (reasoning and sources included). */
   rewind(): boolean {
     const reset = this.shown;
+    this.answered = false;
     this.shown = false;
     this.index = this.stepStart;
     return reset;

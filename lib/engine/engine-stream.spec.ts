@@ -159,6 +159,25 @@ describe('EngineService.stream()', () => {
     expect(reporter.calls[1][1]).toMatchObject({ reset: true });
   });
 
+  it('retries a failure after reasoning only (no answer yet) by default, reporting reset: true so that clients take the reasoning back', async () => {
+    const driver = new AttemptsDriver('a', [
+      { steps: [{ reasoning: ['thinking ', 'hard'], text: 'answer' }], failAt: { afterChunks: 2, kind: 'provider_error' } },
+      { steps: [{ reasoning: ['thinking ', 'again'], text: 'answer' }] },
+    ]);
+    const reporter = recorder();
+    const chunks = (await collectWith(reporter, service({ a: driver }).stream(hello))) as { content: string; reasoning?: string; index: number }[];
+    expect(driver.attempts).toBe(2);
+    expect(chunks.filter((c) => c.reasoning).map((c) => [c.reasoning, c.index])).toEqual([
+      ['thinking ', 0],
+      ['hard', 1],
+      ['thinking ', 0],
+      ['again', 1],
+    ]);
+    expect(chunks.map((c) => c.content).join('')).toBe('answer');
+    expect(reporter.calls.map(([kind]) => kind)).toEqual(['accepted', 'retry']);
+    expect(reporter.calls[1][1]).toMatchObject({ attempt: 1, reset: true, reason: 'provider_error' });
+  });
+
   it('falls back along the chain; the engine that answered is reported', async () => {
     const a = new AttemptsDriver('a', [{ failAt: { afterChunks: 0, beforeStart: true, kind: 'authentication' } }]);
     const b = new AttemptsDriver('b', [{ failAt: { afterChunks: 0, beforeStart: true, kind: 'overloaded' } }]);

@@ -191,7 +191,7 @@ class EngineStreamRun {
       case 'reasoning-delta':
         if (!part.text) return;
         this.answer.reasoning(part.text);
-        return this.emit({ reasoning: part.text }, false);
+        return this.emit({ reasoning: part.text }, false, true);
       case 'reasoning-end':
         return this.answer.reasoningEnd(part);
       case 'tool-call-start':
@@ -204,7 +204,7 @@ class EngineStreamRun {
         this.toolNames.delete(part.id); // no delta follows the end: the map holds the open calls only
         return this.emit({ toolCall: this.answer.toolCall(part) }, true);
       case 'source':
-        return this.emit({ source: part.title === undefined ? { url: part.url } : { url: part.url, title: part.title } }, false);
+        return this.emit({ source: part.title === undefined ? { url: part.url } : { url: part.url, title: part.title } }, false, true);
       case 'response-start':
         this.onStarted(part.model || this.model, part.warnings);
         if (part.structuredOutputMode) this.chunks.holdMode(part.structuredOutputMode);
@@ -219,9 +219,10 @@ class EngineStreamRun {
     }
   }
 
-  private emit(fields: Partial<EngineChunk>, answer: boolean): void {
+  /** `answer`: answer text or a tool call; `shown`: a restart must take it back (see ChunkSequence.next). */
+  private emit(fields: Partial<EngineChunk>, answer: boolean, shown: boolean = answer): void {
     if (!this.started) this.onStarted(this.model, []);
-    this.subscriber.next(this.chunks.next(fields, this.at, answer));
+    this.subscriber.next(this.chunks.next(fields, this.at, answer, shown));
   }
 
   /** The attempt's provider accepted (or sent something): the first time, the reporter hears it. */
