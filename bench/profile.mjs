@@ -34,6 +34,7 @@ const files = {
   claude: 'relays/library.mjs',
   'nest-sdk': 'relays/nest-sdk.mjs',
   'node-http': 'relays/node-http.mjs',
+  'nest-http': 'relays/nest-http.mjs',
 };
 if (!files[relayId]) throw new Error(`relay must be one of ${Object.keys(files).join(', ')}`);
 

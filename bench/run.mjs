@@ -6,7 +6,7 @@
 // Environment:
 //   BENCH_RUNS=3          runs per relay (the table shows medians)
 //   BENCH_SCALE=1         multiplies stream and token counts (0.2 for a quick check)
-//   BENCH_RELAYS=a,b      only these relays (library, library-features, gemini, claude, ui-message, ai-sdk, nest-sdk, node-http)
+//   BENCH_RELAYS=a,b      only these relays (library, library-features, gemini, claude, ui-message, ai-sdk, nest-sdk, node-http, nest-http)
 //   BENCH_SCENARIOS=S1,S3 only these scenarios
 //   BENCH_TIMEOUT_MS=60000 hard limit of one scenario's load
 //   BENCH_OUT=dir         where to write results (default bench/results; raw JSON always under it)
@@ -158,6 +158,14 @@ const RELAYS = [
     label: 'node:http',
     detail: 'plain `node:http` both ways (`http.request` upstream over a keep-alive agent), one `write()` per token',
     file: 'relays/node-http.mjs',
+    env: {},
+  },
+  {
+    id: 'nest-http',
+    label: 'Nest route, node:http relay',
+    detail:
+      "the node:http relay's function inside a Nest controller route (express, `@Req()` / `@Res()`): node:http plus the per-request work of Nest and express, which any Nest route pays",
+    file: 'relays/nest-http.mjs',
     env: {},
   },
   {

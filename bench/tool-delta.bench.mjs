@@ -124,22 +124,32 @@ if (process.argv[2] === '--upstream') {
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
   // the downstream client of the full relay: reads a whole SSE answer and counts its events
   process.on('message', ({ get }) => {
-    http.get(get, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (text) => (body += text));
-      res.on('end', () => {
-        const count = (name) => body.split(`\nevent: ${name}\n`).length - 1;
-        process.send({
-          status: res.statusCode,
-          bytes: body.length,
-          content: count('content'),
-          toolDeltas: count('tool_call_delta'),
-          toolCalls: count('tool_call'),
-          end: /event: (complete|stream_error)/.exec(body)?.[1],
+    let answered = false;
+    const answer = (reply) => {
+      if (answered) return;
+      answered = true;
+      process.send(reply);
+    };
+    http
+      .get(get, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (text) => (body += text));
+        res.on('end', () => {
+          const count = (name) => body.split(`\nevent: ${name}\n`).length - 1;
+          answer({
+            status: res.statusCode,
+            bytes: body.length,
+            content: count('content'),
+            toolDeltas: count('tool_call_delta'),
+            toolCalls: count('tool_call'),
+            end: /event: (complete|stream_error)/.exec(body)?.[1],
+          });
         });
-      });
-    });
+        // cut off before its end (e.g. the relay closed a client it found too slow): the run fails, it does not wait
+        res.on('close', () => answer({ status: res.statusCode, bytes: body.length, end: 'closed before the end of the answer' }));
+      })
+      .on('error', (error) => answer({ status: 0, end: `request failed: ${error.message}` }));
   });
   process.on('disconnect', () => server.close(() => process.exit(0)));
 } else {

@@ -131,7 +131,34 @@ function renderProviderTargets(report) {
     );
     for (const c of features) lines.push(`| ${c.target} | ${c.value} | ${c.ok ? 'yes' : '**no**'} |`);
   }
+  const split = floorSplit(report);
+  if (split.length) {
+    lines.push(
+      '',
+      "Where the floor ratio goes (no target): the node:http relay's own function inside a Nest route costs what Nest and express add per request; the library's relay with every event on, against that route, is what the library adds:",
+      '',
+      '| Scenario | Nest route ÷ node:http | every event on ÷ Nest route | every event on ÷ node:http |',
+      '| --- | ---: | ---: | ---: |',
+      ...split,
+    );
+  }
   return lines;
+}
+
+/** The every-event relay's floor ratio split into Nest's and express's part (`nest-http`) and the library's, CPU per token in S1–S3. */
+function floorSplit(report) {
+  const floor = report.medians['node-http'];
+  const nest = report.medians['nest-http'];
+  const mine = report.medians['library-features'];
+  if (!floor || !nest || !mine) return [];
+  const rows = [];
+  for (const key of ['S1.cpuPer10k', 'S2.cpuPer10k', 'S3.cpuPer10k']) {
+    if (!(key in floor) || !(key in nest) || !(key in mine)) continue;
+    rows.push(
+      `| ${key.split('.')[0]} | ${(nest[key] / floor[key]).toFixed(2)}× | ${(mine[key] / nest[key]).toFixed(2)}× | ${(mine[key] / floor[key]).toFixed(2)}× |`,
+    );
+  }
+  return rows;
 }
 
 /**
