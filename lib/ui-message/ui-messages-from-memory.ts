@@ -1,5 +1,6 @@
 import type { ConversationMessage } from '../memory/conversation-message.interface.js';
 import type { UiMessage, UiPart } from './ui-message-assembler.js';
+import { withoutDiscardedTries } from '../protocol/ui-message-resets.js';
 
 /** What `uiChat()` keeps in a stored message's `metadata.ui`. */
 export interface StoredUiInfo {
@@ -73,7 +74,8 @@ function answerMetadata(records: ConversationMessage[], stored: Record<string, u
  * tool parts with input, output and state, sources, files, data parts that are not transient),
  * its metadata `{ usage }`, plus `incomplete: true` (and `interruptedBy`) when it was cut short.
  * A tool loop's steps, and a message continued after a client-side tool result or an approval,
- * are one message. Messages stored without UI parts (older rows, event-protocol routes) get
+ * are one message. The parts of a try that a restart took back are left out
+ * (`withoutDiscardedTries()`), rows stored before they were dropped on storing included. Messages stored without UI parts (older rows, event-protocol routes) get
  * parts made from what was stored. When answers follow each other with no user message
  * between (`regenerate`), the last one stands.
  */
@@ -86,7 +88,12 @@ export function toUiMessages(records: readonly ConversationMessage[]): UiMessage
     group = undefined;
     const withParts = [...g.records].reverse().find((r) => storedUiInfo(r)?.parts);
     const info = withParts ? storedUiInfo(withParts)! : undefined;
-    const message: UiMessage = { id: g.uiId ?? g.id, role: 'assistant', parts: info?.parts ?? derivedParts(g.records) };
+    // rows stored before the assembler dropped restarted tries may still hold them
+    const message: UiMessage = {
+      id: g.uiId ?? g.id,
+      role: 'assistant',
+      parts: info?.parts ? withoutDiscardedTries({ parts: info.parts }).parts : derivedParts(g.records),
+    };
     const metadata = answerMetadata(g.records, info?.metadata);
     if (metadata) message.metadata = metadata;
     // a regenerated answer replaces the one before it
