@@ -1,8 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import { sleep } from '../utils/fake-provider-server.js';
 import { engineEnv, ScriptedProvider, type Step } from '../providers/scripted-provider.js';
 import { openaiWire } from '../providers/provider-wire.js';
-import { callArgs, callStart, chunk, DONE, stream, turnsOf, usage } from './openai-script.js';
+import { RESTART_TEXT, stream, toolLoopWithRestart, turnsOf } from './openai-script.js';
 import { answerText, ask, lastAnswer, logText, openChat as openChatAt, screenshot, waitForState } from './chat-page-helpers.js';
 import { startBrowserSuite, type BrowserSuite, type SampleProcess } from './harness.js';
 
@@ -158,60 +157,8 @@ describe('sources on the chat page (Chromium)', () => {
 
 // ------------------------------------------------------------------------------------ restart
 
-const STEP1_TEXT = 'Let me add them first. ';
-const LOST_TEXT = 'Now the clock. ';
-const FINAL_TEXT = ['2 + 3 = 5,', ' and the clock says it is now.'];
-
-/** The requests of the answer, in order: the last try of step 2 repeats nothing the lost one said. */
-const toolLoop: Step[] = [
-  // step 1: a sentence, then `add` with its arguments in pieces
-  async (_req, res) => {
-    openaiWire.startStream(res);
-    await stream(res, [
-      chunk({ role: 'assistant', content: '', refusal: null }),
-      chunk({ content: STEP1_TEXT }),
-      callStart('call_Add1', 'add'),
-      callArgs('{"a": 2'),
-      callArgs(', "b": 3}'),
-      chunk({}, 'tool_calls'),
-      usage(60, 20),
-      DONE,
-    ]);
-    res.end();
-  },
-  // step 2, first try: reasoning, a sentence and half of the `now` call, then the connection drops
-  async (_req, res) => {
-    openaiWire.startStream(res);
-    await stream(res, [
-      chunk({ role: 'assistant', content: '' }),
-      chunk({ content: null, reasoning_content: 'The sum is known; the time is next.' }),
-      chunk({ content: LOST_TEXT }),
-      callStart('call_NowLost', 'now'),
-      callArgs('{'),
-    ]);
-    await sleep(400); // long enough for the page to show the card
-    res.destroy();
-  },
-  // step 2 again: the `now` call whole
-  async (_req, res) => {
-    openaiWire.startStream(res);
-    await stream(res, [
-      chunk({ role: 'assistant', content: '' }),
-      callStart('call_NowKept', 'now'),
-      callArgs('{}'),
-      chunk({}, 'tool_calls'),
-      usage(90, 10),
-      DONE,
-    ]);
-    res.end();
-  },
-  // step 3: the answer
-  async (_req, res) => {
-    openaiWire.startStream(res);
-    await stream(res, [chunk({ role: 'assistant', content: '' }), ...FINAL_TEXT.map((content) => chunk({ content })), chunk({}, 'stop'), usage(120, 15), DONE]);
-    res.end();
-  },
-];
+const { step1: STEP1_TEXT, final: FINAL_TEXT } = RESTART_TEXT;
+const toolLoop = toolLoopWithRestart({ lostCallId: 'call_NowLost', keptCallId: 'call_NowKept' });
 
 describe('a restarted step on the chat page (Chromium)', () => {
   it('the connection drops mid-step: the retry (reset) takes back that try’s reasoning, text and card; step 1’s card and text stay', async () => {

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { sleep, type RecordedRequest } from '../utils/fake-provider-server.js';
+import type { Step } from '../providers/scripted-provider.js';
 import { openaiChunk, openaiWire } from '../providers/provider-wire.js';
 
 /**
@@ -34,3 +35,71 @@ export const turnsOf = (request: RecordedRequest) =>
     calls: m.tool_calls?.map((call) => call.id),
     result: m.tool_call_id,
   }));
+
+/** What the tool loop of `toolLoopWithRestart()` says: step 1's sentence, the lost try's, the answer's pieces. */
+export const RESTART_TEXT = {
+  step1: 'Let me add them first. ',
+  lost: 'Now the clock. ',
+  final: ['2 + 3 = 5,', ' and the clock says it is now.'],
+};
+
+/**
+ * The requests of a tool loop whose step 2 restarts, in order: step 1 (a sentence, then `add`
+ * with its arguments in pieces); step 2's first try (reasoning, a sentence and half of the `now`
+ * call under `lostCallId`, then the connection drops); step 2 again (the `now` call whole, under
+ * `keptCallId`: the lost call's id, as servers that number their calls send it, or another);
+ * step 3 (the answer). The last try of step 2 repeats nothing the lost one said.
+ */
+export function toolLoopWithRestart({ lostCallId, keptCallId }: { lostCallId: string; keptCallId: string }): Step[] {
+  return [
+    async (_req, res) => {
+      openaiWire.startStream(res);
+      await stream(res, [
+        chunk({ role: 'assistant', content: '', refusal: null }),
+        chunk({ content: RESTART_TEXT.step1 }),
+        callStart('call_Add1', 'add'),
+        callArgs('{"a": 2'),
+        callArgs(', "b": 3}'),
+        chunk({}, 'tool_calls'),
+        usage(60, 20),
+        DONE,
+      ]);
+      res.end();
+    },
+    async (_req, res) => {
+      openaiWire.startStream(res);
+      await stream(res, [
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ content: null, reasoning_content: 'The sum is known; the time is next.' }),
+        chunk({ content: RESTART_TEXT.lost }),
+        callStart(lostCallId, 'now'),
+        callArgs('{'),
+      ]);
+      await sleep(400); // long enough for the page to show the card
+      res.destroy();
+    },
+    async (_req, res) => {
+      openaiWire.startStream(res);
+      await stream(res, [
+        chunk({ role: 'assistant', content: '' }),
+        callStart(keptCallId, 'now'),
+        callArgs('{}'),
+        chunk({}, 'tool_calls'),
+        usage(90, 10),
+        DONE,
+      ]);
+      res.end();
+    },
+    async (_req, res) => {
+      openaiWire.startStream(res);
+      await stream(res, [
+        chunk({ role: 'assistant', content: '' }),
+        ...RESTART_TEXT.final.map((content) => chunk({ content })),
+        chunk({}, 'stop'),
+        usage(120, 15),
+        DONE,
+      ]);
+      res.end();
+    },
+  ];
+}

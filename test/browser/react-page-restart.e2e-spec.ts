@@ -3,7 +3,7 @@ import { sleep } from '../utils/fake-provider-server.js';
 import { engineEnv, ScriptedProvider, type Step } from '../providers/scripted-provider.js';
 import { openaiWire } from '../providers/provider-wire.js';
 import { outputPath, startBrowserSuite, type BrowserSuite, type SampleProcess } from './harness.js';
-import { callArgs, callStart, chunk, DONE, stream, turnsOf, usage } from './openai-script.js';
+import { chunk, DONE, RESTART_TEXT, stream, toolLoopWithRestart, turnsOf, usage } from './openai-script.js';
 
 /**
  * A restart after content on the sample's React page (`GET /react`: `useChat` on the UI message
@@ -111,64 +111,8 @@ describe('a restart after content on the React page (useChat, Chromium)', () => 
   }, 40_000);
 
   it('a reset mid tool step, the new try calling under the lost call’s id: step 1 stays, one card per call, no lost reasoning or text', async () => {
-    const STEP1_TEXT = 'Let me add them first. ';
-    const LOST_TEXT = 'Now the clock. ';
-    const FINAL_TEXT = ['2 + 3 = 5,', ' and the clock says it is now.'];
-    const toolLoop: Step[] = [
-      // step 1: a sentence, then `add` with its arguments in pieces
-      async (_req, res) => {
-        openaiWire.startStream(res);
-        await stream(res, [
-          chunk({ role: 'assistant', content: '', refusal: null }),
-          chunk({ content: STEP1_TEXT }),
-          callStart('call_Add1', 'add'),
-          callArgs('{"a": 2'),
-          callArgs(', "b": 3}'),
-          chunk({}, 'tool_calls'),
-          usage(60, 20),
-          DONE,
-        ]);
-        res.end();
-      },
-      // step 2, first try: reasoning, a sentence and half of the `now` call, then the connection drops
-      async (_req, res) => {
-        openaiWire.startStream(res);
-        await stream(res, [
-          chunk({ role: 'assistant', content: '' }),
-          chunk({ content: null, reasoning_content: 'The sum is known; the time is next.' }),
-          chunk({ content: LOST_TEXT }),
-          callStart('call_Now', 'now'),
-          callArgs('{'),
-        ]);
-        await sleep(400); // long enough for the page to show the card
-        res.destroy();
-      },
-      // step 2 again: the `now` call whole, under the same id (as servers that number their calls send it)
-      async (_req, res) => {
-        openaiWire.startStream(res);
-        await stream(res, [
-          chunk({ role: 'assistant', content: '' }),
-          callStart('call_Now', 'now'),
-          callArgs('{}'),
-          chunk({}, 'tool_calls'),
-          usage(90, 10),
-          DONE,
-        ]);
-        res.end();
-      },
-      // step 3: the answer
-      async (_req, res) => {
-        openaiWire.startStream(res);
-        await stream(res, [
-          chunk({ role: 'assistant', content: '' }),
-          ...FINAL_TEXT.map((content) => chunk({ content })),
-          chunk({}, 'stop'),
-          usage(120, 15),
-          DONE,
-        ]);
-        res.end();
-      },
-    ];
+    const { step1: STEP1_TEXT, lost: LOST_TEXT, final: FINAL_TEXT } = RESTART_TEXT;
+    const toolLoop = toolLoopWithRestart({ lostCallId: 'call_Now', keptCallId: 'call_Now' });
     provider.script(...toolLoop);
     const page = await askThroughRestart('add 2 and 3, then tell me the time', LOST_TEXT);
     expect(provider.requests).toHaveLength(4);
