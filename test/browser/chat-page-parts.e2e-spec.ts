@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import { engineEnv, ScriptedProvider, type Step } from '../providers/scripted-provider.js';
+import { ScriptedProvider, type Step } from '../providers/scripted-provider.js';
 import { openaiWire } from '../providers/provider-wire.js';
-import { RESTART_TEXT, stream, toolLoopWithRestart, turnsOf } from './openai-script.js';
+import { RESTART_TEXT, stream, restartingSampleEnv, toolLoopWithRestart, turnsOf } from './openai-script.js';
 import { answerText, ask, lastAnswer, logText, openChat as openChatAt, screenshot, waitForState } from './chat-page-helpers.js';
 import { startBrowserSuite, type BrowserSuite, type SampleProcess } from './harness.js';
 
@@ -26,15 +26,7 @@ const foreignRequests: string[] = [];
 
 beforeAll(async () => {
   provider = await new ScriptedProvider(openaiWire).start();
-  suite = await startBrowserSuite({
-    ...engineEnv(provider),
-    BUPPLE_DEFAULT_ENGINE_DRIVER: 'openai',
-    BUPPLE_ENGINE_MAX_RETRIES: String(MAX_RETRIES),
-    BUPPLE_ENGINE_RETRY_DELAY_MS: '200',
-    BUPPLE_ENGINE_RETRY_AFTER_CONTENT: 'restart',
-    BUPPLE_MEMORY_DRIVER: 'memory',
-    BUPPLE_SSE_REPLAY_DRIVER: 'memory',
-  });
+  suite = await startBrowserSuite(restartingSampleEnv(provider, MAX_RETRIES));
   ({ sample, context } = suite);
 }, 60_000);
 

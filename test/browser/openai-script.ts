@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { sleep, type RecordedRequest } from '../utils/fake-provider-server.js';
-import type { Step } from '../providers/scripted-provider.js';
+import { engineEnv, type ScriptedProvider, type Step } from '../providers/scripted-provider.js';
 import { openaiChunk, openaiWire } from '../providers/provider-wire.js';
 
 /**
@@ -103,3 +103,18 @@ export function toolLoopWithRestart({ lostCallId, keptCallId }: { lostCallId: st
     },
   ];
 }
+
+/**
+ * The sample's environment for a restart after content: its `openai` engine on `provider`, one
+ * retry (`maxRetries`) 200 ms later that starts the step again (`RETRY_AFTER_CONTENT=restart`),
+ * memory and replay in process.
+ */
+export const restartingSampleEnv = (provider: ScriptedProvider, maxRetries: number): Record<string, string> => ({
+  ...engineEnv(provider),
+  BUPPLE_DEFAULT_ENGINE_DRIVER: 'openai',
+  BUPPLE_ENGINE_MAX_RETRIES: String(maxRetries),
+  BUPPLE_ENGINE_RETRY_DELAY_MS: '200',
+  BUPPLE_ENGINE_RETRY_AFTER_CONTENT: 'restart',
+  BUPPLE_MEMORY_DRIVER: 'memory',
+  BUPPLE_SSE_REPLAY_DRIVER: 'memory',
+});

@@ -1,9 +1,9 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { sleep } from '../utils/fake-provider-server.js';
-import { engineEnv, ScriptedProvider, type Step } from '../providers/scripted-provider.js';
+import { ScriptedProvider, type Step } from '../providers/scripted-provider.js';
 import { openaiWire } from '../providers/provider-wire.js';
 import { outputPath, startBrowserSuite, type BrowserSuite, type SampleProcess } from './harness.js';
-import { chunk, DONE, RESTART_TEXT, stream, toolLoopWithRestart, turnsOf, usage } from './openai-script.js';
+import { chunk, DONE, RESTART_TEXT, stream, restartingSampleEnv, toolLoopWithRestart, turnsOf, usage } from './openai-script.js';
 
 /**
  * A restart after content on the sample's React page (`GET /react`: `useChat` on the UI message
@@ -23,15 +23,7 @@ let context: BrowserContext;
 
 beforeAll(async () => {
   provider = await new ScriptedProvider(openaiWire).start();
-  suite = await startBrowserSuite({
-    ...engineEnv(provider),
-    BUPPLE_DEFAULT_ENGINE_DRIVER: 'openai',
-    BUPPLE_ENGINE_MAX_RETRIES: String(MAX_RETRIES),
-    BUPPLE_ENGINE_RETRY_DELAY_MS: '200',
-    BUPPLE_ENGINE_RETRY_AFTER_CONTENT: 'restart',
-    BUPPLE_MEMORY_DRIVER: 'memory',
-    BUPPLE_SSE_REPLAY_DRIVER: 'memory',
-  });
+  suite = await startBrowserSuite(restartingSampleEnv(provider, MAX_RETRIES));
   ({ sample, context } = suite);
 }, 60_000);
 
