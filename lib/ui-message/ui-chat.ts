@@ -79,7 +79,7 @@ export class UiChat implements ConversationLike {
   ) {
     const last = request.messages[request.messages.length - 1];
     if (last?.role === 'assistant') {
-      // as useChat holds it, lost tries included (a page renders it through withoutDiscardedTries)
+      // the browser sends the message as useChat holds it, lost tries included: they are no part of the answer
       this.continued = withoutDiscardedTries(last);
       this.results = clientResults(this.continued);
       this.toolApprovals = uiToolApprovals(request.messages);

@@ -86,7 +86,7 @@ export class UiMessageAssembler {
         const id = String(chunk.toolCallId);
         const text = `${this.toolInputs.get(id) ?? ''}${String(chunk.inputTextDelta)}`;
         this.toolInputs.set(id, text);
-        const part = this.findTool(id, this.stepStart());
+        const part = this.findTool(id, true);
         if (part) part.rawInput = text;
         return;
       }
@@ -142,24 +142,19 @@ export class UiMessageAssembler {
     return parts;
   }
 
-  /** The latest tool part of `toolCallId` at `from` or after. */
-  private findTool(toolCallId: string, from = 0): UiPart | undefined {
-    for (let i = this.parts.length - 1; i >= from; i--) {
+  /** The latest tool part of `toolCallId`; `inStep`: only among the current step's parts (after its `step-start`). */
+  private findTool(toolCallId: string, inStep = false): UiPart | undefined {
+    for (let i = this.parts.length - 1; i >= 0; i--) {
       const part = this.parts[i];
+      if (inStep && part.type === 'step-start') return undefined;
       if (isTool(part) && part.toolCallId === toolCallId) return part;
     }
     return undefined;
   }
 
-  /** Where the current step's parts start (after its `step-start`). */
-  private stepStart(): number {
-    for (let i = this.parts.length - 1; i >= 0; i--) if (this.parts[i].type === 'step-start') return i + 1;
-    return 0;
-  }
-
   /** The call's part in the current step, updated with `fields`, or a new one. */
   private tool(toolCallId: string, toolName: string, fields: Record<string, unknown>): UiPart {
-    const part = this.findTool(toolCallId, this.stepStart());
+    const part = this.findTool(toolCallId, true);
     if (part) return Object.assign(part, fields);
     const created: UiPart = { type: `tool-${toolName}`, toolCallId, ...fields };
     this.parts.push(created);

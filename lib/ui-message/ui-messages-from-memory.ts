@@ -75,8 +75,9 @@ function answerMetadata(records: ConversationMessage[], stored: Record<string, u
  * its metadata `{ usage }`, plus `incomplete: true` (and `interruptedBy`) when it was cut short.
  * A tool loop's steps, and a message continued after a client-side tool result or an approval,
  * are one message. The parts of a try that a restart took back are left out
- * (`withoutDiscardedTries()`), rows stored before they were dropped on storing included. Messages stored without UI parts (older rows, event-protocol routes) get
- * parts made from what was stored. When answers follow each other with no user message
+ * (`withoutDiscardedTries()`), from rows stored before the assembler dropped them too.
+ * Messages stored without UI parts (older rows, event-protocol routes) get parts made from
+ * what was stored. When answers follow each other with no user message
  * between (`regenerate`), the last one stands.
  */
 export function toUiMessages(records: readonly ConversationMessage[]): UiMessage[] {
