@@ -245,8 +245,12 @@ export class UiMessageTranslator {
 
   private nextStep(): Chunk[] {
     if (!this.afterTools) return [];
+    return this.openStep(this.closeOpen());
+  }
+
+  /** After `out`: the step under way finishes and a new one starts. */
+  private openStep(out: Chunk[]): Chunk[] {
     this.afterTools = false;
-    const out: Chunk[] = [...this.closeOpen()];
     if (this.stepOpen) out.push({ type: 'finish-step' });
     out.push({ type: 'start-step' });
     this.stepOpen = true;
@@ -263,13 +267,8 @@ export class UiMessageTranslator {
    * lost try's unfinished calls in `lastAssistantMessageIsCompleteWithToolCalls`.
    */
   private restart(event: string, data: unknown): Chunk[] {
-    const out: Chunk[] = [...this.closeOpen(), { type: `data-${event}`, data }];
     this.toolsStarted.clear();
-    this.afterTools = false;
-    if (this.stepOpen) out.push({ type: 'finish-step' });
-    out.push({ type: 'start-step' });
-    this.stepOpen = true;
-    return out;
+    return this.openStep([...this.closeOpen(), { type: `data-${event}`, data }]);
   }
 
   private closeText(): Chunk[] {
