@@ -49,13 +49,15 @@ export function claudeDirectClient(transport: Pick<ProviderTransport, 'request'>
   };
   if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
   return (body, signal) => {
-    if (!('workspace_id' in body) && !('user_profile_id' in body)) {
-      return transport.request(url, { method: 'POST', headers, body: JSON.stringify({ ...body, stream: true }), signal });
+    let sent = headers;
+    let params = body;
+    if ('workspace_id' in body || 'user_profile_id' in body) {
+      const { workspace_id: workspaceId, user_profile_id: userProfileId, ...rest } = body;
+      params = rest;
+      sent = { ...headers };
+      if (userProfileId !== undefined && userProfileId !== null) sent['anthropic-user-profile-id'] = String(userProfileId);
+      if (workspaceId !== undefined && workspaceId !== null) sent['anthropic-workspace-id'] = String(workspaceId);
     }
-    const { workspace_id: workspaceId, user_profile_id: userProfileId, ...rest } = body;
-    const withParams = { ...headers };
-    if (userProfileId !== undefined && userProfileId !== null) withParams['anthropic-user-profile-id'] = String(userProfileId);
-    if (workspaceId !== undefined && workspaceId !== null) withParams['anthropic-workspace-id'] = String(workspaceId);
-    return transport.request(url, { method: 'POST', headers: withParams, body: JSON.stringify({ ...rest, stream: true }), signal });
+    return transport.request(url, { method: 'POST', headers: sent, body: JSON.stringify({ ...params, stream: true }), signal });
   };
 }
