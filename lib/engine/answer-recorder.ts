@@ -7,6 +7,7 @@ import type { FinishReason } from '../interfaces/finish-reason.type.js';
 import type { StepResult, ToolCall, ToolResult } from '../interfaces/tool.interface.js';
 import type { ReceivedToolCall } from '../tools/execute-tool-call.js';
 import { addUsage } from './sum-usage.js';
+import { TextPieces } from './text-pieces.js';
 
 /** How a model call ended. */
 export interface StepFinish {
@@ -32,15 +33,15 @@ export function toolResultsMessage(results: readonly ToolResult[]): EngineMessag
 
 /** What one model step gathered while it streamed. */
 interface StepState {
-  text: string;
-  reasoning: string;
+  text: TextPieces;
+  reasoning: TextPieces;
   /** Closed reasoning blocks (with Claude signatures), then the open one's text. */
   reasoningParts: ReasoningPart[];
-  openReasoning: string;
+  openReasoning: TextPieces;
   toolCalls: ReceivedToolCall[];
 }
 
-const newStep = (): StepState => ({ text: '', reasoning: '', reasoningParts: [], openReasoning: '', toolCalls: [] });
+const newStep = (): StepState => ({ text: new TextPieces(), reasoning: new TextPieces(), reasoningParts: [], openReasoning: new TextPieces(), toolCalls: [] });
 
 /**
  * Records one answer as it streams: the step under way (text, reasoning blocks, tool calls),
@@ -68,20 +69,20 @@ export class AnswerRecorder {
   }
 
   text(text: string): void {
-    this.step.text += text;
+    this.step.text.append(text);
   }
 
   reasoning(text: string): void {
-    this.step.reasoning += text;
-    this.step.openReasoning += text;
+    this.step.reasoning.append(text);
+    this.step.openReasoning.append(text);
   }
 
   reasoningEnd(part: Extract<DriverStreamPart, { type: 'reasoning-end' }>): void {
-    const block: ReasoningPart = { type: 'reasoning', text: this.step.openReasoning };
+    const block: ReasoningPart = { type: 'reasoning', text: this.step.openReasoning.toString() };
     if (part.signature !== undefined) block.signature = part.signature;
     if (part.redactedData !== undefined) block.redactedData = part.redactedData;
     this.step.reasoningParts.push(block);
-    this.step.openReasoning = '';
+    this.step.openReasoning = new TextPieces();
   }
 
   /** A whole tool call arrived; returns it as the chunk shows it. */
@@ -115,13 +116,13 @@ export class AnswerRecorder {
     const calls = step.toolCalls.map(({ argsJson: _argsJson, ...call }) => call);
     const result: StepResult = {
       index: this.steps.length,
-      text: step.text,
+      text: step.text.toString(),
       toolCalls: calls,
       toolResults: [],
       finishReason: finish.finishReason,
       rawFinishReason: finish.rawFinishReason,
     };
-    if (step.reasoning) result.reasoning = step.reasoning;
+    if (step.reasoning.length > 0) result.reasoning = step.reasoning.toString();
     if (finish.usage) result.usage = finish.usage;
     this.steps.push(result);
     this.toolCalls.push(...calls);
@@ -156,13 +157,13 @@ export class AnswerRecorder {
   recorded(complete: boolean, at: { engine: string; model: string }, finish?: StepFinish, interruptedBy?: string): RecordedAnswer | undefined {
     const step = this.step;
     const messages = [...this.messages];
-    if (!this.stepStored && (step.text || step.toolCalls.length > 0)) {
-      messages.push(step.toolCalls.length > 0 ? this.assistantMessage() : { role: 'assistant', content: step.text });
+    if (!this.stepStored && (step.text.length > 0 || step.toolCalls.length > 0)) {
+      messages.push(step.toolCalls.length > 0 ? this.assistantMessage() : { role: 'assistant', content: step.text.toString() });
     }
     if (!complete && messages.length === 0) return undefined;
     const withTools = this.messages.length > 0 || step.toolCalls.length > 0;
     return {
-      content: step.text,
+      content: step.text.toString(),
       complete,
       engine: at.engine,
       model: at.model,
@@ -178,8 +179,8 @@ export class AnswerRecorder {
   private assistantMessage(): EngineMessage {
     const step = this.step;
     const parts: ContentPart[] = [...step.reasoningParts];
-    if (step.openReasoning) parts.push({ type: 'reasoning', text: step.openReasoning });
-    if (step.text) parts.push({ type: 'text', text: step.text });
+    if (step.openReasoning.length > 0) parts.push({ type: 'reasoning', text: step.openReasoning.toString() });
+    if (step.text.length > 0) parts.push({ type: 'text', text: step.text.toString() });
     for (const call of step.toolCalls) {
       const part: ContentPart = { type: 'tool-call', id: call.id, name: call.name, args: call.args };
       if (call.providerMetadata) part.providerMetadata = call.providerMetadata;
