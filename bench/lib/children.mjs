@@ -42,9 +42,9 @@ export function killChildrenOnExit() {
 /**
  * Forks `file` and waits for its `{ type: 'ready', port }`. Returns a handle with `rpc()`
  * and `stop()`. `cpus` pins all its threads there with taskset (when available);
- * `niceness` sets their nice value.
+ * `niceness` sets their nice value; `onStdout(text)` hears everything the child prints.
  */
-export async function startChild(file, { name = file, env = {}, execArgv = [], cpus, niceness, readyTimeoutMs = 30_000, verbose = false } = {}) {
+export async function startChild(file, { name = file, env = {}, execArgv = [], cpus, niceness, readyTimeoutMs = 30_000, verbose = false, onStdout } = {}) {
   const child = fork(file, [], {
     env: { ...process.env, ...env },
     execArgv,
@@ -58,6 +58,7 @@ export async function startChild(file, { name = file, env = {}, execArgv = [], c
     if (verbose) process.stderr.write(`[${name}] ${chunk}`);
   };
   child.stdout.setEncoding('utf8').on('data', keep);
+  if (onStdout) child.stdout.on('data', onStdout);
   child.stderr.setEncoding('utf8').on('data', keep);
 
   let exited = false;
