@@ -114,6 +114,14 @@ const RELAYS = [
     skip: !build.ok ? build.why : build.features ? null : 'SseStreamOptions in dist/ has no progress/keepalive options yet: plain variant only',
   },
   {
+    id: 'library-fastify',
+    label: 'this library on Fastify, progress + keepalive',
+    detail: 'the `library-features` relay served by `@nestjs/platform-fastify` instead of express',
+    file: 'relays/library.mjs',
+    env: { BENCH_FEATURES: '1', BENCH_PLATFORM: 'fastify' },
+    skip: !build.ok ? build.why : build.features ? null : 'SseStreamOptions in dist/ has no progress/keepalive options yet',
+  },
+  {
     id: 'gemini',
     label: 'this library, Gemini driver',
     detail: 'the `library` relay with the Gemini driver, the mock upstream answering in Gemini’s `streamGenerateContent?alt=sse` format',

@@ -6,6 +6,7 @@
 // (the same answers in Gemini's wire format); BENCH_PROVIDER=claude the Claude driver at its
 // Messages API route. BENCH_PROTOCOL=ui-message answers in the AI SDK's UI message stream
 // protocol (`@SseStream({ protocol: 'ui-message' })`, what `useChat` reads).
+// BENCH_PLATFORM=fastify serves the app with @nestjs/platform-fastify instead of express.
 //
 // Imports the built package (dist/, through the package's own "exports"), so run
 // `npm run build` first (`npm run bench` does). Plain ESM without a build step: the
@@ -63,8 +64,11 @@ Reflect.decorate(
 
 dieWithParent();
 try {
-  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
-  await app.listen(0, '127.0.0.1', 4096);
+  const logger = ['error', 'warn'];
+  const fastify = process.env.BENCH_PLATFORM === 'fastify' ? new (await import('@nestjs/platform-fastify')).FastifyAdapter() : undefined;
+  const app = fastify ? await NestFactory.create(AppModule, fastify, { logger }) : await NestFactory.create(AppModule, { logger });
+  // express's listen takes the backlog as its third argument; Fastify's (through Nest) a callback there
+  await (fastify ? app.listen(0, '127.0.0.1') : app.listen(0, '127.0.0.1', 4096));
   relayReady(app.getHttpServer().address().port);
 } catch (error) {
   fail(error);
