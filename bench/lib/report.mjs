@@ -132,13 +132,14 @@ function renderProviderTargets(report) {
     for (const c of features) lines.push(`| ${c.target} | ${c.value} | ${c.ok ? 'yes' : '**no**'} |`);
   }
   const split = floorSplit(report);
+  const fastify = 'library-fastify' in report.medians;
   if (split.length) {
     lines.push(
       '',
       "Where the floor ratio goes (no target): the node:http relay's own function inside a Nest route costs what Nest and express add per request; the library's relay with every event on, against that route, is what the library adds:",
       '',
-      '| Scenario | Nest route ÷ node:http | every event on ÷ Nest route | every event on ÷ node:http |',
-      '| --- | ---: | ---: | ---: |',
+      `| Scenario | Nest route ÷ node:http | every event on ÷ Nest route | every event on ÷ node:http |${fastify ? ' every event on, Fastify ÷ node:http |' : ''}`,
+      `| --- | ---: | ---: | ---: |${fastify ? ' ---: |' : ''}`,
       ...split,
     );
   }
@@ -150,12 +151,15 @@ function floorSplit(report) {
   const floor = report.medians['node-http'];
   const nest = report.medians['nest-http'];
   const mine = report.medians['library-features'];
+  // the same relay on Fastify, when it ran: its column beside the express ones
+  const fastify = report.medians['library-fastify'];
   if (!floor || !nest || !mine) return [];
   const rows = [];
   for (const key of ['S1.cpuPer10k', 'S2.cpuPer10k', 'S3.cpuPer10k']) {
     if (!(key in floor) || !(key in nest) || !(key in mine)) continue;
+    const onFastify = fastify ? ` ${key in fastify ? `${(fastify[key] / floor[key]).toFixed(2)}×` : '–'} |` : '';
     rows.push(
-      `| ${key.split('.')[0]} | ${(nest[key] / floor[key]).toFixed(2)}× | ${(mine[key] / nest[key]).toFixed(2)}× | ${(mine[key] / floor[key]).toFixed(2)}× |`,
+      `| ${key.split('.')[0]} | ${(nest[key] / floor[key]).toFixed(2)}× | ${(mine[key] / nest[key]).toFixed(2)}× | ${(mine[key] / floor[key]).toFixed(2)}× |${onFastify}`,
     );
   }
   return rows;
@@ -207,7 +211,13 @@ function renderTable(report) {
   for (const libId of libIds) {
     for (const base of ['nest-sdk', 'node-http']) if (ids.includes(base)) ratioCols.push([libId, base]);
   }
-  const short = { library: 'library', 'library-features': 'library + features', 'nest-sdk': 'Nest SDK', 'node-http': 'node:http' };
+  const short = {
+    library: 'library',
+    'library-features': 'library + features',
+    'library-fastify': 'library + features on Fastify',
+    'nest-sdk': 'Nest SDK',
+    'node-http': 'node:http',
+  };
   const lines = [];
   const header = ['Metric', ...ids.map((id) => relayLabel(report, id)), ...ratioCols.map(([a, b]) => `${short[a]} ÷ ${short[b]}`)];
   lines.push(`| ${header.join(' | ')} |`);
