@@ -10,13 +10,17 @@ const PIECES_PER_BLOCK = 64;
 export class TextPieces {
   private joined = '';
   private readonly pending: string[] = [];
+  private chars = 0;
+
   /** Characters held, pieces not yet joined included. */
-  length = 0;
+  get length(): number {
+    return this.chars;
+  }
 
   append(piece: string): void {
     if (piece === '') return;
     this.pending.push(piece);
-    this.length += piece.length;
+    this.chars += piece.length;
     if (this.pending.length === PIECES_PER_BLOCK) this.flush();
   }
 
