@@ -96,6 +96,8 @@ function libraryBuild() {
 }
 
 const build = libraryBuild();
+/** Why the every-event relays cannot run on this build (null: they can). */
+const featuresSkip = !build.ok ? build.why : build.features ? null : 'SseStreamOptions in dist/ has no progress/keepalive options yet: plain variant only';
 const RELAYS = [
   {
     id: 'library',
@@ -111,7 +113,7 @@ const RELAYS = [
     detail: '`@SseStream({ progress, keepalive })`, every event on',
     file: 'relays/library.mjs',
     env: { BENCH_FEATURES: '1' },
-    skip: !build.ok ? build.why : build.features ? null : 'SseStreamOptions in dist/ has no progress/keepalive options yet: plain variant only',
+    skip: featuresSkip,
   },
   {
     id: 'library-fastify',
@@ -119,7 +121,7 @@ const RELAYS = [
     detail: 'the `library-features` relay served by `@nestjs/platform-fastify` instead of express',
     file: 'relays/library.mjs',
     env: { BENCH_FEATURES: '1', BENCH_PLATFORM: 'fastify' },
-    skip: !build.ok ? build.why : build.features ? null : 'SseStreamOptions in dist/ has no progress/keepalive options yet',
+    skip: featuresSkip,
   },
   {
     id: 'gemini',

@@ -132,29 +132,32 @@ function renderProviderTargets(report) {
     for (const c of features) lines.push(`| ${c.target} | ${c.value} | ${c.ok ? 'yes' : '**no**'} |`);
   }
   const split = floorSplit(report);
-  const fastify = 'library-fastify' in report.medians;
   if (split.length) {
     lines.push(
       '',
       "Where the floor ratio goes (no target): the node:http relay's own function inside a Nest route costs what Nest and express add per request; the library's relay with every event on, against that route, is what the library adds:",
       '',
-      `| Scenario | Nest route ÷ node:http | every event on ÷ Nest route | every event on ÷ node:http |${fastify ? ' every event on, Fastify ÷ node:http |' : ''}`,
-      `| --- | ---: | ---: | ---: |${fastify ? ' ---: |' : ''}`,
       ...split,
     );
   }
   return lines;
 }
 
-/** The every-event relay's floor ratio split into Nest's and express's part (`nest-http`) and the library's, CPU per token in S1–S3. */
+/**
+ * The every-event relay's floor ratio split into Nest's and express's part (`nest-http`) and the
+ * library's, CPU per token in S1–S3: the table's lines (none when a relay is missing). The same
+ * relay on Fastify, when it ran, adds its column.
+ */
 function floorSplit(report) {
   const floor = report.medians['node-http'];
   const nest = report.medians['nest-http'];
   const mine = report.medians['library-features'];
-  // the same relay on Fastify, when it ran: its column beside the express ones
   const fastify = report.medians['library-fastify'];
   if (!floor || !nest || !mine) return [];
-  const rows = [];
+  const rows = [
+    `| Scenario | Nest route ÷ node:http | every event on ÷ Nest route | every event on ÷ node:http |${fastify ? ' every event on, Fastify ÷ node:http |' : ''}`,
+    `| --- | ---: | ---: | ---: |${fastify ? ' ---: |' : ''}`,
+  ];
   for (const key of ['S1.cpuPer10k', 'S2.cpuPer10k', 'S3.cpuPer10k']) {
     if (!(key in floor) || !(key in nest) || !(key in mine)) continue;
     const onFastify = fastify ? ` ${key in fastify ? `${(fastify[key] / floor[key]).toFixed(2)}×` : '–'} |` : '';
@@ -162,7 +165,7 @@ function floorSplit(report) {
       `| ${key.split('.')[0]} | ${(nest[key] / floor[key]).toFixed(2)}× | ${(mine[key] / nest[key]).toFixed(2)}× | ${(mine[key] / floor[key]).toFixed(2)}× |${onFastify}`,
     );
   }
-  return rows;
+  return rows.length > 2 ? rows : [];
 }
 
 /**
